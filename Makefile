@@ -1,0 +1,40 @@
+# Every target builds .venv on first use with a Python >= 3.12 it finds by itself
+# (python3.13/python3.12 on PATH, then pyenv's installs, then python3), so a fresh clone needs
+# nothing but `make demo` or `make test`.
+VENV      := .venv
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.installed
+FIND_PY   := for p in "$$PYTHON" python3.13 python3.12 \
+               $$(ls -d "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV) \
+               python3; do \
+               [ -n "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+               && { command -v "$$p"; exit 0; }; \
+             done; echo "no Python >= 3.12 found: install one or set PYTHON=/path/to/python3.12" >&2; exit 1
+
+.PHONY: demo test lint bench clean venv
+
+$(STAMP): pyproject.toml
+	@py=$$($(FIND_PY)) && echo "using $$py ($$($$py --version))" && \
+	  { [ -x $(BIN)/python ] || $$py -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/treadlink run workouts/return-to-run/stage-01.yaml --sim --speedup 30
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src simulators tests benchmarks
+	$(BIN)/ruff format --check src simulators tests benchmarks
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

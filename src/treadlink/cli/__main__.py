@@ -1,0 +1,5 @@
+import sys
+
+from treadlink.cli import main
+
+sys.exit(main())

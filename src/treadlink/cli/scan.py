@@ -1,0 +1,10 @@
+"""`treadlink scan` (not written yet)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("scan", help="(not written yet)")
+    p.set_defaults(handler=lambda _args: 1)

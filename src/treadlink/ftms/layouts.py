@@ -1,0 +1,339 @@
+"""FTMS byte layouts, written once as data and used both ways.
+
+The bridge decodes with these tables and the simulator encodes with them, so the two can only
+disagree with the specification, never with each other; the tests check the bytes against
+hand-written frames and against pyftms's decoders.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass, field
+from typing import Final
+
+from treadlink.ftms.protocol import (
+    MachineFeature,
+    MachineStatusOp,
+    OpCode,
+    ResultCode,
+    StopPause,
+    TargetSettingFeature,
+    TrainingStatus,
+)
+
+
+class MalformedFrame(ValueError):
+    """A notification or response whose bytes do not fit its layout."""
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One value inside a flagged record: its name, struct code and resolution."""
+
+    name: str
+    fmt: str  # a struct code, or "U24" for the 3-byte unsigned integers FTMS uses
+    scale: float = 1.0
+
+    @property
+    def size(self) -> int:
+        return 3 if self.fmt == "U24" else struct.calcsize("<" + self.fmt)
+
+
+# Treadmill Data (FTMS 4.9): the flag bit that announces each group, then the group's fields, in
+# wire order. Bit 0 is "More Data" and inverted: Instantaneous Speed is present when it is 0.
+# Bit 13 (step count, uint24) is not in FTMS 1.0 but NoblePro-class firmware sends it.
+TREADMILL_DATA_GROUPS: Final[tuple[tuple[int, tuple[Field, ...]], ...]] = (
+    (0, (Field("speed_kmh", "H", 0.01),)),
+    (1, (Field("average_speed_kmh", "H", 0.01),)),
+    (2, (Field("distance_m", "U24"),)),
+    (3, (Field("incline_pct", "h", 0.1), Field("ramp_angle_deg", "h", 0.1))),
+    (4, (Field("elevation_gain_pos_m", "H", 0.1), Field("elevation_gain_neg_m", "H", 0.1))),
+    (5, (Field("pace_instant_km_min", "B", 0.1),)),
+    (6, (Field("pace_average_km_min", "B", 0.1),)),
+    (
+        7,
+        (
+            Field("energy_total_kcal", "H"),
+            Field("energy_per_hour_kcal", "H"),
+            Field("energy_per_minute_kcal", "B"),
+        ),
+    ),
+    (8, (Field("heart_rate_bpm", "B"),)),
+    (9, (Field("metabolic_equivalent", "B", 0.1),)),
+    (10, (Field("elapsed_time_s", "H"),)),
+    (11, (Field("remaining_time_s", "H"),)),
+    (12, (Field("force_on_belt_n", "h"), Field("power_output_w", "h"))),
+    (13, (Field("step_count", "U24"),)),
+)
+TREADMILL_DATA_FIELDS: Final = tuple(f.name for _, group in TREADMILL_DATA_GROUPS for f in group)
+_MORE_DATA = 1 << 0
+
+
+def _unpack(f: Field, data: bytes, offset: int) -> float | int:
+    if f.fmt == "U24":
+        raw: int = int.from_bytes(data[offset : offset + 3], "little")
+    else:
+        (raw,) = struct.unpack_from("<" + f.fmt, data, offset)
+    return raw if f.scale == 1.0 else round(raw * f.scale, 2)
+
+
+def _pack(f: Field, value: float) -> bytes:
+    raw = round(value / f.scale)
+    if f.fmt == "U24":
+        return raw.to_bytes(3, "little")
+    return struct.pack("<" + f.fmt, raw)
+
+
+@dataclass(frozen=True, slots=True)
+class TreadmillDataFrame:
+    """One decoded Treadmill Data notification: only the fields the frame carried."""
+
+    values: dict[str, float | int]
+    extra: bytes = b""  # bytes past the last announced field; kept for the log, not interpreted
+
+
+def decode_treadmill_data(data: bytes) -> TreadmillDataFrame:
+    """Decode a Treadmill Data notification; raise MalformedFrame if it is shorter than its flags say.
+
+    Bytes after the announced fields (unknown flag bits, vendor padding) are returned as `extra`
+    rather than refused: real treadmills send them and the known fields are still good.
+    """
+    if len(data) < 2:
+        raise MalformedFrame(f"treadmill data of {len(data)} byte(s) has no flags field")
+    flags = int.from_bytes(data[:2], "little") ^ _MORE_DATA
+    offset, values = 2, {}
+    for bit, group in TREADMILL_DATA_GROUPS:
+        if not flags & (1 << bit):
+            continue
+        for f in group:
+            if offset + f.size > len(data):
+                raise MalformedFrame(
+                    f"treadmill data flags 0x{flags ^ _MORE_DATA:04x} announce {f.name} at byte "
+                    f"{offset}, but the frame has only {len(data)} bytes"
+                )
+            values[f.name] = _unpack(f, data, offset)
+            offset += f.size
+    return TreadmillDataFrame(values, bytes(data[offset:]))
+
+
+def encode_treadmill_data(values: dict[str, float]) -> bytes:
+    """Encode the given fields (names from TREADMILL_DATA_FIELDS) as one Treadmill Data frame.
+
+    A group is sent when its first field is given; its other fields default to 0.
+    """
+    unknown = set(values) - set(TREADMILL_DATA_FIELDS)
+    if unknown:
+        raise KeyError(f"not Treadmill Data fields: {sorted(unknown)}")
+    flags, body = 0, b""
+    for bit, group in TREADMILL_DATA_GROUPS:
+        if group[0].name in values:
+            flags |= 1 << bit
+            body += b"".join(_pack(f, values.get(f.name, 0)) for f in group)
+    return struct.pack("<H", flags ^ _MORE_DATA) + body
+
+
+# --- Fitness Machine Feature (4.3) ---------------------------------------------------------------
+_FEATURE = struct.Struct("<II")
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    machine: MachineFeature
+    targets: TargetSettingFeature
+
+    def encode(self) -> bytes:
+        return _FEATURE.pack(self.machine, self.targets)
+
+    @classmethod
+    def decode(cls, data: bytes) -> Features:
+        if len(data) < _FEATURE.size:
+            raise MalformedFrame(f"fitness machine feature is {len(data)} bytes, expected 8")
+        machine, targets = _FEATURE.unpack_from(data)
+        return cls(MachineFeature(machine), TargetSettingFeature(targets))
+
+
+# --- Supported ranges (4.12, 4.13) -----------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Range:
+    """A supported setting range, in wire units (0.01 km/h or 0.1 %) so the grid is exact."""
+
+    minimum: int
+    maximum: int
+    step: int
+    scale: float  # physical value of one wire unit
+    unit: str
+
+    def value(self, units: int) -> float:
+        return round(units * self.scale, 2)
+
+    def contains(self, units: int) -> bool:
+        return self.minimum <= units <= self.maximum and (units - self.minimum) % self.step == 0
+
+    def grid(self) -> list[float]:
+        """Every value the machine accepts, lowest first."""
+        return [self.value(u) for u in range(self.minimum, self.maximum + 1, self.step)]
+
+    def __str__(self) -> str:
+        v = self.value
+        return f"{v(self.minimum)}–{v(self.maximum)} {self.unit} in steps of {v(self.step)}"
+
+
+_SPEED_RANGE = struct.Struct("<HHH")
+_INCLINE_RANGE = struct.Struct("<hhH")
+SPEED_SCALE: Final = 0.01  # km/h per unit
+INCLINE_SCALE: Final = 0.1  # % per unit
+
+
+def speed_range(minimum: int, maximum: int, step: int) -> Range:
+    return Range(minimum, maximum, step, SPEED_SCALE, "km/h")
+
+
+def incline_range(minimum: int, maximum: int, step: int) -> Range:
+    return Range(minimum, maximum, step, INCLINE_SCALE, "%")
+
+
+def encode_range(r: Range) -> bytes:
+    layout = _SPEED_RANGE if r.scale == SPEED_SCALE else _INCLINE_RANGE
+    return layout.pack(r.minimum, r.maximum, r.step)
+
+
+def decode_speed_range(data: bytes) -> Range:
+    if len(data) < _SPEED_RANGE.size:
+        raise MalformedFrame(f"supported speed range is {len(data)} bytes, expected 6")
+    return speed_range(*_SPEED_RANGE.unpack_from(data))
+
+
+def decode_incline_range(data: bytes) -> Range:
+    if len(data) < _INCLINE_RANGE.size:
+        raise MalformedFrame(f"supported inclination range is {len(data)} bytes, expected 6")
+    return incline_range(*_INCLINE_RANGE.unpack_from(data))
+
+
+# --- Setpoints: physical value -> wire units, exact or refused ---------------------------------
+class SetpointError(ValueError):
+    """A speed or incline the treadmill cannot take exactly. Nothing was written."""
+
+
+def setpoint_units(name: str, value: float, r: Range) -> int:
+    """The wire units for `value` on range `r`, or SetpointError. Never clamps, never truncates.
+
+    8.2 km/h is 820 units: floats like 8.2 are not exact in binary, so the value is rounded to the
+    nearest unit and accepted only if it was within a millionth of a unit of it.
+    """
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        raise SetpointError(f"{name} {value!r} is not a finite number")
+    if value < 0:
+        raise SetpointError(f"{name} {value} {r.unit} is negative")
+    exact = value / r.scale
+    units = round(exact)
+    if abs(exact - units) > 1e-6 or not r.contains(units):
+        raise SetpointError(f"{name} {value} {r.unit} is not one the treadmill takes ({r})")
+    return units
+
+
+# --- Control point (4.16) --------------------------------------------------------------------------
+def encode_request(op: OpCode, parameter: bytes = b"") -> bytes:
+    return bytes([op]) + parameter
+
+
+def speed_parameter(units: int) -> bytes:
+    return struct.pack("<H", units)
+
+
+def incline_parameter(units: int) -> bytes:
+    return struct.pack("<h", units)
+
+
+def stop_parameter(kind: StopPause) -> bytes:
+    return bytes([kind])
+
+
+@dataclass(frozen=True, slots=True)
+class ControlResponse:
+    """`80 <request op> <result> [parameter]`: the indication that ends a procedure."""
+
+    request: int
+    result: ResultCode | int
+    parameter: bytes = b""
+
+    def encode(self) -> bytes:
+        return bytes([OpCode.RESPONSE_CODE, self.request, self.result]) + self.parameter
+
+    @classmethod
+    def decode(cls, data: bytes) -> ControlResponse:
+        if len(data) < 3 or data[0] != OpCode.RESPONSE_CODE:
+            raise MalformedFrame(f"control point indication {data.hex(' ')} is not a response")
+        result: ResultCode | int = data[2]
+        if data[2] in ResultCode._value2member_map_:
+            result = ResultCode(data[2])
+        return cls(data[1], result, bytes(data[3:]))
+
+
+# --- Fitness Machine Status (4.17) -----------------------------------------------------------------
+# Parameter layout of each status op code we interpret; others are passed on undecoded.
+MACHINE_STATUS_PARAMETERS: Final[dict[MachineStatusOp, Field | None]] = {
+    MachineStatusOp.RESET: None,
+    MachineStatusOp.STOPPED_OR_PAUSED_BY_USER: Field("stop_pause", "B"),
+    MachineStatusOp.STOPPED_BY_SAFETY_KEY: None,
+    MachineStatusOp.STARTED_OR_RESUMED_BY_USER: None,
+    MachineStatusOp.TARGET_SPEED_CHANGED: Field("speed_kmh", "H", 0.01),
+    MachineStatusOp.TARGET_INCLINE_CHANGED: Field("incline_pct", "h", 0.1),
+    MachineStatusOp.CONTROL_PERMISSION_LOST: None,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MachineStatus:
+    op: MachineStatusOp | int
+    value: float | int | None = None  # the parameter, scaled; None when the op has none
+    raw: bytes = field(default=b"", compare=False)
+
+    @property
+    def stop_pause(self) -> StopPause | None:
+        if self.op == MachineStatusOp.STOPPED_OR_PAUSED_BY_USER and self.value in (1, 2):
+            return StopPause(int(self.value))
+        return None
+
+    def encode(self) -> bytes:
+        layout = MACHINE_STATUS_PARAMETERS.get(MachineStatusOp(self.op))
+        parameter = b"" if layout is None or self.value is None else _pack(layout, self.value)
+        return bytes([self.op]) + parameter
+
+    @classmethod
+    def decode(cls, data: bytes) -> MachineStatus:
+        if not data:
+            raise MalformedFrame("empty fitness machine status")
+        if data[0] not in MachineStatusOp._value2member_map_:
+            return cls(data[0], None, bytes(data))
+        op = MachineStatusOp(data[0])
+        layout = MACHINE_STATUS_PARAMETERS[op]
+        if layout is None:
+            return cls(op, None, bytes(data))
+        if len(data) < 1 + layout.size:
+            raise MalformedFrame(f"fitness machine status {data.hex(' ')} is missing its parameter")
+        return cls(op, _unpack(layout, data, 1), bytes(data))
+
+
+# --- Training Status (4.10) ------------------------------------------------------------------------
+def encode_training_status(status: TrainingStatus, text: str = "") -> bytes:
+    return bytes([0x01 if text else 0x00, status]) + text.encode()
+
+
+def decode_training_status(data: bytes) -> TrainingStatus | int:
+    if len(data) < 2:
+        raise MalformedFrame(f"training status {data.hex(' ')} is shorter than 2 bytes")
+    code = data[1]
+    return TrainingStatus(code) if code in TrainingStatus._value2member_map_ else code
+
+
+# --- Advertisement service data (3.1) --------------------------------------------------------------
+def encode_service_data(machine_types: int, available: bool = True) -> bytes:
+    return bytes([0x01 if available else 0x00]) + struct.pack("<H", machine_types)
+
+
+def decode_service_data(data: bytes) -> tuple[bool, int]:
+    """(machine available, machine type bits) of FTMS service data."""
+    if len(data) < 3:
+        raise MalformedFrame(f"FTMS service data {data.hex(' ')} is shorter than 3 bytes")
+    return bool(data[0] & 0x01), int.from_bytes(data[1:3], "little")
