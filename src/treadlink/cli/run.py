@@ -1,10 +1,135 @@
-"""`treadlink run` (not written yet)."""
+"""`treadlink run FILE`: take the runner through one stage on the treadmill."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from bleak.exc import BleakError
+
+from treadlink.cli.target import IN_PROCESS, add_target_arguments, radio_for
+from treadlink.cli.validate import add_config_argument, profile_or_report
+from treadlink.config import RunnerProfile
+from treadlink.ftms.control import ControlPointError
+from treadlink.ftms.treadmill import Treadmill
+from treadlink.plans import PlanError, Timeline, TreadmillLimits, load_stage
+from treadlink.session.engine import Session
+from treadlink.session.recorder import EventLog
+from treadlink.ui.lines import LinePrinter
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("run", help="(not written yet)")
-    p.set_defaults(handler=lambda _args: 1)
+    p = sub.add_parser(
+        "run",
+        help="run a stage on the treadmill",
+        description="Run one stage (a stage .yaml or a Zwift .zwo file) on the treadmill: "
+        "speed and incline change by themselves at every segment, and the belt is stopped at "
+        "the end, on Ctrl-C and on SIGTERM. The file is checked completely, against the runner "
+        "profile and then against the treadmill's own ranges, before anything is sent.",
+    )
+    p.add_argument("file", type=Path, metavar="FILE", help="stage .yaml or Zwift .zwo file")
+    add_target_arguments(p)
+    add_config_argument(p)
+    p.add_argument(
+        "--speedup",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help="run the plan N times faster (only with --sim; refused on a real treadmill)",
+    )
+    p.add_argument(
+        "--events", type=Path, metavar="FILE", help="append every event to FILE as JSON lines"
+    )
+    p.add_argument(
+        "--at-end",
+        choices=("stop", "pause"),
+        default="stop",
+        help="what the belt does when the plan ends (default: %(default)s)",
+    )
+    p.add_argument("--timeout", type=float, default=10.0, help="scan timeout in seconds")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.speedup != 1.0 and args.sim is None:
+        print("treadlink run: --speedup is only for the simulator (--sim)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not args.speedup > 0:
+        print("treadlink run: --speedup must be a positive number", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    profile = profile_or_report(args.config)
+    if profile is None:
+        return EXIT_BAD_INPUT
+    try:
+        timeline = load_stage(args.file, profile)  # checked before any radio is opened
+    except PlanError as e:
+        report(e)
+        return EXIT_BAD_INPUT
+    return asyncio.run(run_session(args, profile, timeline))
+
+
+def report(error: PlanError) -> None:
+    for problem in error.problems:
+        print(problem, file=sys.stderr)
+    print("nothing was sent to the treadmill", file=sys.stderr)
+
+
+def simulator_options(args: argparse.Namespace) -> dict[str, Any]:
+    """A sped-up plan on the in-process simulator gets a belt that is sped up alike."""
+    if args.sim != IN_PROCESS or args.speedup == 1.0:
+        return {}
+    from treadlink_sim.profile import load_profile as load_machine
+
+    machine = load_machine(args.profile)
+    n = args.speedup
+    faster = load_machine(
+        args.profile,
+        acceleration_up_kmh_per_s=machine.acceleration_up_kmh_per_s * n,
+        acceleration_down_kmh_per_s=machine.acceleration_down_kmh_per_s * n,
+        incline_rate_pct_per_s=machine.incline_rate_pct_per_s * n,
+    )
+    return {"profile": faster}
+
+
+async def run_session(args: argparse.Namespace, profile: RunnerProfile, timeline: Timeline) -> int:
+    try:
+        async with radio_for(args, **simulator_options(args)) as radio:
+            device = await radio.find_treadmill(args.device, timeout=args.timeout)
+            async with Treadmill(device, backend=radio.client_backend) as treadmill:
+                assert treadmill.speed_range is not None
+                limits = TreadmillLimits(
+                    treadmill.speed_range, treadmill.incline_range or TreadmillLimits().incline
+                )
+                try:  # the same file, against what this treadmill really accepts
+                    timeline = load_stage(args.file, profile, limits)
+                except PlanError as e:
+                    report(e)
+                    return EXIT_BAD_INPUT
+                return await drive(args, treadmill, timeline)
+    except (BleakError, ControlPointError) as e:
+        print(f"treadlink run: {e}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+async def drive(args: argparse.Namespace, treadmill: Treadmill, timeline: Timeline) -> int:
+    session = Session(treadmill, timeline, speedup=args.speedup, at_end=args.at_end)
+    session.subscribe(LinePrinter(sys.stdout))
+    loop = asyncio.get_running_loop()
+    for signum, reason in ((signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")):
+        loop.add_signal_handler(signum, session.stop, reason)
+    with contextlib.ExitStack() as stack:
+        if args.events is not None:
+            session.subscribe(stack.enter_context(EventLog(args.events)).write)
+        try:
+            finished = await session.run()
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+    return EXIT_OK if finished.completed else EXIT_FAILED

@@ -1,10 +1,54 @@
-"""`treadlink scan` (not written yet)."""
+"""`treadlink scan`: list the FTMS treadmills in reach."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
+
+from bleak.exc import BleakError
+
+from treadlink.ble.radio import Sighting
+from treadlink.cli.target import add_target_arguments, radio_for
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("scan", help="(not written yet)")
-    p.set_defaults(handler=lambda _args: 1)
+    p = sub.add_parser(
+        "scan",
+        help="list nearby FTMS treadmills",
+        description="Listen for Bluetooth advertisements and list FTMS treadmills "
+        "(and treadmills that speak FitShow's private protocol instead).",
+    )
+    add_target_arguments(p, device=False)
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds to listen (default: 5)")
+    p.add_argument("--all", action="store_true", help="list every device heard, not only treadmills")
+    p.set_defaults(handler=lambda args: asyncio.run(scan(args)))
+
+
+def describe(s: Sighting) -> str:
+    if s.ftms and s.treadmill:
+        kind = "FTMS treadmill"
+    elif s.ftms:
+        kind = "FTMS machine, not a treadmill"
+    elif s.fitshow:
+        kind = "FitShow protocol (not FTMS): not supported"
+    else:
+        kind = "not a fitness machine"
+    return f"{s.device.address}  {s.rssi:4d} dBm  {s.name or '?':<24} {kind}"
+
+
+async def scan(args: argparse.Namespace) -> int:
+    try:
+        async with radio_for(args) as radio:
+            print(f"listening for {args.timeout:g} s…", file=sys.stderr)
+            sightings = await radio.scan(args.timeout)
+    except BleakError as e:
+        print(f"treadlink scan: {e}", file=sys.stderr)
+        return 1
+    shown = [s for s in sightings if args.all or s.ftms or s.fitshow]
+    for s in shown:
+        print(describe(s))
+    if not shown:
+        print("no FTMS treadmill heard", file=sys.stderr)
+        return 1
+    return 0

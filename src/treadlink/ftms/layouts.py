@@ -39,6 +39,12 @@ class Field:
     def size(self) -> int:
         return 3 if self.fmt == "U24" else struct.calcsize("<" + self.fmt)
 
+    @property
+    def not_available(self) -> int:
+        """The raw value FTMS uses for "data not available": all ones (0x7FFF when signed)."""
+        signed = self.fmt.islower()
+        return (1 << (8 * self.size - signed)) - 1
+
 
 # Treadmill Data (FTMS 4.9): the flag bit that announces each group, then the group's fields, in
 # wire order. Bit 0 is "More Data" and inverted: Instantaneous Speed is present when it is 0.
@@ -70,16 +76,21 @@ TREADMILL_DATA_FIELDS: Final = tuple(f.name for _, group in TREADMILL_DATA_GROUP
 _MORE_DATA = 1 << 0
 
 
-def _unpack(f: Field, data: bytes, offset: int) -> float | int:
+def _unpack(f: Field, data: bytes, offset: int) -> float | int | None:
     if f.fmt == "U24":
         raw: int = int.from_bytes(data[offset : offset + 3], "little")
     else:
         (raw,) = struct.unpack_from("<" + f.fmt, data, offset)
+    if raw == f.not_available:
+        return None
     return raw if f.scale == 1.0 else round(raw * f.scale, 2)
 
 
 def _pack(f: Field, value: float) -> bytes:
-    raw = round(value / f.scale)
+    return _raw(f, round(value / f.scale))
+
+
+def _raw(f: Field, raw: int) -> bytes:
     if f.fmt == "U24":
         return raw.to_bytes(3, "little")
     return struct.pack("<" + f.fmt, raw)
@@ -112,7 +123,9 @@ def decode_treadmill_data(data: bytes) -> TreadmillDataFrame:
                     f"treadmill data flags 0x{flags ^ _MORE_DATA:04x} announce {f.name} at byte "
                     f"{offset}, but the frame has only {len(data)} bytes"
                 )
-            values[f.name] = _unpack(f, data, offset)
+            value = _unpack(f, data, offset)
+            if value is not None:
+                values[f.name] = value
             offset += f.size
     return TreadmillDataFrame(values, bytes(data[offset:]))
 
@@ -120,7 +133,7 @@ def decode_treadmill_data(data: bytes) -> TreadmillDataFrame:
 def encode_treadmill_data(values: dict[str, float]) -> bytes:
     """Encode the given fields (names from TREADMILL_DATA_FIELDS) as one Treadmill Data frame.
 
-    A group is sent when its first field is given; its other fields default to 0.
+    A group is sent when its first field is given; its other fields are sent as "not available".
     """
     unknown = set(values) - set(TREADMILL_DATA_FIELDS)
     if unknown:
@@ -129,7 +142,10 @@ def encode_treadmill_data(values: dict[str, float]) -> bytes:
     for bit, group in TREADMILL_DATA_GROUPS:
         if group[0].name in values:
             flags |= 1 << bit
-            body += b"".join(_pack(f, values.get(f.name, 0)) for f in group)
+            body += b"".join(
+                _pack(f, values[f.name]) if f.name in values else _raw(f, f.not_available)
+                for f in group
+            )
     return struct.pack("<H", flags ^ _MORE_DATA) + body
 
 
@@ -312,7 +328,10 @@ class MachineStatus:
             return cls(op, None, bytes(data))
         if len(data) < 1 + layout.size:
             raise MalformedFrame(f"fitness machine status {data.hex(' ')} is missing its parameter")
-        return cls(op, _unpack(layout, data, 1), bytes(data))
+        value = _unpack(layout, data, 1)
+        if value is None:
+            raise MalformedFrame(f"fitness machine status {data.hex(' ')}: parameter not available")
+        return cls(op, value, bytes(data))
 
 
 # --- Training Status (4.10) ------------------------------------------------------------------------

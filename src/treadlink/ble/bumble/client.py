@@ -1,0 +1,193 @@
+"""`BleakClientBumble`: bleak's client interface over a bumble central `Device`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from bleak.assigned_numbers import CHARACTERISTIC_PROPERTIES, CharacteristicPropertyName
+from bleak.backends.characteristic import BleakGATTCharacteristic
+from bleak.backends.client import BaseBleakClient, NotifyCallback
+from bleak.backends.descriptor import BleakGATTDescriptor
+from bleak.backends.device import BLEDevice
+from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
+from bleak.exc import BleakError, BleakGATTProtocolError
+from bumble import att, hci
+from bumble.core import UUID
+from bumble.device import Connection, Device, Peer
+from typing_extensions import Buffer
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_MTU = 247  # what phones and BlueZ ask for; FTMS frames fit in the default 23 anyway
+
+
+@dataclass(frozen=True, slots=True)
+class BumbleDetails:
+    """What `BLEDevice.details` carries for this backend: the central to connect from."""
+
+    central: Device
+
+
+def bumble_ble_device(address: str, name: str | None, central: Device) -> BLEDevice:
+    return BLEDevice(address, name, BumbleDetails(central))
+
+
+def bleak_uuid(u: UUID) -> str:
+    """bumble UUID -> the lower-case 128-bit string bleak uses everywhere."""
+    return str(uuid.UUID(bytes=bytes(reversed(u.to_bytes(force_128=True)))))
+
+
+def _property_names(properties: int) -> list[CharacteristicPropertyName]:
+    return [name for bit, name in CHARACTERISTIC_PROPERTIES.items() if properties & bit]
+
+
+async def _gatt(operation: Awaitable[_T]) -> _T:
+    """Run a bumble GATT operation, turning ATT errors into bleak's protocol error."""
+    try:
+        return await operation
+    except att.ATT_Error as e:
+        raise BleakGATTProtocolError(e.error_code) from e
+
+
+class BleakClientBumble(BaseBleakClient):
+    def __init__(self, address_or_ble_device: BLEDevice | str, **kwargs: Any) -> None:
+        if not (
+            isinstance(address_or_ble_device, BLEDevice)
+            and isinstance(address_or_ble_device.details, BumbleDetails)
+        ):
+            raise BleakError("BleakClientBumble needs a BLEDevice made by bumble_ble_device()")
+        super().__init__(
+            address_or_ble_device,
+            disconnected_callback=kwargs.get("disconnected_callback"),
+            timeout=kwargs.get("timeout", 10.0),
+        )
+        self._central: Device = address_or_ble_device.details.central
+        self._name = address_or_ble_device.name
+        self._service_filter: set[str] | None = kwargs.get("services")
+        self._connection: Connection | None = None
+        self._subscribers: dict[int, Any] = {}
+
+    @property
+    def name(self) -> str:
+        return self._name or self.address
+
+    @property
+    def mtu_size(self) -> int:
+        return int(self._connection.att_mtu) if self._connection else att.ATT_DEFAULT_MTU
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connection is not None
+
+    async def connect(self, pair: bool, **kwargs: Any) -> None:
+        if pair:
+            log.debug("pairing is not needed by FTMS and not done by the bumble backend")
+        connection = await self._central.connect(
+            hci.Address(self.address),
+            own_address_type=hci.OwnAddressType.RANDOM,
+            timeout=kwargs.get("timeout", self._timeout),
+        )
+        self._connection = connection
+        connection.on(connection.EVENT_DISCONNECTION, self._on_disconnection)
+        try:
+            peer = Peer(connection)
+            await peer.request_mtu(_MTU)
+            self.services = await self._discover(peer)
+        except BaseException:
+            await self.disconnect()
+            raise
+
+    def _on_disconnection(self, reason: int) -> None:
+        log.debug("disconnected from %s (reason 0x%02x)", self.address, reason)
+        self._connection = None
+        self._subscribers.clear()
+        # Like BlueZ, call back on every disconnect: the caller tells solicited ones apart.
+        if self._disconnected_callback is not None:
+            self._disconnected_callback()
+
+    async def disconnect(self) -> None:
+        connection = self._connection
+        if connection is None:
+            return
+        gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def on_gone(*_: object) -> None:
+            if not gone.done():
+                gone.set_result(None)
+
+        connection.once(connection.EVENT_DISCONNECTION, on_gone)
+        await connection.disconnect()
+        async with asyncio.timeout(self._timeout):
+            await gone
+
+    async def pair(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("the bumble backend does not pair")
+
+    async def unpair(self) -> None:
+        raise NotImplementedError("the bumble backend does not pair")
+
+    async def _discover(self, peer: Peer) -> BleakGATTServiceCollection:
+        wanted = [UUID(u) for u in self._service_filter] if self._service_filter else []
+        collection = BleakGATTServiceCollection()
+        for service in await peer.discover_services(wanted):
+            bleak_service = BleakGATTService(service, service.handle, bleak_uuid(service.uuid))
+            collection.add_service(bleak_service)
+            for characteristic in await service.discover_characteristics():
+                bleak_characteristic = BleakGATTCharacteristic(
+                    characteristic,
+                    characteristic.handle,
+                    bleak_uuid(characteristic.uuid),
+                    _property_names(int(characteristic.properties)),
+                    lambda: self.mtu_size - 3,
+                    bleak_service,
+                )
+                collection.add_characteristic(bleak_characteristic)
+                for descriptor in await characteristic.discover_descriptors():
+                    collection.add_descriptor(
+                        BleakGATTDescriptor(
+                            descriptor,
+                            descriptor.handle,
+                            bleak_uuid(descriptor.type),
+                            bleak_characteristic,
+                        )
+                    )
+        return collection
+
+    async def read_gatt_char(
+        self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False, **kwargs: Any
+    ) -> bytearray:
+        return bytearray(await _gatt(characteristic.obj.read_value()))
+
+    async def read_gatt_descriptor(
+        self, descriptor: BleakGATTDescriptor, *, use_cached: bool = False, **kwargs: Any
+    ) -> bytearray:
+        return bytearray(await _gatt(descriptor.obj.read_value()))
+
+    async def write_gatt_char(
+        self, characteristic: BleakGATTCharacteristic, data: Buffer, response: bool
+    ) -> None:
+        await _gatt(characteristic.obj.write_value(bytes(data), with_response=response))
+
+    async def write_gatt_descriptor(self, descriptor: BleakGATTDescriptor, data: Buffer) -> None:
+        await _gatt(descriptor.obj.write_value(bytes(data), with_response=True))
+
+    async def start_notify(
+        self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback, **kwargs: Any
+    ) -> None:
+        def subscriber(value: bytes) -> None:
+            callback(bytearray(value))
+
+        self._subscribers[characteristic.handle] = subscriber
+        # bumble enables notifications when the characteristic has them, else indications,
+        # which is what bleak's platform backends do.
+        await _gatt(characteristic.obj.subscribe(subscriber, prefer_notify=True))
+
+    async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
+        subscriber = self._subscribers.pop(characteristic.handle, None)
+        await _gatt(characteristic.obj.unsubscribe(subscriber))

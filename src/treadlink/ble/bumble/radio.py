@@ -1,0 +1,89 @@
+"""`BumbleRadio`: a bumble central for the simulated treadmill.
+
+    async with BumbleRadio() as radio:                       # simulator in this process
+        device = await radio.find_treadmill()
+    async with BumbleRadio("tcp-client:127.0.0.1:7000") as radio:   # `treadlink-sim` elsewhere
+        ...
+
+The central runs bumble's host stack on a controller it does not own: a second controller on the
+in-process simulator's virtual link, or one reached over any bumble transport (the standalone
+simulator exposes one over TCP; a USB dongle is one too).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from bleak.backends.client import BaseBleakClient
+from bleak.backends.scanner import BaseBleakScanner
+from bumble.device import Device
+from bumble.hci import Address
+from bumble.host import Host
+from bumble.transport import open_transport
+from bumble.transport.common import AsyncPipeSink
+
+from treadlink.ble.bumble.client import BleakClientBumble
+from treadlink.ble.bumble.scanner import BleakScannerBumble
+from treadlink.ble.radio import Radio
+
+if TYPE_CHECKING:
+    from treadlink_sim.rig import Rig
+    from treadlink_sim.treadmill import TreadmillSimulator
+
+BRIDGE_NAME = "treadlink"
+BRIDGE_ADDRESS = "F0:7D:1A:00:00:02"  # random static (two top bits set), fixed for readable logs
+
+
+class BumbleRadio(Radio):
+    client_backend: type[BaseBleakClient] | None = BleakClientBumble
+    scanner_backend: type[BaseBleakScanner] | None = BleakScannerBumble
+
+    def __init__(self, transport: str | None = None, **simulator_options: Any) -> None:
+        """`transport` is a bumble transport spec; None starts a simulator in this process,
+        configured by `simulator_options` (see treadlink_sim.rig.sim_rig)."""
+        self.transport_spec = transport
+        self._simulator_options = simulator_options
+        self._exit = contextlib.AsyncExitStack()
+        self._rig: Rig | None = None
+        self._central: Device | None = None
+
+    @property
+    def central(self) -> Device:
+        if self._central is None:
+            raise RuntimeError("BumbleRadio is not open")
+        return self._central
+
+    @property
+    def simulator(self) -> TreadmillSimulator | None:
+        """The in-process simulator, for tests and the demo; None over a transport."""
+        return self._rig.simulator if self._rig is not None else None
+
+    def scanner_kwargs(self) -> dict[str, Any]:
+        return {"bumble_device": self.central}
+
+    async def open(self) -> None:
+        try:
+            if self.transport_spec is None:
+                # Imported here: the simulator is only needed when it runs in this process.
+                from treadlink_sim.rig import sim_rig
+
+                rig = await self._exit.enter_async_context(sim_rig(**self._simulator_options))
+                self._rig = rig
+                controller = rig.bridge_controller
+                host = Host(controller, AsyncPipeSink(controller))
+            else:
+                transport = await open_transport(self.transport_spec)
+                self._exit.push_async_callback(transport.close)
+                host = Host(transport.source, transport.sink)
+            self._central = Device(name=BRIDGE_NAME, address=Address(BRIDGE_ADDRESS), host=host)
+            await self._central.power_on()
+            self._exit.push_async_callback(self._central.power_off)
+        except BaseException:
+            await self._exit.aclose()
+            raise
+
+    async def close(self) -> None:
+        self._central = None
+        await self._exit.aclose()
+        self._rig = None

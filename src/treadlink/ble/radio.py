@@ -1,0 +1,145 @@
+"""`Radio`: how the bridge reaches treadmills. One interface, two backends:
+
+* `NativeRadio` (treadlink.ble.native): the operating system's Bluetooth through bleak's own backend;
+* `BumbleRadio` (treadlink.ble.bumble.radio): a bumble central on a virtual or USB controller,
+  used for the simulator.
+
+Everything above this layer sees a `BLEDevice` and a bleak client backend, nothing else.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+from bleak import BleakScanner
+from bleak.backends.client import BaseBleakClient
+from bleak.backends.device import BLEDevice
+from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
+from bleak.exc import BleakError
+
+from treadlink.ftms.layouts import MalformedFrame, decode_service_data
+from treadlink.ftms.protocol import FITNESS_MACHINE_SERVICE, MachineType, uuid16
+
+FTMS_UUID = uuid16(FITNESS_MACHINE_SERVICE)
+FITSHOW_UUID = uuid16(0xFFF0)
+DEFAULT_SCAN_TIMEOUT = 5.0
+
+
+class TreadmillNotFound(BleakError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """A device heard while scanning, and what its advertisement says it is."""
+
+    device: BLEDevice
+    name: str | None
+    rssi: int
+    ftms: bool  # advertises the Fitness Machine Service
+    treadmill: bool  # FTMS service data says "treadmill" (or no service data to say otherwise)
+    fitshow: bool  # advertises FitShow's private service instead
+
+    @classmethod
+    def from_advertisement(cls, device: BLEDevice, adv: AdvertisementData) -> Sighting:
+        ftms = FTMS_UUID in adv.service_uuids or FTMS_UUID in adv.service_data
+        treadmill = ftms
+        if FTMS_UUID in adv.service_data:
+            with contextlib.suppress(MalformedFrame):
+                _, types = decode_service_data(adv.service_data[FTMS_UUID])
+                treadmill = bool(types & MachineType.TREADMILL)
+        return cls(
+            device,
+            adv.local_name or device.name,
+            adv.rssi,
+            ftms,
+            treadmill,
+            FITSHOW_UUID in adv.service_uuids,
+        )
+
+
+class Radio(abc.ABC):
+    """A way to reach treadmills. Use as an async context manager."""
+
+    client_backend: type[BaseBleakClient] | None = None
+    scanner_backend: type[BaseBleakScanner] | None = None
+
+    def scanner_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def open(self) -> None:  # noqa: B027 - most radios need no set-up
+        pass
+
+    async def close(self) -> None:  # noqa: B027
+        pass
+
+    async def scan(self, timeout: float = DEFAULT_SCAN_TIMEOUT) -> list[Sighting]:
+        """Every device heard within `timeout`, treadmills first."""
+        seen: dict[str, Sighting] = {}
+
+        def heard(device: BLEDevice, adv: AdvertisementData) -> None:
+            seen[device.address] = Sighting.from_advertisement(device, adv)
+
+        async with BleakScanner(
+            heard, backend=self.scanner_backend, **self.scanner_kwargs()
+        ):
+            await asyncio.sleep(timeout)
+        return sorted(seen.values(), key=lambda s: (not s.treadmill, not s.ftms, -s.rssi))
+
+    async def find_treadmill(
+        self, address: str | None = None, timeout: float = DEFAULT_SCAN_TIMEOUT
+    ) -> BLEDevice:
+        """The first FTMS treadmill heard (or the device at `address`), as soon as it is heard."""
+        found: asyncio.Future[BLEDevice] = asyncio.get_running_loop().create_future()
+        others: dict[str, Sighting] = {}
+
+        def heard(device: BLEDevice, adv: AdvertisementData) -> None:
+            sighting = Sighting.from_advertisement(device, adv)
+            wanted = (
+                device.address.upper() == address.upper()
+                if address
+                else sighting.ftms and sighting.treadmill
+            )
+            if wanted and not found.done():
+                found.set_result(device)
+            elif not wanted:
+                others[device.address] = sighting
+
+        async with BleakScanner(heard, backend=self.scanner_backend, **self.scanner_kwargs()):
+            try:
+                async with asyncio.timeout(timeout):
+                    return await found
+            except TimeoutError:
+                raise TreadmillNotFound(_not_found_message(address, timeout, others)) from None
+
+
+def _not_found_message(address: str | None, timeout: float, others: dict[str, Sighting]) -> str:
+    what = f"device {address}" if address else "FTMS treadmill (service 0x1826)"
+    message = f"no {what} heard within {timeout:g} s."
+    fitshow = [s for s in others.values() if s.fitshow]
+    if fitshow:
+        names = ", ".join(s.name or s.device.address for s in fitshow)
+        message += (
+            f" Heard {names}, which speak FitShow's private protocol (service 0xFFF0), not FTMS:"
+            " treadlink drives FTMS treadmills only."
+        )
+    else:
+        message += " Is the treadmill on, and not connected to another app?"
+    return message

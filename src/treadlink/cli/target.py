@@ -1,0 +1,46 @@
+"""The options every command that reaches a treadmill shares: `--sim [TRANSPORT]` or `--device ADDR`."""
+
+from __future__ import annotations
+
+import argparse
+
+from treadlink.ble.radio import Radio
+
+IN_PROCESS = "in-process"
+
+
+def add_target_arguments(parser: argparse.ArgumentParser, *, device: bool = True) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--sim",
+        nargs="?",
+        const=IN_PROCESS,
+        metavar="TRANSPORT",
+        help="use the simulated treadmill: in this process when given alone, or the standalone "
+        "simulator over a bumble transport, e.g. tcp-client:127.0.0.1:7000 (see treadlink-sim)",
+    )
+    if device:
+        group.add_argument(
+            "--device",
+            metavar="ADDR",
+            help="the treadmill's Bluetooth address (default: the first FTMS treadmill heard)",
+        )
+    parser.add_argument(
+        "--profile",
+        default="noblepro-elite",
+        help="with --sim alone: the simulated machine's profile, a name or a file "
+        "(default: %(default)s)",
+    )
+
+
+def radio_for(args: argparse.Namespace, **simulator_options: object) -> Radio:
+    """The radio the options ask for. The Bluetooth stacks are imported only when needed."""
+    if args.sim is None:
+        from treadlink.ble.native import NativeRadio
+
+        return NativeRadio()
+    from treadlink.ble.bumble.radio import BumbleRadio
+
+    if args.sim == IN_PROCESS:
+        return BumbleRadio(None, **{"profile": args.profile, **simulator_options})
+    return BumbleRadio(args.sim)

@@ -1,0 +1,186 @@
+"""The Fitness Machine Control Point: one procedure at a time, every response matched to its
+request, a timeout per procedure, and a stop that never queues behind anything.
+
+FTMS allows one procedure in flight: a write before the previous response indication has been
+confirmed gets ATT error 0xFE. Ordinary commands therefore take turns on a lock. A stop does not:
+it is written at once, and if the machine answers 0xFE it is written again the moment the
+procedure in flight ends (or after a few milliseconds, for machines that never indicate).
+Commands that were still waiting for their turn when a stop was asked for are dropped, so
+nothing queued before a stop reaches the belt after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from bleak.exc import BleakGATTProtocolError
+
+from treadlink.ftms.layouts import ControlResponse, MalformedFrame, encode_request, stop_parameter
+from treadlink.ftms.protocol import (
+    ATT_PROCEDURE_ALREADY_IN_PROGRESS,
+    OpCode,
+    ResultCode,
+    StopPause,
+)
+
+log = logging.getLogger(__name__)
+
+Writer = Callable[[bytes], Awaitable[None]]
+
+DEFAULT_TIMEOUT = 2.0  # s; FTMS gives the server 30 s, but a treadmill that slow is a fault
+STOP_RETRY_INTERVAL = 0.005  # s between stop writes refused with 0xFE when nothing is in flight
+
+
+class ControlPointError(Exception):
+    """A control-point procedure did not succeed."""
+
+
+class ProcedureFailed(ControlPointError):
+    """The treadmill answered with a result other than success."""
+
+    def __init__(self, op: OpCode, response: ControlResponse) -> None:
+        result = response.result
+        name = result.name.lower().replace("_", " ") if isinstance(result, ResultCode) else result
+        super().__init__(f"{op.name.lower().replace('_', ' ')}: treadmill answered {name}")
+        self.op = op
+        self.response = response
+
+
+class ProcedureTimeout(ControlPointError):
+    def __init__(self, op: OpCode, timeout: float) -> None:
+        name = op.name.lower().replace("_", " ")
+        super().__init__(f"{name}: no response from the treadmill within {timeout:g} s")
+        self.op = op
+
+
+class ProcedureRejected(ControlPointError):
+    """The write itself failed with an ATT error (0xFE busy, 0xFD indications not enabled)."""
+
+    def __init__(self, op: OpCode, att_error: int) -> None:
+        super().__init__(f"{op.name.lower().replace('_', ' ')}: write refused, ATT error 0x{att_error:02X}")
+        self.op = op
+        self.att_error = att_error
+
+
+class ProcedurePreempted(ControlPointError):
+    """A stop was asked for while this command waited for its turn; it was never written."""
+
+
+class LinkLost(ControlPointError):
+    """The connection dropped while the procedure was in flight."""
+
+
+class ControlPoint:
+    def __init__(self, write: Writer, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self._write = write
+        self.timeout = timeout
+        self._turn = asyncio.Lock()
+        self._responses: dict[int, asyncio.Future[ControlResponse]] = {}
+        self._in_flight: asyncio.Future[ControlResponse] | None = None
+        self._stops_asked = 0  # bumped by every stop: commands queued before it are stale
+        self._lost: str | None = None
+
+    # --- inputs from the link ------------------------------------------------------------
+    def on_indication(self, data: bytes) -> None:
+        """Feed every control-point indication here. Never raises."""
+        try:
+            response = ControlResponse.decode(data)
+        except MalformedFrame as e:
+            log.warning("dropped control point indication: %s", e)
+            return
+        waiter = self._responses.pop(response.request, None)
+        if waiter is None or waiter.done():
+            log.warning("control point response %s matches no request in flight", data.hex(" "))
+            return
+        waiter.set_result(response)
+
+    def link_lost(self, reason: str = "link lost") -> None:
+        """Fail every procedure in flight; later ones fail at once until `link_restored`."""
+        self._lost = reason
+        for waiter in self._responses.values():
+            if not waiter.done():
+                waiter.set_exception(LinkLost(reason))
+        self._responses.clear()
+
+    def link_restored(self) -> None:
+        self._lost = None
+
+    # --- procedures ----------------------------------------------------------------------
+    async def execute(
+        self, op: OpCode, parameter: bytes = b"", *, timeout: float | None = None
+    ) -> ControlResponse:
+        """Run one procedure after those before it; raise unless the treadmill says success."""
+        ticket = self._stops_asked
+        async with self._turn:
+            if ticket != self._stops_asked:
+                raise ProcedurePreempted(f"{op.name.lower()}: dropped, a stop was asked for first")
+            waiter = self._expect(op)
+            self._in_flight = waiter
+            try:
+                return await self._run(op, encode_request(op, parameter), waiter, timeout)
+            finally:
+                self._in_flight = None
+
+    async def stop(
+        self, kind: StopPause = StopPause.STOP, *, timeout: float | None = None
+    ) -> ControlResponse:
+        """Write Stop (or Pause) now, whatever else is in flight or queued."""
+        self._stops_asked += 1
+        op = OpCode.STOP_OR_PAUSE
+        request = encode_request(op, stop_parameter(kind))
+        limit = self.timeout if timeout is None else timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while True:
+            waiter = self._expect(op)
+            try:
+                return await self._run(op, request, waiter, deadline - loop.time())
+            except ProcedureRejected as e:
+                if e.att_error != ATT_PROCEDURE_ALREADY_IN_PROGRESS or loop.time() >= deadline:
+                    raise
+            # Busy: another procedure's response is outstanding. Write again as soon as it ends.
+            in_flight = self._in_flight
+            pause = min(STOP_RETRY_INTERVAL, max(0.0, deadline - loop.time()))
+            if in_flight is not None and not in_flight.done():
+                await asyncio.wait([in_flight], timeout=pause)
+            else:
+                await asyncio.sleep(pause)
+
+    # --- internals -------------------------------------------------------------------------
+    def _expect(self, op: OpCode) -> asyncio.Future[ControlResponse]:
+        if self._lost is not None:
+            raise LinkLost(self._lost)
+        waiter = self._responses.get(op)
+        if waiter is None or waiter.done():
+            waiter = asyncio.get_running_loop().create_future()
+            self._responses[op] = waiter
+        return waiter
+
+    async def _run(
+        self,
+        op: OpCode,
+        request: bytes,
+        waiter: asyncio.Future[ControlResponse],
+        timeout: float | None,
+    ) -> ControlResponse:
+        limit = self.timeout if timeout is None else max(timeout, 0.0)
+        try:
+            try:
+                await self._write(request)
+            except BleakGATTProtocolError as e:
+                raise ProcedureRejected(op, e.code) from e
+            try:
+                async with asyncio.timeout(limit):
+                    response = await asyncio.shield(waiter)
+            except TimeoutError:
+                raise ProcedureTimeout(op, limit) from None
+        finally:
+            if self._responses.get(op) is waiter and waiter.done() is False:
+                # Our caller gave up (timeout, cancel, refused write): a late response must not
+                # be taken for the answer to a later request with the same op code.
+                self._responses.pop(op)
+        if response.result != ResultCode.SUCCESS:
+            raise ProcedureFailed(op, response)
+        return response

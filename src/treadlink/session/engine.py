@@ -1,0 +1,365 @@
+"""`Session`: takes a runner through a compiled stage on a treadmill.
+
+    session = Session(treadmill, timeline)
+    session.subscribe(print)
+    finished = await session.run()
+
+Timing: every boundary is an absolute deadline on the event loop's clock, computed from where the
+segment was *scheduled* to start rather than from when the previous command happened to finish,
+so lag never accumulates however long the session. A distance-ended segment ends when the
+treadmill reports the distance, and the next segment is scheduled from that moment. A pause
+holds the plan clock: the deadline moves by the time spent paused.
+
+Front ends (keyboard, MQTT) call `pause`, `resume`, `skip` and `stop`; they never wait. A stop
+goes to the treadmill at once, from its own task, without waiting for the engine's loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Literal
+
+from treadlink.ftms.control import ControlPointError, ProcedureFailed
+from treadlink.ftms.layouts import SetpointError
+from treadlink.ftms.protocol import MachineStatusOp, ResultCode
+from treadlink.ftms.state import (
+    Disconnected,
+    StatusChanged,
+    Telemetry,
+    TreadmillEvent,
+)
+from treadlink.ftms.treadmill import Treadmill
+from treadlink.plans.timeline import Step, Timeline
+from treadlink.session.events import (
+    BeltStarted,
+    ControlRequested,
+    Fault,
+    Finished,
+    Paused,
+    Resumed,
+    SegmentStarted,
+    SessionEvent,
+    SessionStarted,
+    SetpointConfirmed,
+    SetpointSent,
+    Skipped,
+    StopConfirmed,
+    StopRequested,
+    TelemetryUpdate,
+)
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[SessionEvent], None]
+AtEnd = Literal["stop", "pause"]
+
+
+class SessionAborted(Exception):
+    """The session cannot go on (a fault); the belt has been stopped."""
+
+
+class Session:
+    def __init__(
+        self,
+        treadmill: Treadmill,
+        timeline: Timeline,
+        *,
+        speedup: float = 1.0,
+        at_end: AtEnd = "stop",
+        belt_start_timeout: float = 15.0,
+        stop_timeout: float = 5.0,
+    ) -> None:
+        if speedup <= 0:
+            raise ValueError(f"speedup must be positive, got {speedup}")
+        self.treadmill = treadmill
+        self.timeline = timeline
+        self.speedup = speedup
+        self.at_end = at_end
+        self.belt_start_timeout = belt_start_timeout
+        self.stop_timeout = stop_timeout
+        self._listeners: list[Listener] = []
+        self._wake = asyncio.Event()
+        self._t0: float | None = None
+        self._paused_since: float | None = None
+        self._pause_reason = ""
+        self._resume_asked = False
+        self._skip_asked = False
+        self._stop_reason: str | None = None
+        self._stop_task: asyncio.Task[None] | None = None
+        self._fault: str | None = None
+        self._belt_started = False
+        self._distance_target: float | None = None
+        self.current: Step | None = None
+
+    # --- front-end entry points: never block ---------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def pause(self, reason: str = "runner") -> None:
+        if self._paused_since is None and self._stop_reason is None:
+            self._pause_reason = reason
+            self._paused_since = -1.0  # marks "asked"; the engine pauses the belt and stamps it
+            self._wake.set()
+
+    def resume(self) -> None:
+        if self._paused_since is not None:
+            self._resume_asked = True
+            self._wake.set()
+
+    def skip(self) -> None:
+        self._skip_asked = True
+        self._wake.set()
+
+    def stop(self, reason: str = "runner") -> None:
+        """Stop the belt now and end the session."""
+        if self._stop_reason is not None:
+            return
+        self._stop_reason = reason
+        self._emit(StopRequested(at=self.clock(), reason=reason))
+        self._stop_task = asyncio.get_running_loop().create_task(self._stop_belt())
+        self._wake.set()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused_since is not None
+
+    def clock(self) -> float:
+        """Session seconds since the run began (scaled by the speed-up)."""
+        if self._t0 is None:
+            return 0.0
+        return (self._now() - self._t0) * self.speedup
+
+    # --- the run ---------------------------------------------------------------------------------
+    async def run(self) -> Finished:
+        self._t0 = self._now()
+        unsubscribe = self.treadmill.subscribe(self._on_treadmill)
+        done = 0
+        try:
+            self._emit(
+                SessionStarted(
+                    at=0.0,
+                    stage=self.timeline.name,
+                    steps=len(self.timeline.steps),
+                    planned_s=self.timeline.estimated_total_s,
+                    treadmill=self.treadmill.device.name or self.treadmill.device.address,
+                )
+            )
+            await self._start_belt()
+            origin = self._now()
+            for step in self.timeline.steps:
+                if self._stop_reason is not None:
+                    break
+                origin = await self._run_step(step, origin)
+                if self._stop_reason is None:
+                    done += 1
+        except (ControlPointError, SetpointError, SessionAborted) as e:
+            self._fault = str(e)
+            self._emit(Fault(at=self.clock(), message=str(e)))
+        finally:
+            await self._leave(done)
+            unsubscribe()
+        finished = Finished(
+            at=self.clock(),
+            completed=done == len(self.timeline.steps) and self._fault is None,
+            segments_done=done,
+            distance_m=self.treadmill.state.distance_m,
+        )
+        self._emit(finished)
+        return finished
+
+    async def _start_belt(self) -> None:
+        try:
+            await self.treadmill.request_control()
+            self._emit(ControlRequested(at=self.clock(), result="success"))
+        except ProcedureFailed as e:
+            # Some treadmills answer "operation failed" and obey all the same.
+            if e.response.result != ResultCode.OPERATION_FAILED:
+                raise
+            self._emit(ControlRequested(at=self.clock(), result="operation failed (tolerated)"))
+        moving = self._belt_moving()
+        await self.treadmill.start()
+        self._belt_started = True
+        try:
+            async with asyncio.timeout(self.belt_start_timeout):
+                await moving
+        except TimeoutError:
+            raise SessionAborted(
+                f"the belt did not move within {self.belt_start_timeout:g} s of Start"
+            ) from None
+        self._emit(BeltStarted(at=self.clock(), speed_kmh=self.treadmill.state.speed_kmh or 0.0))
+
+    def _belt_moving(self) -> asyncio.Future[None]:
+        moving: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def check(event: TreadmillEvent) -> None:
+            if isinstance(event, Telemetry) and event.state.belt_moving and not moving.done():
+                moving.set_result(None)
+                unsubscribe()
+
+        unsubscribe = self.treadmill.subscribe(check)
+        return moving
+
+    async def _run_step(self, step: Step, origin: float) -> float:
+        """Run one segment scheduled to start at `origin`; return when the next one starts."""
+        self.current = step
+        self._emit(
+            SegmentStarted(
+                at=self.clock(),
+                index=step.index,
+                name=step.name,
+                segment_kind=step.kind,
+                speed_kmh=step.speed_kmh,
+                incline_pct=step.incline_pct,
+                duration_s=step.duration_s,
+                distance_m=step.distance_m,
+                cue=step.cue,
+            )
+        )
+        await self._send_setpoint(step, origin)
+        deadline = None if step.duration_s is None else origin + step.duration_s / self.speedup
+        self._distance_target = None
+        if step.distance_m is not None:
+            self._distance_target = (self.treadmill.state.distance_m or 0) + step.distance_m
+        while True:
+            self._wake.clear()
+            if self._stop_reason is not None:
+                return self._now()
+            if self._skip_asked:
+                self._skip_asked = False
+                self._emit(Skipped(at=self.clock(), index=step.index))
+                return self._now()
+            if self._paused_since is not None:
+                held = await self._hold()
+                if deadline is not None:
+                    deadline += held
+                if self._stop_reason is None:
+                    await self._send_setpoint(step, self._now())
+                continue
+            if deadline is not None and self._now() >= deadline:
+                return deadline
+            if self._distance_reached():
+                return self._now()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+
+    async def _hold(self) -> float:
+        """Pause the belt, wait for resume or stop; return the seconds spent paused."""
+        start = self._now()
+        self._paused_since = start
+        self._emit(Paused(at=self.clock(), reason=self._pause_reason))
+        with contextlib.suppress(ControlPointError):  # already stopped by the console, say
+            await self.treadmill.pause()
+        while not self._resume_asked and self._stop_reason is None:
+            self._wake.clear()
+            await self._wake.wait()
+        self._resume_asked = False
+        held = self._now() - start
+        self._paused_since = None
+        if self._stop_reason is None:
+            moving = self._belt_moving()
+            await self.treadmill.start()
+            async with asyncio.timeout(self.belt_start_timeout):
+                await moving
+            self._emit(Resumed(at=self.clock(), paused_s=held * self.speedup))
+        return held
+
+    async def _send_setpoint(self, step: Step, scheduled: float) -> None:
+        incline = step.incline_pct if self.treadmill.supports_incline else None
+        # Checked before anything is written: an off-grid setpoint never half-applies.
+        self.treadmill.speed_units(step.speed_kmh)
+        if incline is not None:
+            self.treadmill.incline_units(incline)
+        lag_ms = max(0.0, self._now() - scheduled) * 1000
+        self._emit(
+            SetpointSent(
+                at=self.clock(),
+                index=step.index,
+                speed_kmh=step.speed_kmh,
+                incline_pct=incline,
+                lag_ms=lag_ms,
+            )
+        )
+        await self.treadmill.set_speed(step.speed_kmh)
+        if incline is not None:
+            await self.treadmill.set_incline(incline)
+        self._emit(
+            SetpointConfirmed(
+                at=self.clock(), index=step.index, speed_kmh=step.speed_kmh, incline_pct=incline
+            )
+        )
+
+    def _distance_reached(self) -> bool:
+        target = self._distance_target
+        return target is not None and (self.treadmill.state.distance_m or 0) >= target
+
+    async def _stop_belt(self) -> None:
+        try:
+            await self.treadmill.stop()
+        except ControlPointError as e:
+            self._emit(Fault(at=self.clock(), message=f"stop not confirmed: {e}"))
+            return
+        self._emit(StopConfirmed(at=self.clock(), speed_kmh=self.treadmill.state.speed_kmh))
+
+    async def _leave(self, done: int) -> None:
+        """Every way out of `run` comes through here: the belt ends stopped if we started it."""
+        if not self._belt_started:
+            return
+        if self._stop_task is None:
+            ended_normally = self._fault is None and done == len(self.timeline.steps)
+            if ended_normally and self.at_end == "pause":
+                self._emit(Paused(at=self.clock(), reason="end of plan"))
+                with contextlib.suppress(ControlPointError):
+                    await self.treadmill.pause()
+                return
+            self.stop("end of plan" if ended_normally else "session ended early")
+        assert self._stop_task is not None
+        await asyncio.shield(self._stop_task)
+
+    # --- what the treadmill says ---------------------------------------------------------------
+    def _on_treadmill(self, event: TreadmillEvent) -> None:
+        if isinstance(event, Telemetry):
+            s = event.state
+            self._emit(
+                TelemetryUpdate(
+                    at=self.clock(),
+                    speed_kmh=s.speed_kmh,
+                    incline_pct=s.incline_pct,
+                    distance_m=s.distance_m,
+                    elapsed_time_s=s.elapsed_time_s,
+                    heart_rate_bpm=s.heart_rate_bpm,
+                )
+            )
+            if self._distance_reached():
+                self._wake.set()
+        elif isinstance(event, StatusChanged):
+            op = event.status.op
+            if op == MachineStatusOp.STOPPED_BY_SAFETY_KEY:
+                self._fault = "safety key pulled"
+                self._emit(Fault(at=self.clock(), message=self._fault))
+                self.stop("safety key pulled")
+            elif op == MachineStatusOp.STOPPED_OR_PAUSED_BY_USER and self._paused_since is None:
+                # The console wins: the plan waits for the runner instead of restarting the belt.
+                self.pause("stopped or paused on the treadmill's console")
+        elif isinstance(event, Disconnected) and not event.solicited:
+            self._fault = "the treadmill's link dropped"
+            self._emit(Fault(at=self.clock(), message=self._fault))
+            # The stop cannot reach the belt now; its failure is reported as "not confirmed".
+            self.stop("link lost")
+
+    def _emit(self, event: SessionEvent) -> None:
+        for listener in tuple(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("session listener %r failed on %r", listener, event)
+
+    @staticmethod
+    def _now() -> float:
+        return asyncio.get_running_loop().time()

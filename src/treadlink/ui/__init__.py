@@ -1,0 +1,1 @@
+"""What the runner sees: terminal output built from session events."""

@@ -1,0 +1,94 @@
+"""A readable line per session event, for logs, pipes and terminals alike."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from treadlink.plans.durations import format_duration
+from treadlink.session.events import (
+    BeltStarted,
+    ControlRequested,
+    Fault,
+    Finished,
+    Paused,
+    Resumed,
+    SegmentStarted,
+    SessionEvent,
+    SessionStarted,
+    SetpointConfirmed,
+    SetpointSent,
+    Skipped,
+    StopConfirmed,
+    StopRequested,
+    TelemetryUpdate,
+)
+
+
+def describe(event: SessionEvent) -> str | None:
+    """The line for an event, or None for events that only the live line shows."""
+    match event:
+        case SessionStarted():
+            return (
+                f"session {event.stage}: {event.steps} segments, "
+                f"{format_duration(event.planned_s)} planned, on {event.treadmill}"
+            )
+        case ControlRequested():
+            return f"control of the treadmill: {event.result}"
+        case BeltStarted():
+            return f"belt moving at {event.speed_kmh:.1f} km/h"
+        case SegmentStarted():
+            end = (
+                format_duration(event.duration_s)
+                if event.duration_s is not None
+                else f"{event.distance_m:g} m"
+            )
+            cue = f" — {event.cue}" if event.cue else ""
+            return (
+                f"segment {event.index + 1}: {event.name} {end} at {event.speed_kmh:.1f} km/h, "
+                f"incline {event.incline_pct:g} %{cue}"
+            )
+        case SetpointSent() | SetpointConfirmed() | TelemetryUpdate():
+            return None
+        case Paused():
+            return f"paused ({event.reason})"
+        case Resumed():
+            return f"resumed after {format_duration(max(event.paused_s, 0.001))}"
+        case Skipped():
+            return f"segment {event.index + 1} skipped"
+        case StopRequested():
+            return f"STOP requested ({event.reason})"
+        case StopConfirmed():
+            return "belt stopped"
+        case Fault():
+            return f"FAULT: {event.message}"
+        case Finished():
+            outcome = "completed" if event.completed else "ended early"
+            distance = f", {event.distance_m} m" if event.distance_m is not None else ""
+            return f"session {outcome}: {event.segments_done} segments{distance}"
+    return None
+
+
+class LinePrinter:
+    """Prints `describe` lines stamped with the session clock; on a terminal, also a live
+    telemetry line that each new line replaces."""
+
+    def __init__(self, out: TextIO = sys.stdout, *, live: bool | None = None) -> None:
+        self.out = out
+        self.live = out.isatty() if live is None else live
+        self._live_shown = False
+
+    def __call__(self, event: SessionEvent) -> None:
+        line = describe(event)
+        if line is not None:
+            if self._live_shown:
+                self.out.write("\r\033[K")
+                self._live_shown = False
+            self.out.write(f"[{format_duration(event.at).split('.')[0]:>6}] {line}\n")
+            self.out.flush()
+        elif self.live and isinstance(event, TelemetryUpdate):
+            speed = "—" if event.speed_kmh is None else f"{event.speed_kmh:4.1f}"
+            distance = "—" if event.distance_m is None else str(event.distance_m)
+            self.out.write(f"\r\033[K  belt {speed} km/h  distance {distance} m")
+            self.out.flush()
+            self._live_shown = True

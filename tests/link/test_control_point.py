@@ -1,0 +1,165 @@
+"""Every control-point procedure through bleak → bumble → simulator, checked byte by byte."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from treadlink.ftms.control import (
+    ProcedureFailed,
+    ProcedurePreempted,
+    ProcedureTimeout,
+)
+from treadlink.ftms.layouts import SetpointError
+from treadlink.ftms.protocol import ATT_PROCEDURE_ALREADY_IN_PROGRESS, ResultCode
+from treadlink.ftms.treadmill import Treadmill
+from tests.conftest import link
+from treadlink_sim.faults import Fault
+from treadlink_sim.treadmill import TreadmillSimulator
+
+
+def wire(sim: TreadmillSimulator) -> list[str]:
+    """What the simulator received, as hex, with its answer."""
+    return [
+        f"{r.data.hex()}:{r.result.name if r.result else f'att{r.att_error:02x}'}"
+        for r in sim.control_point_log
+    ]
+
+
+async def test_reads_what_the_treadmill_is(treadmill: Treadmill) -> None:
+    assert treadmill.info.manufacturer == "NoblePro"
+    assert str(treadmill.speed_range) == "1.0–20.0 km/h in steps of 0.1"
+    assert str(treadmill.incline_range) == "0.0–15.0 % in steps of 0.5"
+    assert treadmill.supports_incline
+
+
+async def test_each_procedure_on_the_wire(controlled: Treadmill, sim: TreadmillSimulator) -> None:
+    await controlled.set_speed(8.2)
+    await controlled.set_incline(1.5)
+    await controlled.start()
+    await controlled.pause()
+    await controlled.start()
+    await controlled.stop()
+    await controlled.reset()
+    assert wire(sim) == [
+        "00:SUCCESS",
+        "023403:SUCCESS",  # 8.2 km/h is 820 = 0x0334, never 819
+        "030f00:SUCCESS",
+        "07:SUCCESS",
+        "0802:SUCCESS",
+        "07:SUCCESS",
+        "0801:SUCCESS",
+        "01:SUCCESS",
+    ]
+
+
+async def test_control_not_permitted_before_request_control(
+    treadmill: Treadmill, sim: TreadmillSimulator
+) -> None:
+    with pytest.raises(ProcedureFailed) as failure:
+        await treadmill.set_speed(5.0)
+    assert failure.value.response.result == ResultCode.CONTROL_NOT_PERMITTED
+    assert "control not permitted" in str(failure.value)
+
+
+async def test_full_speed_grid(controlled: Treadmill, sim: TreadmillSimulator) -> None:
+    speeds = [round(1.0 + i * 0.1, 1) for i in range(191)]
+    for kmh in speeds:
+        await controlled.set_speed(kmh)
+    sent = [int.from_bytes(r.data[1:], "little") for r in sim.control_point_log[1:]]
+    assert sent == [100 + 10 * i for i in range(191)]
+    assert all(r.result == ResultCode.SUCCESS for r in sim.control_point_log)
+
+
+async def test_full_incline_grid(controlled: Treadmill, sim: TreadmillSimulator) -> None:
+    for i in range(31):
+        await controlled.set_incline(i * 0.5)
+    sent = [int.from_bytes(r.data[1:], "little", signed=True) for r in sim.control_point_log[1:]]
+    assert sent == [5 * i for i in range(31)]
+    assert sim.target_incline_pct == 15.0
+
+
+@pytest.mark.parametrize(
+    ("speed", "words"),
+    [
+        (25.0, "not one the treadmill takes"),
+        (0.5, "not one"),
+        (8.25, "not one"),
+        (float("nan"), "not a finite number"),
+        (-3.0, "negative"),
+    ],
+)
+async def test_bad_setpoints_are_refused_before_anything_is_written(
+    controlled: Treadmill, sim: TreadmillSimulator, speed: float, words: str
+) -> None:
+    before = len(sim.control_point_log)
+    with pytest.raises(SetpointError, match=words):
+        await controlled.set_speed(speed)
+    with pytest.raises(SetpointError):
+        await controlled.set_incline(15.5)
+    assert len(sim.control_point_log) == before
+
+
+@pytest.mark.parametrize(
+    ("fault", "result"),
+    [
+        (Fault.CONTROL_REFUSED, ResultCode.CONTROL_NOT_PERMITTED),
+        (Fault.CONTROL_FAILING, ResultCode.OPERATION_FAILED),
+    ],
+)
+async def test_refusals_raise_with_the_result_code(
+    controlled: Treadmill, sim: TreadmillSimulator, fault: Fault, result: ResultCode
+) -> None:
+    await sim.set_fault(fault)
+    with pytest.raises(ProcedureFailed) as failure:
+        await controlled.start()
+    assert failure.value.response.result == result
+
+
+@pytest.mark.looptime
+async def test_a_procedure_with_no_indication_times_out() -> None:
+    async with link() as connection:
+        controlled, sim = connection.treadmill, connection.sim
+        await sim.set_fault(Fault.INDICATIONS_LOST)
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        with pytest.raises(ProcedureTimeout, match="no response"):
+            await controlled.set_speed(6.0)
+        assert loop.time() - t0 == pytest.approx(controlled.control.timeout, abs=0.05)
+        # The treadmill did act on it; only the answer is missing.
+        assert sim.target_speed_kmh == 6.0
+
+
+async def test_stop_is_written_while_a_command_is_in_flight_and_retried_after_0xfe(
+    controlled: Treadmill, sim: TreadmillSimulator
+) -> None:
+    await controlled.start()
+    sim.control_point_log.clear()
+    speed = asyncio.ensure_future(controlled.set_speed(9.0))
+    await asyncio.sleep(0)  # let the speed write go out first
+    await controlled.stop()
+    await speed
+    log = wire(sim)
+    assert log[0] == "028403:SUCCESS"
+    # The stop reached the treadmill while the speed's indication was outstanding, was refused
+    # with 0xFE, and went through as soon as that procedure ended: never after a queue.
+    assert f"0801:att{ATT_PROCEDURE_ALREADY_IN_PROGRESS:02x}" in log
+    assert log[-1] == "0801:SUCCESS"
+    await sim.wait_for(lambda s: s.stopped)
+
+
+async def test_commands_queued_before_a_stop_never_reach_the_belt(
+    controlled: Treadmill, sim: TreadmillSimulator
+) -> None:
+    await controlled.start()
+    sim.control_point_log.clear()
+    first = asyncio.ensure_future(controlled.set_speed(9.0))
+    queued = asyncio.ensure_future(controlled.set_speed(12.0))
+    await asyncio.sleep(0)
+    await controlled.stop()
+    await first
+    with pytest.raises(ProcedurePreempted):
+        await queued
+    assert not any(r.data == bytes.fromhex("02b004") for r in sim.control_point_log)
+    assert sim.target_speed_kmh != 12.0

@@ -1,0 +1,159 @@
+"""What the treadmill reports: full-state telemetry, status events once each, malformed frames
+dropped without an exception, and the link dropping."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from treadlink.ftms.control import LinkLost, ProcedureTimeout
+from treadlink.ftms.layouts import MachineStatus
+from treadlink.ftms.protocol import MachineStatusOp, StopPause
+from treadlink.ftms.state import (
+    Disconnected,
+    StatusChanged,
+    Telemetry,
+    TreadmillEvent,
+)
+from treadlink.ftms.treadmill import Treadmill
+from tests.conftest import link
+from treadlink_sim.faults import Fault
+from treadlink_sim.treadmill import TreadmillSimulator
+
+
+class Recorder:
+    def __init__(self, treadmill: Treadmill) -> None:
+        self.events: list[TreadmillEvent] = []
+        self._waiters: list[tuple[type, asyncio.Future[TreadmillEvent]]] = []
+        treadmill.subscribe(self._on_event)
+
+    def _on_event(self, event: TreadmillEvent) -> None:
+        self.events.append(event)
+        for kind, future in self._waiters:
+            if isinstance(event, kind) and not future.done():
+                future.set_result(event)
+
+    async def next(self, kind: type, timeout: float = 5.0) -> TreadmillEvent:
+        future: asyncio.Future[TreadmillEvent] = asyncio.get_running_loop().create_future()
+        self._waiters.append((kind, future))
+        async with asyncio.timeout(timeout):
+            return await future
+
+    def statuses(self) -> list[MachineStatus]:
+        return [e.status for e in self.events if isinstance(e, StatusChanged)]
+
+
+@pytest.mark.looptime
+async def test_telemetry_carries_the_whole_state() -> None:
+    async with link() as connection:
+        controlled, sim = connection.treadmill, connection.sim
+        await controlled.start()
+        await controlled.set_speed(6.0)
+        await sim.wait_for(lambda s: s.belt_speed_kmh == 6.0, timeout=30)
+        recorder = Recorder(controlled)
+        event = await recorder.next(Telemetry)
+        assert isinstance(event, Telemetry)
+        state = event.state
+        assert state.speed_kmh == 6.0
+        assert state.distance_m is not None and state.distance_m > 0
+        assert state.incline_pct == 0.0
+        assert state.elapsed_time_s is not None and state.elapsed_time_s > 0
+        assert state.heart_rate_bpm is not None and state.step_count is not None
+
+
+async def test_each_status_is_reported_once(controlled: Treadmill, sim: TreadmillSimulator) -> None:
+    recorder = Recorder(controlled)
+    await controlled.start()
+    await controlled.set_speed(7.0)
+    await controlled.stop()
+    await recorder.next(StatusChanged)  # the stop's status may trail its response
+    while len(recorder.statuses()) < 3:
+        await recorder.next(StatusChanged)
+    assert recorder.statuses() == [
+        MachineStatus(MachineStatusOp.STARTED_OR_RESUMED_BY_USER),
+        MachineStatus(MachineStatusOp.TARGET_SPEED_CHANGED, 7.0),
+        MachineStatus(MachineStatusOp.STOPPED_OR_PAUSED_BY_USER, StopPause.STOP),
+    ]
+
+
+async def test_console_and_safety_key_statuses(
+    controlled: Treadmill, sim: TreadmillSimulator
+) -> None:
+    recorder = Recorder(controlled)
+    await sim.console_pause()
+    paused = await recorder.next(StatusChanged)
+    assert isinstance(paused, StatusChanged)
+    assert paused.status.stop_pause == StopPause.PAUSE
+    await sim.set_fault(Fault.SAFETY_KEY)
+    key = await recorder.next(StatusChanged)
+    assert isinstance(key, StatusChanged)
+    assert key.status.op == MachineStatusOp.STOPPED_BY_SAFETY_KEY
+    await sim.set_fault(Fault.CONTROL_TAKEN)
+    lost = await recorder.next(StatusChanged)
+    assert isinstance(lost, StatusChanged)
+    assert lost.status.op == MachineStatusOp.CONTROL_PERMISSION_LOST
+
+
+@pytest.mark.looptime
+@pytest.mark.parametrize("fault", [Fault.TRUNCATED_TREADMILL_DATA, Fault.EMPTY_MACHINE_STATUS])
+async def test_malformed_notifications_are_dropped_and_the_link_carries_on(fault: Fault) -> None:
+    async with link() as connection:
+        controlled, sim = connection.treadmill, connection.sim
+        await sim.set_fault(fault)
+        recorder = Recorder(controlled)
+        await controlled.start()
+        await controlled.set_speed(5.0)
+        await asyncio.sleep(1.0)  # fake time: four telemetry periods at 4 Hz
+        assert controlled.frames_dropped >= (4 if fault is Fault.TRUNCATED_TREADMILL_DATA else 2)
+        if fault is Fault.TRUNCATED_TREADMILL_DATA:
+            assert not any(isinstance(e, Telemetry) for e in recorder.events)
+        else:
+            assert recorder.statuses() == []
+        await sim.clear_fault(fault)
+        assert isinstance(await recorder.next(Telemetry), Telemetry)
+        await controlled.stop()
+
+
+@pytest.mark.looptime
+async def test_trailing_bytes_do_not_cost_the_frame() -> None:
+    async with link() as connection:
+        controlled, sim = connection.treadmill, connection.sim
+        await sim.set_fault(Fault.TRAILING_BYTES)
+        recorder = Recorder(controlled)
+        event = await recorder.next(Telemetry)
+        assert isinstance(event, Telemetry)
+        assert controlled.frames_dropped == 0
+
+
+@pytest.mark.looptime
+async def test_a_garbage_indication_is_dropped_and_the_procedure_times_out() -> None:
+    async with link() as connection:
+        controlled, sim = connection.treadmill, connection.sim
+        await sim.set_fault(Fault.GARBAGE_INDICATION)
+        with pytest.raises(ProcedureTimeout):
+            await controlled.start()
+        await sim.clear_fault(Fault.GARBAGE_INDICATION)
+        await controlled.stop()
+        assert sim.stopped
+
+
+async def test_link_drop_is_reported_and_fails_what_is_in_flight(
+    controlled: Treadmill, sim: TreadmillSimulator
+) -> None:
+    recorder = Recorder(controlled)
+    await controlled.start()
+    await sim.set_fault(Fault.INDICATIONS_LOST)
+    pending = asyncio.ensure_future(controlled.set_speed(9.0))
+    gone = asyncio.ensure_future(recorder.next(Disconnected))
+    await sim.wait_for(lambda s: s.target_speed_kmh == 9.0)
+    await sim.drop_link()
+    event = await gone
+    assert isinstance(event, Disconnected) and not event.solicited
+    with pytest.raises(LinkLost):
+        await pending
+    assert not controlled.is_connected
+    with pytest.raises(LinkLost):
+        await controlled.stop()
+    # As real belts may, the simulated one keeps running with nobody connected.
+    assert sim.running

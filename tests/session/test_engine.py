@@ -1,0 +1,179 @@
+"""The session engine through the full stack (engine → Treadmill → bleak → bumble → simulator),
+in fake time: a 30-minute stage takes about a second."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import link
+from treadlink.config import RunnerProfile
+from treadlink.plans.limits import TreadmillLimits
+from treadlink.plans.loader import load_stage
+from treadlink.plans.timeline import Timeline
+from treadlink.session.engine import Session
+from treadlink.session.events import (
+    BeltStarted,
+    ControlRequested,
+    Finished,
+    Paused,
+    Resumed,
+    SegmentStarted,
+    SessionEvent,
+    SetpointSent,
+    StopConfirmed,
+)
+from treadlink_sim.faults import Fault
+
+WORKOUTS = Path(__file__).resolve().parents[2] / "workouts"
+PROFILE = RunnerProfile(walk_speed=5.5, run_speed=8.5, incline=1.0)
+
+
+def stage(number: int, profile: RunnerProfile = PROFILE) -> Timeline:
+    return load_stage(WORKOUTS / "return-to-run" / f"stage-{number:02d}.yaml", profile)
+
+
+def write_stage(tmp_path: Path, text: str) -> Timeline:
+    path = tmp_path / "stage.yaml"
+    path.write_text(text)
+    return load_stage(path, PROFILE, TreadmillLimits())
+
+
+class Events(list[SessionEvent]):
+    def of[E: SessionEvent](self, kind: type[E]) -> list[E]:
+        return [e for e in self if isinstance(e, kind)]
+
+
+@pytest.mark.looptime
+async def test_stage_one_end_to_end() -> None:
+    timeline = stage(1)
+    events = Events()
+    async with link(control=False) as connection:
+        session = Session(connection.treadmill, timeline)
+        session.subscribe(events.append)
+        loop = asyncio.get_running_loop()
+        belt_speeds: list[tuple[float, float]] = []
+
+        def sample(_: bytes) -> None:  # what the treadmill was told, and when
+            belt_speeds.append((loop.time(), connection.sim.target_speed_kmh))
+
+        connection.sim.add_control_point_listener(sample)
+        finished = await session.run()
+        assert connection.sim.stopped
+        await connection.sim.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=10)
+
+    assert finished.completed and finished.segments_done == 13
+    assert events.of(ControlRequested)[0].result == "success"
+    assert events.of(BeltStarted)
+    segments = events.of(SegmentStarted)
+    assert [s.segment_kind for s in segments] == ["walk"] + ["run", "walk"] * 6
+    assert [s.speed_kmh for s in segments] == [5.5] + [8.5, 5.5] * 6
+    # Boundaries exactly where the plan puts them, measured from the first segment's start.
+    t0 = segments[0].at
+    expected = [0.0] + [180 + 270 * i + offset for i in range(6) for offset in (0, 30)]
+    assert [round(s.at - t0, 6) for s in segments] == expected
+    assert finished.at - t0 == pytest.approx(1800, abs=0.01)
+    assert max(e.lag_ms for e in events.of(SetpointSent)) < 1.0  # fake time: no real lag
+    assert events.of(StopConfirmed)
+
+
+@pytest.mark.looptime
+async def test_a_distance_segment_ends_at_its_distance(tmp_path: Path) -> None:
+    timeline = write_stage(
+        tmp_path, "name: d\nitems:\n  - walk: 1:00\n  - run: 400m\n  - walk: 1:00\n"
+    )
+    events = Events()
+    async with link(control=False) as connection:
+        session = Session(connection.treadmill, timeline)
+        session.subscribe(events.append)
+        distances: dict[int, int] = {}
+        session.subscribe(
+            lambda e: isinstance(e, SegmentStarted)
+            and distances.setdefault(e.index, connection.treadmill.state.distance_m or 0)
+        )
+        finished = await session.run()
+    assert finished.completed
+    run_start, walk_start = distances[1], distances[2]
+    assert 400 <= walk_start - run_start <= 403  # one telemetry period at 8.5 km/h is 0.6 m
+
+
+@pytest.mark.looptime
+async def test_pause_holds_the_plan_clock() -> None:
+    timeline = stage(1)
+    events = Events()
+    async with link(control=False) as connection:
+        session = Session(connection.treadmill, timeline)
+        session.subscribe(events.append)
+        loop = asyncio.get_running_loop()
+
+        async def runner_pauses() -> None:
+            await asyncio.sleep(60)  # fake time: a minute into the first walk
+            session.pause()
+            await connection.sim.wait_for(lambda s: s.paused)
+            await asyncio.sleep(120)  # the runner ties a shoelace for two minutes
+            session.resume()
+
+        loop.create_task(runner_pauses())
+        finished = await session.run()
+    assert finished.completed
+    assert events.of(Paused)[0].reason == "runner"
+    assert events.of(Resumed)[0].paused_s == pytest.approx(120, abs=0.5)
+    segments = events.of(SegmentStarted)
+    # The second segment starts 3:00 of plan time after the first, plus the pause.
+    assert segments[1].at - segments[0].at == pytest.approx(300, abs=0.5)
+
+
+@pytest.mark.looptime
+async def test_a_console_stop_pauses_the_plan_instead_of_fighting_it() -> None:
+    events = Events()
+    async with link(control=False) as connection:
+        session = Session(connection.treadmill, stage(1))
+        session.subscribe(events.append)
+        loop = asyncio.get_running_loop()
+
+        async def runner_presses_stop() -> None:
+            await asyncio.sleep(30)
+            await connection.sim.console_stop()
+            await asyncio.sleep(10)
+            session.stop("runner")
+
+        loop.create_task(runner_presses_stop())
+        finished = await session.run()
+        assert connection.sim.stopped
+    assert not finished.completed
+    assert events.of(Paused)[0].reason.startswith("stopped or paused on the treadmill")
+    # Nothing restarted the belt after the console stop.
+    assert not [e for e in events.of(SetpointSent) if e.at > 30 + events[0].at]
+
+
+@pytest.mark.looptime
+async def test_request_control_answered_failed_is_tolerated() -> None:
+    events = Events()
+    async with link(control=False) as connection:
+        await connection.sim.set_fault(Fault.CONTROL_FAILING)
+
+        async def heal() -> None:  # only Request Control fails, as on some real treadmills
+            await connection.sim.wait_for(lambda s: len(s.control_point_log) >= 1)
+            await connection.sim.clear_fault(Fault.CONTROL_FAILING)
+
+        asyncio.get_running_loop().create_task(heal())
+        session = Session(connection.treadmill, stage(1))
+        session.subscribe(events.append)
+        loop = asyncio.get_running_loop()
+        loop.call_later(200, session.stop)
+        await session.run()
+    assert events.of(ControlRequested)[0].result == "operation failed (tolerated)"
+    assert events.of(BeltStarted)
+
+
+@pytest.mark.looptime
+@pytest.mark.parametrize("number", range(1, 16))
+async def test_every_stage_runs_through_the_full_stack(number: int) -> None:
+    timeline = stage(number)
+    async with link(control=False, telemetry_hz=1.0) as connection:
+        finished = await Session(connection.treadmill, timeline).run()
+        assert connection.sim.stopped
+    assert finished.completed
+    assert finished.segments_done == len(timeline.steps)
