@@ -8,34 +8,16 @@ would find its clock running backwards.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
-from treadlink.ble.bumble.radio import BumbleRadio
+from treadlink.ble.bumble.radio import SimulatedLink, simulated_link
 from treadlink.ftms.treadmill import Treadmill
 from treadlink_sim.treadmill import TreadmillSimulator
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
-    radio: BumbleRadio
-    sim: TreadmillSimulator
-    treadmill: Treadmill
-
-
-@asynccontextmanager
-async def link(*, control: bool = True, **simulator_options: Any) -> AsyncIterator[Link]:
-    """An in-process simulator, found by scanning and connected through bleak."""
-    async with BumbleRadio(**simulator_options) as radio:
-        assert radio.simulator is not None
-        device = await radio.find_treadmill(timeout=2)
-        async with Treadmill(device, backend=radio.client_backend) as treadmill:
-            if control:
-                await treadmill.request_control()
-            yield Link(radio, radio.simulator, treadmill)
+Link = SimulatedLink
+link = simulated_link
 
 
 @pytest.fixture
@@ -46,7 +28,7 @@ async def connected() -> AsyncIterator[Link]:
 
 @pytest.fixture
 def sim(connected: Link) -> TreadmillSimulator:
-    return connected.sim
+    return connected.simulator
 
 
 @pytest.fixture

@@ -120,7 +120,7 @@ async def test_refusals_raise_with_the_result_code(
 @pytest.mark.looptime
 async def test_a_procedure_with_no_indication_times_out() -> None:
     async with link() as connection:
-        controlled, sim = connection.treadmill, connection.sim
+        controlled, sim = connection.treadmill, connection.simulator
         await sim.set_fault(Fault.INDICATIONS_LOST)
         loop = asyncio.get_running_loop()
         t0 = loop.time()

@@ -47,7 +47,7 @@ class Recorder:
 @pytest.mark.looptime
 async def test_telemetry_carries_the_whole_state() -> None:
     async with link() as connection:
-        controlled, sim = connection.treadmill, connection.sim
+        controlled, sim = connection.treadmill, connection.simulator
         await controlled.start()
         await controlled.set_speed(6.0)
         await sim.wait_for(lambda s: s.belt_speed_kmh == 6.0, timeout=30)
@@ -99,7 +99,7 @@ async def test_console_and_safety_key_statuses(
 @pytest.mark.parametrize("fault", [Fault.TRUNCATED_TREADMILL_DATA, Fault.EMPTY_MACHINE_STATUS])
 async def test_malformed_notifications_are_dropped_and_the_link_carries_on(fault: Fault) -> None:
     async with link() as connection:
-        controlled, sim = connection.treadmill, connection.sim
+        controlled, sim = connection.treadmill, connection.simulator
         await sim.set_fault(fault)
         recorder = Recorder(controlled)
         await controlled.start()
@@ -118,7 +118,7 @@ async def test_malformed_notifications_are_dropped_and_the_link_carries_on(fault
 @pytest.mark.looptime
 async def test_trailing_bytes_do_not_cost_the_frame() -> None:
     async with link() as connection:
-        controlled, sim = connection.treadmill, connection.sim
+        controlled, sim = connection.treadmill, connection.simulator
         await sim.set_fault(Fault.TRAILING_BYTES)
         recorder = Recorder(controlled)
         event = await recorder.next(Telemetry)
@@ -129,7 +129,7 @@ async def test_trailing_bytes_do_not_cost_the_frame() -> None:
 @pytest.mark.looptime
 async def test_a_garbage_indication_is_dropped_and_the_procedure_times_out() -> None:
     async with link() as connection:
-        controlled, sim = connection.treadmill, connection.sim
+        controlled, sim = connection.treadmill, connection.simulator
         await sim.set_fault(Fault.GARBAGE_INDICATION)
         with pytest.raises(ProcedureTimeout):
             await controlled.start()

@@ -57,12 +57,12 @@ async def test_stage_one_end_to_end() -> None:
         belt_speeds: list[tuple[float, float]] = []
 
         def sample(_: bytes) -> None:  # what the treadmill was told, and when
-            belt_speeds.append((loop.time(), connection.sim.target_speed_kmh))
+            belt_speeds.append((loop.time(), connection.simulator.target_speed_kmh))
 
-        connection.sim.add_control_point_listener(sample)
+        connection.simulator.add_control_point_listener(sample)
         finished = await session.run()
-        assert connection.sim.stopped
-        await connection.sim.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=10)
+        assert connection.simulator.stopped
+        await connection.simulator.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=10)
 
     assert finished.completed and finished.segments_done == 13
     assert events.of(ControlRequested)[0].result == "success"
@@ -111,7 +111,7 @@ async def test_pause_holds_the_plan_clock() -> None:
         async def runner_pauses() -> None:
             await asyncio.sleep(60)  # fake time: a minute into the first walk
             session.pause()
-            await connection.sim.wait_for(lambda s: s.paused)
+            await connection.simulator.wait_for(lambda s: s.paused)
             await asyncio.sleep(120)  # the runner ties a shoelace for two minutes
             session.resume()
 
@@ -135,13 +135,13 @@ async def test_a_console_stop_pauses_the_plan_instead_of_fighting_it() -> None:
 
         async def runner_presses_stop() -> None:
             await asyncio.sleep(30)
-            await connection.sim.console_stop()
+            await connection.simulator.console_stop()
             await asyncio.sleep(10)
             session.stop("runner")
 
         loop.create_task(runner_presses_stop())
         finished = await session.run()
-        assert connection.sim.stopped
+        assert connection.simulator.stopped
     assert not finished.completed
     assert events.of(Paused)[0].reason.startswith("stopped or paused on the treadmill")
     # Nothing restarted the belt after the console stop.
@@ -152,11 +152,11 @@ async def test_a_console_stop_pauses_the_plan_instead_of_fighting_it() -> None:
 async def test_request_control_answered_failed_is_tolerated() -> None:
     events = Events()
     async with link(control=False) as connection:
-        await connection.sim.set_fault(Fault.CONTROL_FAILING)
+        await connection.simulator.set_fault(Fault.CONTROL_FAILING)
 
         async def heal() -> None:  # only Request Control fails, as on some real treadmills
-            await connection.sim.wait_for(lambda s: len(s.control_point_log) >= 1)
-            await connection.sim.clear_fault(Fault.CONTROL_FAILING)
+            await connection.simulator.wait_for(lambda s: len(s.control_point_log) >= 1)
+            await connection.simulator.clear_fault(Fault.CONTROL_FAILING)
 
         asyncio.get_running_loop().create_task(heal())
         session = Session(connection.treadmill, stage(1))
@@ -174,6 +174,6 @@ async def test_every_stage_runs_through_the_full_stack(number: int) -> None:
     timeline = stage(number)
     async with link(control=False, telemetry_hz=1.0) as connection:
         finished = await Session(connection.treadmill, timeline).run()
-        assert connection.sim.stopped
+        assert connection.simulator.stopped
     assert finished.completed
     assert finished.segments_done == len(timeline.steps)

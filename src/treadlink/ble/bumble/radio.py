@@ -13,6 +13,9 @@ simulator exposes one over TCP; a USB dongle is one too).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bleak.backends.client import BaseBleakClient
@@ -26,6 +29,7 @@ from bumble.transport.common import AsyncPipeSink
 from treadlink.ble.bumble.client import BleakClientBumble
 from treadlink.ble.bumble.scanner import BleakScannerBumble
 from treadlink.ble.radio import Radio
+from treadlink.ftms.treadmill import Treadmill
 
 if TYPE_CHECKING:
     from treadlink_sim.rig import Rig
@@ -87,3 +91,27 @@ class BumbleRadio(Radio):
         self._central = None
         await self._exit.aclose()
         self._rig = None
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedLink:
+    radio: BumbleRadio
+    simulator: TreadmillSimulator
+    treadmill: Treadmill
+
+
+@asynccontextmanager
+async def simulated_link(
+    *, control: bool = True, **simulator_options: Any
+) -> AsyncIterator[SimulatedLink]:
+    """An in-process simulator, found by scanning and connected through bleak, like `--sim`.
+
+    For tests, benchmarks and the demo; `control` asks for control of the treadmill too.
+    """
+    async with BumbleRadio(**simulator_options) as radio:
+        assert radio.simulator is not None
+        device = await radio.find_treadmill(timeout=2)
+        async with Treadmill(device, backend=radio.client_backend) as treadmill:
+            if control:
+                await treadmill.request_control()
+            yield SimulatedLink(radio, radio.simulator, treadmill)

@@ -1,0 +1,98 @@
+"""Run every benchmark, print a table, write bench-results/latest.json.
+
+    make bench                      # or: python -m benchmarks [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks import boundaries, programme, round_trip, startup
+
+RESULTS = Path(__file__).resolve().parents[1] / "bench-results" / "latest.json"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer trials, for a smoke run")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="JSON output file")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    quick = args.quick
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
+    steps = [
+        ("set_speed_round_trip", lambda: asyncio.run(round_trip.measure(50 if quick else 300))),
+        ("boundaries", lambda: asyncio.run(boundaries.measure(20 if quick else 180))),
+        ("programme_fake_time_4hz", lambda: programme.measure(4.0)),
+        ("programme_fake_time_1hz", lambda: programme.measure(1.0)),
+        ("run_sim_startup", lambda: startup.measure(2 if quick else 7)),
+    ]
+    for name, bench in steps:
+        print(f"… {name}", file=sys.stderr, flush=True)
+        results[name] = bench()
+    print_table(results)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwritten to {args.out}")
+    return 0
+
+
+def print_table(r: dict[str, Any]) -> None:
+    rt = r["set_speed_round_trip"]
+    b = r["boundaries"]
+    rows = [
+        ("set speed round trip, treadlink", _ms(rt["treadlink_ms"]), ""),
+        ("set speed round trip, pyftms client", _ms(rt["pyftms_ms"]), ""),
+        (
+            "ratio pyftms / treadlink (median)",
+            f"{rt['pyftms_ms']['median'] / rt['treadlink_ms']['median']:.2f}×",
+            "",
+        ),
+        (f"boundary lag ({b['boundaries']} boundaries)", _ms(b["lag_ms"]), "p99 ≤ 10 ms"),
+        (
+            f"drift over {b['session_s']:.0f} s",
+            f"{b['drift_ms_per_hour']:+.3f} ms/h (last boundary {b['last_boundary_lag_ms']:.3f} ms)",
+            "zero drift",
+        ),
+    ]
+    for key in ("programme_fake_time_4hz", "programme_fake_time_1hz"):
+        p = r[key]
+        rows.append(
+            (
+                f"15 stages in fake time, {p['telemetry_hz']:g} Hz telemetry",
+                f"{p['wall_s']:.1f} s wall for {p['simulated_s'] / 3600:.2f} h: "
+                f"{p['speedup']:.0f}×",
+                "≥ 2000×",
+            )
+        )
+    s = r["run_sim_startup"]["to_belt_moving_s"]
+    rows.append(
+        (
+            "treadlink run --sim: start to belt moving",
+            f"median {s['median']:.2f} s, max {s['max']:.2f} s (n={s['n']})",
+            "< 2 s",
+        )
+    )
+    width = max(len(row[0]) for row in rows)
+    for label, value, goal in rows:
+        print(f"{label:<{width}}  {value:<46} {goal}")
+
+
+def _ms(s: dict[str, float]) -> str:
+    return f"median {s['median']:.3f} ms, p99 {s['p99']:.3f} ms (n={s['n']})"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""All 15 stages through the full Bluetooth stack in fake time: wall time and speed-up factor."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.clock import VirtualClockLoop
+from treadlink.ble.bumble.radio import simulated_link
+from treadlink.config import RunnerProfile
+from treadlink.plans import load_plan
+from treadlink.plans.timeline import Timeline
+from treadlink.session.engine import Session
+
+PLAN = Path(__file__).resolve().parents[1] / "workouts" / "return-to-run" / "plan.yaml"
+
+
+async def _run_stage(timeline: Timeline, telemetry_hz: float) -> bool:
+    async with simulated_link(control=False, telemetry_hz=telemetry_hz) as link:
+        finished = await Session(link.treadmill, timeline).run()
+    return finished.completed
+
+
+def measure(telemetry_hz: float) -> dict[str, Any]:
+    programme = load_plan(PLAN, RunnerProfile())
+    loop = VirtualClockLoop()
+    try:
+        wall = 0.0
+        for timeline in programme.stages:
+            t0 = time.perf_counter()
+            if not loop.run_until_complete(_run_stage(timeline, telemetry_hz)):
+                raise RuntimeError(f"{timeline.name} did not complete")
+            wall += time.perf_counter() - t0
+        simulated = loop.time()
+    finally:
+        loop.close()
+    return {
+        "telemetry_hz": telemetry_hz,
+        "stages": len(programme.stages),
+        "simulated_s": simulated,
+        "wall_s": wall,
+        "speedup": simulated / wall,
+    }

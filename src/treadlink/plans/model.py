@@ -1,0 +1,225 @@
+"""The stage and plan file formats as pydantic models (docs/plans.md describes them).
+
+A segment is one mapping with one target (`walk`, `run`, `speed` or `pace`) and one end (a time or
+a distance); a repeat block is `repeat: N` with its own `items`. Every model forbids unknown keys
+so that a typo (`incilne: 2`) is an error, not a silently flat walk.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from treadlink.config import PACE_NAMES, PaceName
+from treadlink.plans.durations import looks_like_distance, parse_distance, parse_duration
+from treadlink.plans.yaml_loader import SourceMap
+
+Kind = Literal["walk", "run", "custom"]
+
+
+def _custom(message: str) -> PydanticCustomError:
+    # A custom error type keeps pydantic from prefixing "Value error, " to our sentences.
+    return PydanticCustomError("plan", message)
+
+
+def _duration(value: Any) -> float:
+    try:
+        return parse_duration(value)
+    except ValueError as e:
+        raise _custom(str(e)) from None
+
+
+def _offset(value: Any) -> float:
+    if value == 0 or value in ("0", "0:00"):
+        return 0.0
+    try:
+        return parse_duration(value)
+    except ValueError as e:
+        raise _custom(str(e).replace("duration", "cue time")) from None
+
+
+def _distance(value: Any) -> float:
+    try:
+        return parse_distance(value)
+    except ValueError as e:
+        raise _custom(str(e)) from None
+
+
+def _pace(value: Any) -> Any:
+    if isinstance(value, str) and value in PACE_NAMES:
+        return value
+    raise _custom(f"unknown pace {value!r} (known: {', '.join(PACE_NAMES)})")
+
+
+def _nonempty(what: str) -> Any:
+    def check(items: list[Any]) -> list[Any]:
+        if not items:
+            raise _custom(f"{what} is empty")
+        return items
+
+    return AfterValidator(check)
+
+
+Duration = Annotated[float, BeforeValidator(_duration)]
+Offset = Annotated[float, BeforeValidator(_offset)]
+Distance = Annotated[float, BeforeValidator(_distance)]
+Pace = Annotated[PaceName, BeforeValidator(_pace)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class End(_Strict):
+    """How a segment ends: after `for` (a duration) or after `distance` (metres)."""
+
+    for_: Duration | None = Field(None, alias="for")
+    distance: Distance | None = None
+
+    @model_validator(mode="after")
+    def _one_end(self) -> End:
+        if (self.for_ is None) == (self.distance is None):
+            raise _custom("give either a duration (e.g. 3:00) or a distance (e.g. 400m)")
+        return self
+
+
+def _end_shorthand(value: Any) -> Any:
+    # `run: 0:30` and `run: 400m` are the everyday forms; `run: {distance: 400}` the long one.
+    if isinstance(value, dict | End):
+        return value
+    if looks_like_distance(value):
+        return {"distance": value}
+    return {"for": value}
+
+
+EndSpec = Annotated[End, BeforeValidator(_end_shorthand)]
+
+
+class TimedCue(_Strict):
+    """A text shown `at` this far into its segment."""
+
+    at: Offset
+    text: str
+
+
+class Segment(_Strict):
+    """One constant speed and incline until a time or distance has passed."""
+
+    walk: EndSpec | None = None
+    run: EndSpec | None = None
+    speed: Annotated[float, Field(gt=0)] | None = None
+    pace: Pace | None = None
+    for_: Duration | None = Field(None, alias="for")
+    distance: Distance | None = None
+    incline: float | None = None
+    name: str | None = None
+    cue: str | None = None
+    cues: tuple[TimedCue, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_target_one_end(self) -> Segment:
+        targets = [k for k in ("walk", "run", "speed", "pace") if getattr(self, k) is not None]
+        if len(targets) != 1:
+            given = f" (has {' and '.join(targets)})" if targets else ""
+            raise _custom(f"a segment needs exactly one of walk, run, speed or pace{given}")
+        ends = [k for k, v in (("for", self.for_), ("distance", self.distance)) if v is not None]
+        if targets[0] in ("walk", "run") and ends:
+            raise _custom(
+                f"write the end inside {targets[0]} (e.g. `{targets[0]}: 3:00`), not as {ends[0]}"
+            )
+        if targets[0] in ("speed", "pace") and len(ends) != 1:
+            raise _custom(f"a {targets[0]} segment needs exactly one of for or distance")
+        return self
+
+    @property
+    def kind(self) -> Kind:
+        if self.walk is not None:
+            return "walk"
+        if self.run is not None:
+            return "run"
+        return "custom"
+
+    @property
+    def duration_s(self) -> float | None:
+        end = self.walk or self.run
+        return end.for_ if end is not None else self.for_
+
+    @property
+    def distance_m(self) -> float | None:
+        end = self.walk or self.run
+        return end.distance if end is not None else self.distance
+
+
+class Repeat(_Strict):
+    """`repeat: N` times the nested `items`."""
+
+    repeat: Annotated[int, Field(ge=1)]
+    items: Annotated[list[Item], _nonempty("a repeat block's items")]
+    name: str | None = None
+
+
+def _item_tag(value: Any) -> str:
+    # Tags that cannot be keys in a file, so error locations map back to the data unambiguously.
+    if isinstance(value, Repeat) or (isinstance(value, dict) and "repeat" in value):
+        return "repeat-block"
+    return "segment"
+
+
+Item = Annotated[
+    Annotated[Segment, Tag("segment")] | Annotated[Repeat, Tag("repeat-block")],
+    Discriminator(_item_tag),
+]
+Repeat.model_rebuild()
+
+
+class Stage(_Strict):
+    """A stage file: one session. `walk_speed`, `run_speed`, `incline` override the profile."""
+
+    name: str | None = None
+    description: str | None = None
+    walk_speed: Annotated[float, Field(gt=0)] | None = None
+    run_speed: Annotated[float, Field(gt=0)] | None = None
+    incline: float | None = None
+    items: Annotated[list[Item], _nonempty("a stage's items")]
+
+    _source: SourceMap = PrivateAttr(default_factory=lambda: SourceMap("<stage>"))
+
+    @property
+    def source(self) -> SourceMap:
+        """Where the stage came from (file and lines), for error messages."""
+        return self._source
+
+    def with_source(self, source: SourceMap) -> Stage:
+        self._source = source
+        return self
+
+
+class PlanFile(_Strict):
+    """A plan file: stage files in order, relative to the plan file."""
+
+    name: str | None = None
+    description: str | None = None
+    stages: Annotated[list[str], _nonempty("a plan's stages")]
+
+
+# What each kind of mapping accepts, for "unknown key" messages.
+KEYS: dict[str, tuple[str, ...]] = {
+    "segment": tuple(f.alias or n for n, f in Segment.model_fields.items()),
+    "repeat-block": tuple(Repeat.model_fields),
+    "end": tuple(f.alias or n for n, f in End.model_fields.items()),
+    "cue": tuple(TimedCue.model_fields),
+    "stage": tuple(Stage.model_fields),
+    "plan": tuple(PlanFile.model_fields),
+}
