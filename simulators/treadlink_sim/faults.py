@@ -1,0 +1,52 @@
+"""Faults a real treadmill shows in the field, and what each one does to the bytes on the wire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Fault(StrEnum):
+    """Every fault can be set and cleared; `set_fault`/`clear_fault` on the simulator."""
+
+    SAFETY_KEY = "safety_key"  # key pulled: belt brakes hard, status 03, Start answered 04
+    LINK_LOST = "link_lost"  # link dropped and not advertising until cleared (out of range)
+    INDICATIONS_LOST = "indications_lost"  # procedures are processed but never indicated
+    CONTROL_REFUSED = "control_refused"  # every control-point request answered 05
+    # Every control-point request answered 04; Request Control is granted all the same, as on
+    # treadmills that answer it with 04 but obey.
+    CONTROL_FAILING = "control_failing"
+    TELEMETRY_SILENT = "telemetry_silent"  # no Treadmill Data although the link is up
+    SPEED_RUNAWAY = "speed_runaway"  # belt drifts above its target by `runaway_kmh`
+    TRUNCATED_TREADMILL_DATA = "truncated_treadmill_data"  # last announced field cut short
+    TRAILING_BYTES = "trailing_bytes"  # Treadmill Data carries unannounced extra bytes
+    EMPTY_MACHINE_STATUS = "empty_machine_status"  # Machine Status notified with no bytes
+    GARBAGE_INDICATION = "garbage_indication"  # control-point indication that is no response
+    CONTROL_TAKEN = "control_taken"  # another client took control: status FF to ours
+
+
+# Bytes the malformation faults put on the wire; fixed so tests can compare exactly.
+TRAILING = bytes.fromhex("de ad be ef")
+GARBAGE_INDICATION = bytes.fromhex("42 ff")
+
+
+@dataclass(slots=True)
+class FaultState:
+    active: set[Fault] = field(default_factory=set)
+    runaway_kmh: float = 0.0
+
+    def __contains__(self, fault: Fault) -> bool:
+        return fault in self.active
+
+    def treadmill_data(self, frame: bytes) -> bytes:
+        if Fault.TRUNCATED_TREADMILL_DATA in self.active:
+            frame = frame[:-1]
+        if Fault.TRAILING_BYTES in self.active:
+            frame += TRAILING
+        return frame
+
+    def machine_status(self, status: bytes) -> bytes:
+        return b"" if Fault.EMPTY_MACHINE_STATUS in self.active else status
+
+    def indication(self, response: bytes) -> bytes:
+        return GARBAGE_INDICATION if Fault.GARBAGE_INDICATION in self.active else response
