@@ -1,6 +1,6 @@
 """Run every benchmark, print a table, write bench-results/latest.json.
 
-    make bench                      # or: python -m benchmarks [--quick]
+make bench                      # or: python -m benchmarks [--quick]
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import json
 import logging
 import platform
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ def main() -> int:
         "python": platform.python_version(),
         "machine": platform.machine(),
     }
-    steps = [
+    steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
         ("set_speed_round_trip", lambda: asyncio.run(round_trip.measure(50 if quick else 300))),
         ("boundaries", lambda: asyncio.run(boundaries.measure(20 if quick else 180))),
         ("programme_fake_time_4hz", lambda: programme.measure(4.0)),
@@ -63,7 +64,8 @@ def print_table(r: dict[str, Any]) -> None:
         (f"boundary lag ({b['boundaries']} boundaries)", _ms(b["lag_ms"]), "p99 ≤ 10 ms"),
         (
             f"drift over {b['session_s']:.0f} s",
-            f"{b['drift_ms_per_hour']:+.3f} ms/h (last boundary {b['last_boundary_lag_ms']:.3f} ms)",
+            f"{b['drift_ms_per_hour']:+.3f} ms/h "
+            f"(last boundary {b['last_boundary_lag_ms']:.3f} ms late)",
             "zero drift",
         ),
     ]

@@ -24,9 +24,7 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
     def time(self) -> float:
         return self._virtual_now
 
-    def _select(
-        self, timeout: float | None = None
-    ) -> list[tuple[selectors.SelectorKey, Any]]:
+    def _select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, Any]]:
         ready: list[tuple[selectors.SelectorKey, Any]] = self._real_select(0)
         if ready or timeout == 0:
             return ready

@@ -15,7 +15,6 @@ from treadlink.ble.bumble.radio import SimulatedLink, simulated_link
 from treadlink.ftms.treadmill import Treadmill
 from treadlink_sim.treadmill import TreadmillSimulator
 
-
 Link = SimulatedLink
 link = simulated_link
 

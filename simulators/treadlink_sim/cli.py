@@ -47,6 +47,7 @@ _OVERRIDES = {
     "heart_rate": "heart_rate",
     "step_count": "step_count",
     "needs_start_before_speed": "needs_start_before_speed",
+    "indication_delay": "indication_delay_s",
 }
 
 
@@ -98,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     over.add_argument("--accel-up", type=float, metavar="KMH_S", help="belt acceleration")
     over.add_argument("--accel-down", type=float, metavar="KMH_S", help="belt deceleration")
     over.add_argument("--incline-rate", type=float, metavar="PCT_S", help="incline motor rate")
+    over.add_argument(
+        "--indication-delay", type=float, metavar="S", help="delay before each response"
+    )
     over.add_argument(
         "--heart-rate",
         action=argparse.BooleanOptionalAction,

@@ -59,6 +59,9 @@ class MachineProfile(BaseModel):
     step_count: bool = False
     # Many real treadmills answer Set Target Speed with 04 until the belt has been started.
     needs_start_before_speed: bool = False
+    # Time from a control-point write to its response indication. A real link needs at least a
+    # connection interval (7.5–50 ms); in-process the default 0 answers within the same tick.
+    indication_delay_s: float = Field(default=0.0, ge=0, le=5)
 
     @field_validator("address")
     @classmethod

@@ -65,7 +65,7 @@ class ConsoleSpeed(_Step):
         await sim.console_set_speed(self.speed_kmh)
 
     def check(self, profile: MachineProfile) -> None:
-        _check_grid(self.speed_kmh, profile.speed_range().scale, profile, "speed")
+        _check_grid(self.speed_kmh, profile, "speed")
 
 
 class ConsoleIncline(_Step):
@@ -76,7 +76,7 @@ class ConsoleIncline(_Step):
         await sim.console_set_incline(self.incline_pct)
 
     def check(self, profile: MachineProfile) -> None:
-        _check_grid(self.incline_pct, profile.incline_range().scale, profile, "incline")
+        _check_grid(self.incline_pct, profile, "incline")
 
 
 class DropLink(_Step):
@@ -136,10 +136,9 @@ ACTIONS = tuple(
 )
 
 
-def _check_grid(value: float, scale: float, profile: MachineProfile, what: str) -> None:
+def _check_grid(value: float, profile: MachineProfile, what: str) -> None:
     r = profile.speed_range() if what == "speed" else profile.incline_range()
-    units = round(value / scale)
-    if abs(value / scale - units) > 1e-6 or not r.contains(units):
+    if r.units_of(value) is None:
         raise ValueError(f"{what} {value} is not on profile {profile.name!r}'s range ({r})")
 
 

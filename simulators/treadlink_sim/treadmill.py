@@ -15,7 +15,7 @@ from typing import Any, Self
 from bumble import att
 from bumble.device import Connection, Device
 
-from treadlink.ftms.layouts import ControlResponse, MachineStatus, encode_treadmill_data
+from treadlink.ftms.layouts import ControlResponse, MachineStatus, Range, encode_treadmill_data
 from treadlink.ftms.layouts import encode_training_status as training_status_bytes
 from treadlink.ftms.protocol import (
     ATT_CCCD_IMPROPERLY_CONFIGURED,
@@ -214,7 +214,7 @@ class TreadmillSimulator:
 
     # A timeout parameter (ASYNC109) because callers almost always want one and forgetting it
     # hangs a test; it is only a shorthand for wrapping the call in asyncio.timeout.
-    async def wait_for(self, predicate: Predicate, timeout: float | None = None) -> None:  # noqa: ASYNC109
+    async def wait_for(self, predicate: Predicate, timeout: float | None = None) -> None:
         """Return once `predicate(simulator)` holds; TimeoutError after `timeout` loop seconds.
 
         Re-checked at every state change: control-point and console actions, faults, links, and
@@ -251,14 +251,14 @@ class TreadmillSimulator:
 
     async def console_set_speed(self, speed_kmh: float) -> None:
         """The runner presses speed keys; raises ValueError off the machine's range or grid."""
-        units = _on_grid(speed_kmh, self._speeds.scale, self._speeds.contains, "speed")
+        units = _on_grid(speed_kmh, self._speeds)
         self._sync()
         self._model.target_speed_kmh = self._speeds.value(units)
         self._changed()
         await self._announce(MachineStatus(MachineStatusOp.TARGET_SPEED_CHANGED, speed_kmh))
 
     async def console_set_incline(self, incline_pct: float) -> None:
-        units = _on_grid(incline_pct, self._inclines.scale, self._inclines.contains, "incline")
+        units = _on_grid(incline_pct, self._inclines)
         self._sync()
         self._model.target_incline_pct = self._inclines.value(units)
         self._changed()
@@ -350,6 +350,8 @@ class TreadmillSimulator:
         self, connection: Connection, response: bytes, statuses: list[MachineStatus]
     ) -> None:
         try:
+            if self.profile.indication_delay_s:
+                await asyncio.sleep(self.profile.indication_delay_s)
             await self.device.indicate_subscriber(connection, self._chars.control_point, response)
         except Exception as error:  # a lost link or a client that never confirms
             log.warning("control point indication to %s failed: %r", _address(connection), error)
@@ -570,10 +572,8 @@ def _address(connection: Connection) -> str:
     return str(connection.peer_address).removesuffix("/P")
 
 
-def _on_grid(value: float, scale: float, contains: Callable[[int], bool], what: str) -> int:
-    if not math.isfinite(value):
-        raise ValueError(f"{what} {value} is not a number")
-    units = round(value / scale)
-    if abs(value / scale - units) > 1e-6 or not contains(units):
-        raise ValueError(f"{what} {value} is not one this treadmill offers")
+def _on_grid(value: float, r: Range) -> int:
+    units = r.units_of(value)
+    if units is None:
+        raise ValueError(f"{r.kind} {value} is not one this treadmill offers ({r})")
     return units

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.conftest import link
 from treadlink.ftms.control import (
     ProcedureFailed,
     ProcedurePreempted,
@@ -14,8 +15,8 @@ from treadlink.ftms.control import (
 from treadlink.ftms.layouts import SetpointError
 from treadlink.ftms.protocol import ATT_PROCEDURE_ALREADY_IN_PROGRESS, ResultCode
 from treadlink.ftms.treadmill import Treadmill
-from tests.conftest import link
 from treadlink_sim.faults import Fault
+from treadlink_sim.profile import load_profile
 from treadlink_sim.treadmill import TreadmillSimulator
 
 
@@ -131,22 +132,26 @@ async def test_a_procedure_with_no_indication_times_out() -> None:
         assert sim.target_speed_kmh == 6.0
 
 
-async def test_stop_is_written_while_a_command_is_in_flight_and_retried_after_0xfe(
-    controlled: Treadmill, sim: TreadmillSimulator
-) -> None:
-    await controlled.start()
-    sim.control_point_log.clear()
-    speed = asyncio.ensure_future(controlled.set_speed(9.0))
-    await asyncio.sleep(0)  # let the speed write go out first
-    await controlled.stop()
-    await speed
-    log = wire(sim)
+@pytest.mark.looptime
+async def test_stop_is_written_while_a_command_is_in_flight_and_retried_after_0xfe() -> None:
+    # A 30 ms connection interval between each write and its indication, as on a real radio.
+    profile = load_profile("noblepro-elite", indication_delay_s=0.03)
+    async with link(profile=profile) as connection:
+        controlled, sim = connection.treadmill, connection.simulator
+        await controlled.start()
+        sim.control_point_log.clear()
+        speed = asyncio.ensure_future(controlled.set_speed(9.0))
+        await sim.wait_for(lambda s: len(s.control_point_log) == 1)
+        await controlled.stop()
+        await speed
+        log = wire(sim)
     assert log[0] == "028403:SUCCESS"
     # The stop reached the treadmill while the speed's indication was outstanding, was refused
     # with 0xFE, and went through as soon as that procedure ended: never after a queue.
-    assert f"0801:att{ATT_PROCEDURE_ALREADY_IN_PROGRESS:02x}" in log
+    assert log[1] == f"0801:att{ATT_PROCEDURE_ALREADY_IN_PROGRESS:02x}"
     assert log[-1] == "0801:SUCCESS"
-    await sim.wait_for(lambda s: s.stopped)
+    retries = [r.at for r in sim.control_point_log[1:]]
+    assert retries[-1] - retries[0] <= 0.03 + 0.006  # no later than one retry after the answer
 
 
 async def test_commands_queued_before_a_stop_never_reach_the_belt(

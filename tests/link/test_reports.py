@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 
+from tests.conftest import link
 from treadlink.ftms.control import LinkLost, ProcedureTimeout
 from treadlink.ftms.layouts import MachineStatus
 from treadlink.ftms.protocol import MachineStatusOp, StopPause
@@ -17,7 +18,6 @@ from treadlink.ftms.state import (
     TreadmillEvent,
 )
 from treadlink.ftms.treadmill import Treadmill
-from tests.conftest import link
 from treadlink_sim.faults import Fault
 from treadlink_sim.treadmill import TreadmillSimulator
 

@@ -17,7 +17,6 @@ from treadlink.session.engine import Session
 from treadlink.session.events import (
     BeltStarted,
     ControlRequested,
-    Finished,
     Paused,
     Resumed,
     SegmentStarted,
@@ -90,8 +89,10 @@ async def test_a_distance_segment_ends_at_its_distance(tmp_path: Path) -> None:
         session.subscribe(events.append)
         distances: dict[int, int] = {}
         session.subscribe(
-            lambda e: isinstance(e, SegmentStarted)
-            and distances.setdefault(e.index, connection.treadmill.state.distance_m or 0)
+            lambda e: (
+                isinstance(e, SegmentStarted)
+                and distances.setdefault(e.index, connection.treadmill.state.distance_m or 0)
+            )
         )
         finished = await session.run()
     assert finished.completed
@@ -115,8 +116,9 @@ async def test_pause_holds_the_plan_clock() -> None:
             await asyncio.sleep(120)  # the runner ties a shoelace for two minutes
             session.resume()
 
-        loop.create_task(runner_pauses())
+        runner = loop.create_task(runner_pauses())
         finished = await session.run()
+        await runner
     assert finished.completed
     assert events.of(Paused)[0].reason == "runner"
     assert events.of(Resumed)[0].paused_s == pytest.approx(120, abs=0.5)
@@ -139,8 +141,9 @@ async def test_a_console_stop_pauses_the_plan_instead_of_fighting_it() -> None:
             await asyncio.sleep(10)
             session.stop("runner")
 
-        loop.create_task(runner_presses_stop())
+        runner = loop.create_task(runner_presses_stop())
         finished = await session.run()
+        await runner
         assert connection.simulator.stopped
     assert not finished.completed
     assert events.of(Paused)[0].reason.startswith("stopped or paused on the treadmill")

@@ -1,1 +1,1 @@
-"""Reaching a treadmill over Bluetooth: the OS's native bleak backend, or bumble for the simulator."""
+"""Reaching a treadmill over Bluetooth: the OS's own stack through bleak, or bumble (simulator)."""

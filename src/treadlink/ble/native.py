@@ -1,4 +1,4 @@
-"""`NativeRadio`: real treadmills through the operating system's Bluetooth stack (bleak's own backend)."""
+"""`NativeRadio`: real treadmills through the operating system's Bluetooth, bleak's own backend."""
 
 from __future__ import annotations
 

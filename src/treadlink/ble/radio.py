@@ -1,6 +1,6 @@
 """`Radio`: how the bridge reaches treadmills. One interface, two backends:
 
-* `NativeRadio` (treadlink.ble.native): the operating system's Bluetooth through bleak's own backend;
+* `NativeRadio` (treadlink.ble.native): the OS's Bluetooth through bleak's own backend;
 * `BumbleRadio` (treadlink.ble.bumble.radio): a bumble central on a virtual or USB controller,
   used for the simulator.
 
@@ -9,7 +9,6 @@ Everything above this layer sees a `BLEDevice` and a bleak client backend, nothi
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import contextlib
 from dataclasses import dataclass
@@ -63,8 +62,11 @@ class Sighting:
         )
 
 
-class Radio(abc.ABC):
-    """A way to reach treadmills. Use as an async context manager."""
+class Radio:
+    """A way to reach treadmills. Use as an async context manager.
+
+    Subclasses name their bleak backends and, when they need set-up, override open/close.
+    """
 
     client_backend: type[BaseBleakClient] | None = None
     scanner_backend: type[BaseBleakScanner] | None = None
@@ -84,10 +86,10 @@ class Radio(abc.ABC):
     ) -> None:
         await self.close()
 
-    async def open(self) -> None:  # noqa: B027 - most radios need no set-up
+    async def open(self) -> None:
         pass
 
-    async def close(self) -> None:  # noqa: B027
+    async def close(self) -> None:
         pass
 
     async def scan(self, timeout: float = DEFAULT_SCAN_TIMEOUT) -> list[Sighting]:
@@ -97,9 +99,7 @@ class Radio(abc.ABC):
         def heard(device: BLEDevice, adv: AdvertisementData) -> None:
             seen[device.address] = Sighting.from_advertisement(device, adv)
 
-        async with BleakScanner(
-            heard, backend=self.scanner_backend, **self.scanner_kwargs()
-        ):
+        async with BleakScanner(heard, backend=self.scanner_backend, **self.scanner_kwargs()):
             await asyncio.sleep(timeout)
         return sorted(seen.values(), key=lambda s: (not s.treadmill, not s.ftms, -s.rssi))
 

@@ -21,7 +21,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_target_arguments(p, device=False)
     p.add_argument("--timeout", type=float, default=5.0, help="seconds to listen (default: 5)")
-    p.add_argument("--all", action="store_true", help="list every device heard, not only treadmills")
+    p.add_argument(
+        "--all", action="store_true", help="list every device heard, not only treadmills"
+    )
     p.set_defaults(handler=lambda args: asyncio.run(scan(args)))
 
 

@@ -1,4 +1,4 @@
-"""The options every command that reaches a treadmill shares: `--sim [TRANSPORT]` or `--device ADDR`."""
+"""Options shared by commands that reach a treadmill: `--sim [TRANSPORT]`, `--device ADDR`."""
 
 from __future__ import annotations
 

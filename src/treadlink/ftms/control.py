@@ -59,7 +59,9 @@ class ProcedureRejected(ControlPointError):
     """The write itself failed with an ATT error (0xFE busy, 0xFD indications not enabled)."""
 
     def __init__(self, op: OpCode, att_error: int) -> None:
-        super().__init__(f"{op.name.lower().replace('_', ' ')}: write refused, ATT error 0x{att_error:02X}")
+        super().__init__(
+            f"{op.name.lower().replace('_', ' ')}: write refused, ATT error 0x{att_error:02X}"
+        )
         self.op = op
         self.att_error = att_error
 

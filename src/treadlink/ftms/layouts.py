@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import struct
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal
 
 from treadlink.ftms.protocol import (
     MachineFeature,
@@ -105,7 +105,7 @@ class TreadmillDataFrame:
 
 
 def decode_treadmill_data(data: bytes) -> TreadmillDataFrame:
-    """Decode a Treadmill Data notification; raise MalformedFrame if it is shorter than its flags say.
+    """Decode a Treadmill Data notification; MalformedFrame if shorter than its flags announce.
 
     Bytes after the announced fields (unknown flag bits, vendor padding) are returned as `extra`
     rather than refused: real treadmills send them and the known fields are still good.
@@ -149,7 +149,7 @@ def encode_treadmill_data(values: dict[str, float]) -> bytes:
     return struct.pack("<H", flags ^ _MORE_DATA) + body
 
 
-# --- Fitness Machine Feature (4.3) ---------------------------------------------------------------
+# --- Fitness Machine Feature (4.3) ----------------------------------------------------------------
 _FEATURE = struct.Struct("<II")
 
 
@@ -169,16 +169,28 @@ class Features:
         return cls(MachineFeature(machine), TargetSettingFeature(targets))
 
 
-# --- Supported ranges (4.12, 4.13) -----------------------------------------------------------------
+# --- Supported ranges (4.12, 4.13) ----------------------------------------------------------------
+SPEED_SCALE: Final = 0.01  # km/h per unit
+INCLINE_SCALE: Final = 0.1  # % per unit
+
+
 @dataclass(frozen=True, slots=True)
 class Range:
     """A supported setting range, in wire units (0.01 km/h or 0.1 %) so the grid is exact."""
 
+    kind: Literal["speed", "incline"]
     minimum: int
     maximum: int
     step: int
-    scale: float  # physical value of one wire unit
-    unit: str
+
+    @property
+    def scale(self) -> float:
+        """The physical value of one wire unit."""
+        return SPEED_SCALE if self.kind == "speed" else INCLINE_SCALE
+
+    @property
+    def unit(self) -> str:
+        return "km/h" if self.kind == "speed" else "%"
 
     def value(self, units: int) -> float:
         return round(units * self.scale, 2)
@@ -186,9 +198,27 @@ class Range:
     def contains(self, units: int) -> bool:
         return self.minimum <= units <= self.maximum and (units - self.minimum) % self.step == 0
 
+    def units_of(self, value: float) -> int | None:
+        """The wire units for `value` if the machine takes it exactly, else None.
+
+        Floats like 8.2 are not exact in binary, so the value is rounded to the nearest unit and
+        accepted only if it was within a millionth of a unit of it: 8.2 km/h is 820, never 819.
+        """
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return None
+        if not math.isfinite(value):
+            return None
+        exact = value / self.scale
+        units = round(exact)
+        return units if abs(exact - units) <= 1e-6 and self.contains(units) else None
+
     def grid(self) -> list[float]:
         """Every value the machine accepts, lowest first."""
         return [self.value(u) for u in range(self.minimum, self.maximum + 1, self.step)]
+
+    def encode(self) -> bytes:
+        layout = _SPEED_RANGE if self.kind == "speed" else _INCLINE_RANGE
+        return layout.pack(self.minimum, self.maximum, self.step)
 
     def __str__(self) -> str:
         v = self.value
@@ -197,21 +227,18 @@ class Range:
 
 _SPEED_RANGE = struct.Struct("<HHH")
 _INCLINE_RANGE = struct.Struct("<hhH")
-SPEED_SCALE: Final = 0.01  # km/h per unit
-INCLINE_SCALE: Final = 0.1  # % per unit
 
 
 def speed_range(minimum: int, maximum: int, step: int) -> Range:
-    return Range(minimum, maximum, step, SPEED_SCALE, "km/h")
+    return Range("speed", minimum, maximum, step)
 
 
 def incline_range(minimum: int, maximum: int, step: int) -> Range:
-    return Range(minimum, maximum, step, INCLINE_SCALE, "%")
+    return Range("incline", minimum, maximum, step)
 
 
 def encode_range(r: Range) -> bytes:
-    layout = _SPEED_RANGE if r.scale == SPEED_SCALE else _INCLINE_RANGE
-    return layout.pack(r.minimum, r.maximum, r.step)
+    return r.encode()
 
 
 def decode_speed_range(data: bytes) -> Range:
@@ -226,29 +253,24 @@ def decode_incline_range(data: bytes) -> Range:
     return incline_range(*_INCLINE_RANGE.unpack_from(data))
 
 
-# --- Setpoints: physical value -> wire units, exact or refused ---------------------------------
+# --- Setpoints: physical value -> wire units, exact or refused ------------------------------------
 class SetpointError(ValueError):
     """A speed or incline the treadmill cannot take exactly. Nothing was written."""
 
 
 def setpoint_units(name: str, value: float, r: Range) -> int:
-    """The wire units for `value` on range `r`, or SetpointError. Never clamps, never truncates.
-
-    8.2 km/h is 820 units: floats like 8.2 are not exact in binary, so the value is rounded to the
-    nearest unit and accepted only if it was within a millionth of a unit of it.
-    """
+    """The wire units for `value` on range `r`, or SetpointError. Never clamps, never truncates."""
+    units = r.units_of(value)
+    if units is not None:
+        return units
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
         raise SetpointError(f"{name} {value!r} is not a finite number")
-    if value < 0:
+    if value < 0 and r.minimum >= 0:
         raise SetpointError(f"{name} {value} {r.unit} is negative")
-    exact = value / r.scale
-    units = round(exact)
-    if abs(exact - units) > 1e-6 or not r.contains(units):
-        raise SetpointError(f"{name} {value} {r.unit} is not one the treadmill takes ({r})")
-    return units
+    raise SetpointError(f"{name} {value} {r.unit} is not one the treadmill takes ({r})")
 
 
-# --- Control point (4.16) --------------------------------------------------------------------------
+# --- Control point (4.16) -------------------------------------------------------------------------
 def encode_request(op: OpCode, parameter: bytes = b"") -> bytes:
     return bytes([op]) + parameter
 
@@ -286,7 +308,7 @@ class ControlResponse:
         return cls(data[1], result, bytes(data[3:]))
 
 
-# --- Fitness Machine Status (4.17) -----------------------------------------------------------------
+# --- Fitness Machine Status (4.17) ----------------------------------------------------------------
 # Parameter layout of each status op code we interpret; others are passed on undecoded.
 MACHINE_STATUS_PARAMETERS: Final[dict[MachineStatusOp, Field | None]] = {
     MachineStatusOp.RESET: None,
@@ -334,7 +356,7 @@ class MachineStatus:
         return cls(op, value, bytes(data))
 
 
-# --- Training Status (4.10) ------------------------------------------------------------------------
+# --- Training Status (4.10) -----------------------------------------------------------------------
 def encode_training_status(status: TrainingStatus, text: str = "") -> bytes:
     return bytes([0x01 if text else 0x00, status]) + text.encode()
 
@@ -346,7 +368,7 @@ def decode_training_status(data: bytes) -> TrainingStatus | int:
     return TrainingStatus(code) if code in TrainingStatus._value2member_map_ else code
 
 
-# --- Advertisement service data (3.1) --------------------------------------------------------------
+# --- Advertisement service data (3.1) -------------------------------------------------------------
 def encode_service_data(machine_types: int, available: bool = True) -> bytes:
     return bytes([0x01 if available else 0x00]) + struct.pack("<H", machine_types)
 

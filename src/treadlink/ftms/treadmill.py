@@ -166,7 +166,9 @@ class Treadmill:
                 f"Service (0x1826).{hint}"
             )
         self.info = await self._read_device_info(client)
-        self.features = Features.decode(await self._read(client, Characteristic.FITNESS_MACHINE_FEATURE))
+        self.features = Features.decode(
+            await self._read(client, Characteristic.FITNESS_MACHINE_FEATURE)
+        )
         self.speed_range = decode_speed_range(
             await self._read(client, Characteristic.SUPPORTED_SPEED_RANGE)
         )

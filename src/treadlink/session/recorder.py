@@ -11,7 +11,7 @@ from treadlink.session.events import SessionEvent
 
 
 class EventLog:
-    """    with EventLog("run.jsonl") as log: session.subscribe(log.write)"""
+    """with EventLog("run.jsonl") as log: session.subscribe(log.write)"""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Buffer
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from bleak.assigned_numbers import CHARACTERISTIC_PROPERTIES, CharacteristicPropertyName
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -19,11 +19,9 @@ from bleak.exc import BleakError, BleakGATTProtocolError
 from bumble import att, hci
 from bumble.core import UUID
 from bumble.device import Connection, Device, Peer
-from typing_extensions import Buffer
 
 log = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
 _MTU = 247  # what phones and BlueZ ask for; FTMS frames fit in the default 23 anyway
 
 
@@ -47,7 +45,7 @@ def _property_names(properties: int) -> list[CharacteristicPropertyName]:
     return [name for bit, name in CHARACTERISTIC_PROPERTIES.items() if properties & bit]
 
 
-async def _gatt(operation: Awaitable[_T]) -> _T:
+async def _gatt[T](operation: Awaitable[T]) -> T:
     """Run a bumble GATT operation, turning ATT errors into bleak's protocol error."""
     try:
         return await operation
