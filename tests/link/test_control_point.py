@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.conftest import link
+from tests.conftest import fake_time, link
 from treadlink.ftms.control import (
     ProcedureFailed,
     ProcedurePreempted,
@@ -118,7 +118,7 @@ async def test_refusals_raise_with_the_result_code(
     assert failure.value.response.result == result
 
 
-@pytest.mark.looptime
+@fake_time
 async def test_a_procedure_with_no_indication_times_out() -> None:
     async with link() as connection:
         controlled, sim = connection.treadmill, connection.simulator
@@ -132,7 +132,7 @@ async def test_a_procedure_with_no_indication_times_out() -> None:
         assert sim.target_speed_kmh == 6.0
 
 
-@pytest.mark.looptime
+@fake_time
 async def test_stop_is_written_while_a_command_is_in_flight_and_retried_after_0xfe() -> None:
     # A 30 ms connection interval between each write and its indication, as on a real radio.
     profile = load_profile("noblepro-elite", indication_delay_s=0.03)

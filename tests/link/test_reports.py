@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from tests.conftest import link
+from tests.conftest import fake_time, link
 from treadlink.ftms.control import LinkLost, ProcedureTimeout
 from treadlink.ftms.layouts import MachineStatus
 from treadlink.ftms.protocol import MachineStatusOp, StopPause
@@ -44,7 +44,7 @@ class Recorder:
         return [e.status for e in self.events if isinstance(e, StatusChanged)]
 
 
-@pytest.mark.looptime
+@fake_time
 async def test_telemetry_carries_the_whole_state() -> None:
     async with link() as connection:
         controlled, sim = connection.treadmill, connection.simulator
@@ -95,7 +95,7 @@ async def test_console_and_safety_key_statuses(
     assert lost.status.op == MachineStatusOp.CONTROL_PERMISSION_LOST
 
 
-@pytest.mark.looptime
+@fake_time
 @pytest.mark.parametrize("fault", [Fault.TRUNCATED_TREADMILL_DATA, Fault.EMPTY_MACHINE_STATUS])
 async def test_malformed_notifications_are_dropped_and_the_link_carries_on(fault: Fault) -> None:
     async with link() as connection:
@@ -115,7 +115,7 @@ async def test_malformed_notifications_are_dropped_and_the_link_carries_on(fault
         await controlled.stop()
 
 
-@pytest.mark.looptime
+@fake_time
 async def test_trailing_bytes_do_not_cost_the_frame() -> None:
     async with link() as connection:
         controlled, sim = connection.treadmill, connection.simulator
@@ -126,7 +126,7 @@ async def test_trailing_bytes_do_not_cost_the_frame() -> None:
         assert controlled.frames_dropped == 0
 
 
-@pytest.mark.looptime
+@fake_time
 async def test_a_garbage_indication_is_dropped_and_the_procedure_times_out() -> None:
     async with link() as connection:
         controlled, sim = connection.treadmill, connection.simulator

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import link
+from tests.conftest import fake_time, link
 from treadlink.config import RunnerProfile
 from treadlink.plans.limits import TreadmillLimits
 from treadlink.plans.loader import load_stage
@@ -45,7 +45,7 @@ class Events(list[SessionEvent]):
         return [e for e in self if isinstance(e, kind)]
 
 
-@pytest.mark.looptime
+@fake_time
 async def test_stage_one_end_to_end() -> None:
     timeline = stage(1)
     events = Events()
@@ -78,7 +78,7 @@ async def test_stage_one_end_to_end() -> None:
     assert events.of(StopConfirmed)
 
 
-@pytest.mark.looptime
+@fake_time
 async def test_a_distance_segment_ends_at_its_distance(tmp_path: Path) -> None:
     timeline = write_stage(
         tmp_path, "name: d\nitems:\n  - walk: 1:00\n  - run: 400m\n  - walk: 1:00\n"
@@ -100,7 +100,7 @@ async def test_a_distance_segment_ends_at_its_distance(tmp_path: Path) -> None:
     assert 400 <= walk_start - run_start <= 403  # one telemetry period at 8.5 km/h is 0.6 m
 
 
-@pytest.mark.looptime
+@fake_time
 async def test_pause_holds_the_plan_clock() -> None:
     timeline = stage(1)
     events = Events()
@@ -127,7 +127,7 @@ async def test_pause_holds_the_plan_clock() -> None:
     assert segments[1].at - segments[0].at == pytest.approx(300, abs=0.5)
 
 
-@pytest.mark.looptime
+@fake_time
 async def test_a_console_stop_pauses_the_plan_instead_of_fighting_it() -> None:
     events = Events()
     async with link(control=False) as connection:
@@ -151,7 +151,7 @@ async def test_a_console_stop_pauses_the_plan_instead_of_fighting_it() -> None:
     assert not [e for e in events.of(SetpointSent) if e.at > 30 + events[0].at]
 
 
-@pytest.mark.looptime
+@fake_time
 async def test_request_control_answered_failed_is_tolerated() -> None:
     events = Events()
     async with link(control=False) as connection:
@@ -171,7 +171,7 @@ async def test_request_control_answered_failed_is_tolerated() -> None:
     assert events.of(BeltStarted)
 
 
-@pytest.mark.looptime
+@fake_time
 @pytest.mark.parametrize("number", range(1, 16))
 async def test_every_stage_runs_through_the_full_stack(number: int) -> None:
     timeline = stage(number)
