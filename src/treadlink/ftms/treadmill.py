@@ -26,6 +26,7 @@ from bleak.backends.client import BaseBleakClient
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
 
+from treadlink.fanout import Fanout
 from treadlink.ftms.control import ControlPoint
 from treadlink.ftms.layouts import (
     ControlResponse,
@@ -105,7 +106,7 @@ class Treadmill:
         self._backend = backend
         self._connect_timeout = connect_timeout
         self._client: BleakClient | None = None
-        self._listeners: list[Listener] = []
+        self._events: Fanout[TreadmillEvent] = Fanout()
         self._closing = False
         self.control = ControlPoint(self._write_control_point, timeout=procedure_timeout)
         self.state = TreadmillState()
@@ -247,22 +248,23 @@ class Treadmill:
     # --- events ------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener` with every event; returns the function that unsubscribes it."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._events.subscribe(listener)
 
     def _emit(self, event: TreadmillEvent) -> None:
-        for listener in tuple(self._listeners):
-            try:
-                listener(event)
-            except Exception:  # a consumer's bug must not take the link down
-                log.exception("treadmill event listener %r failed on %r", listener, event)
+        self._events.emit(event)
 
-    def _on_treadmill_data(self, data: bytes) -> None:
+    def _decoded[T](self, decode: Callable[[bytes], T], data: bytes) -> T | None:
+        """Decode a notification, or log and drop it: never raise out of a bleak callback."""
         try:
-            frame = decode_treadmill_data(data)
+            return decode(data)
         except MalformedFrame as e:
             self.frames_dropped += 1
-            log.warning("dropped treadmill data frame %s: %s", data.hex(" "), e)
+            log.warning("dropped notification %s: %s", data.hex(" "), e)
+            return None
+
+    def _on_treadmill_data(self, data: bytes) -> None:
+        frame = self._decoded(decode_treadmill_data, data)
+        if frame is None:
             return
         if frame.extra:
             log.debug("treadmill data carries %d byte(s) past its fields", len(frame.extra))
@@ -270,22 +272,13 @@ class Treadmill:
         self._emit(Telemetry(self._now(), self.state))
 
     def _on_machine_status(self, data: bytes) -> None:
-        try:
-            status = MachineStatus.decode(data)
-        except MalformedFrame as e:
-            self.frames_dropped += 1
-            log.warning("dropped machine status %s: %s", data.hex(" "), e)
-            return
-        self._emit(StatusChanged(self._now(), status))
+        status = self._decoded(MachineStatus.decode, data)
+        if status is not None:
+            self._emit(StatusChanged(self._now(), status))
 
     def _on_training_status(self, data: bytes) -> None:
-        try:
-            status = decode_training_status(data)
-        except MalformedFrame as e:
-            self.frames_dropped += 1
-            log.warning("dropped training status %s: %s", data.hex(" "), e)
-            return
-        if status == self.state.training_status:
+        status = self._decoded(decode_training_status, data)
+        if status is None or status == self.state.training_status:
             return
         self.state = self.state.updated({"training_status": status})
         self._emit(TrainingStatusChanged(self._now(), status))

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Callable
 from typing import Literal
 
+from treadlink.fanout import Fanout
 from treadlink.ftms.control import ControlPointError, ProcedureFailed
 from treadlink.ftms.layouts import SetpointError
 from treadlink.ftms.protocol import MachineStatusOp, ResultCode
@@ -51,8 +51,6 @@ from treadlink.session.events import (
     TelemetryUpdate,
 )
 
-log = logging.getLogger(__name__)
-
 Listener = Callable[[SessionEvent], None]
 AtEnd = Literal["stop", "pause"]
 
@@ -80,7 +78,7 @@ class Session:
         self.at_end = at_end
         self.belt_start_timeout = belt_start_timeout
         self.stop_timeout = stop_timeout
-        self._listeners: list[Listener] = []
+        self._events: Fanout[SessionEvent] = Fanout()
         self._wake = asyncio.Event()
         self._t0: float | None = None
         self._paused_since: float | None = None
@@ -96,8 +94,7 @@ class Session:
 
     # --- front-end entry points: never block ---------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._events.subscribe(listener)
 
     def pause(self, reason: str = "runner") -> None:
         if self._paused_since is None and self._stop_reason is None:
@@ -354,11 +351,7 @@ class Session:
             self.stop("link lost")
 
     def _emit(self, event: SessionEvent) -> None:
-        for listener in tuple(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("session listener %r failed on %r", listener, event)
+        self._events.emit(event)
 
     @staticmethod
     def _now() -> float:
