@@ -65,3 +65,10 @@ def test_speedup_is_refused_on_hardware(capsys: pytest.CaptureFixture[str]) -> N
     stage = str(Path(__file__).resolve().parents[2] / "workouts/return-to-run/stage-01.yaml")
     assert main(["run", stage, "--device", "AA:BB:CC:DD:EE:FF", "--speedup", "10"]) == 2
     assert "--speedup is only for the simulator" in capsys.readouterr().err
+
+
+def test_a_plan_file_needs_a_stage_number(capsys: pytest.CaptureFixture[str]) -> None:
+    plan = str(Path(__file__).resolve().parents[2] / "workouts/return-to-run/plan.yaml")
+    assert main(["run", plan, "--sim"]) == 2
+    assert "is a plan of 15 stages: choose one with --stage 1…15" in capsys.readouterr().err
+    assert main(["run", plan, "--sim", "--stage", "16"]) == 2

@@ -104,34 +104,37 @@ class Radio:
         return sorted(seen.values(), key=lambda s: (not s.treadmill, not s.ftms, -s.rssi))
 
     async def find_treadmill(
-        self, address: str | None = None, timeout: float = DEFAULT_SCAN_TIMEOUT
+        self, device: str | None = None, timeout: float = DEFAULT_SCAN_TIMEOUT
     ) -> BLEDevice:
-        """The first FTMS treadmill heard (or the device at `address`), as soon as it is heard."""
+        """The first FTMS treadmill heard, as soon as it is heard; or, with `device`, the one
+        with that address or whose advertised name contains it (case ignored)."""
         found: asyncio.Future[BLEDevice] = asyncio.get_running_loop().create_future()
         others: dict[str, Sighting] = {}
 
-        def heard(device: BLEDevice, adv: AdvertisementData) -> None:
-            sighting = Sighting.from_advertisement(device, adv)
-            wanted = (
-                device.address.upper() == address.upper()
-                if address
-                else sighting.ftms and sighting.treadmill
-            )
-            if wanted and not found.done():
-                found.set_result(device)
-            elif not wanted:
-                others[device.address] = sighting
+        wanted = device.casefold() if device else None
+
+        def heard(heard_device: BLEDevice, adv: AdvertisementData) -> None:
+            sighting = Sighting.from_advertisement(heard_device, adv)
+            if wanted is None:
+                match = sighting.ftms and sighting.treadmill
+            else:
+                name = (sighting.name or "").casefold()
+                match = heard_device.address.casefold() == wanted or wanted in name
+            if match and not found.done():
+                found.set_result(heard_device)
+            elif not match:
+                others[heard_device.address] = sighting
 
         async with BleakScanner(heard, backend=self.scanner_backend, **self.scanner_kwargs()):
             try:
                 async with asyncio.timeout(timeout):
                     return await found
             except TimeoutError:
-                raise TreadmillNotFound(_not_found_message(address, timeout, others)) from None
+                raise TreadmillNotFound(_not_found_message(device, timeout, others)) from None
 
 
-def _not_found_message(address: str | None, timeout: float, others: dict[str, Sighting]) -> str:
-    what = f"device {address}" if address else "FTMS treadmill (service 0x1826)"
+def _not_found_message(device: str | None, timeout: float, others: dict[str, Sighting]) -> str:
+    what = f"device {device!r}" if device else "FTMS treadmill (service 0x1826)"
     message = f"no {what} heard within {timeout:g} s."
     fitshow = [s for s in others.values() if s.fitshow]
     if fitshow:

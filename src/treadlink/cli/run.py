@@ -17,9 +17,18 @@ from treadlink.cli.validate import add_config_argument, profile_or_report
 from treadlink.config import RunnerProfile
 from treadlink.ftms.control import ControlPointError
 from treadlink.ftms.treadmill import Treadmill
-from treadlink.plans import PlanError, Timeline, TreadmillLimits, load_stage
+from treadlink.plans import (
+    NOBLEPRO_ELITE,
+    PlanError,
+    Problem,
+    Timeline,
+    TreadmillLimits,
+    load_workout,
+)
 from treadlink.session.engine import Session
 from treadlink.session.recorder import EventLog
+from treadlink.ui.keys import HELP as KEYS_HELP
+from treadlink.ui.keys import RunnerKeys
 from treadlink.ui.lines import LinePrinter
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -34,7 +43,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "the end, on Ctrl-C and on SIGTERM. The file is checked completely, against the runner "
         "profile and then against the treadmill's own ranges, before anything is sent.",
     )
-    p.add_argument("file", type=Path, metavar="FILE", help="stage .yaml or Zwift .zwo file")
+    p.add_argument(
+        "file", type=Path, metavar="FILE", help="stage .yaml, plan .yaml (with --stage) or .zwo"
+    )
+    p.add_argument(
+        "--stage", type=int, metavar="N", help="with a plan file: run its N-th stage (from 1)"
+    )
     add_target_arguments(p)
     add_config_argument(p)
     p.add_argument(
@@ -68,11 +82,28 @@ def run(args: argparse.Namespace) -> int:
     if profile is None:
         return EXIT_BAD_INPUT
     try:
-        timeline = load_stage(args.file, profile)  # checked before any radio is opened
+        timeline = load_session(args, profile)  # checked before any radio is opened
     except PlanError as e:
         report(e)
         return EXIT_BAD_INPUT
     return asyncio.run(run_session(args, profile, timeline))
+
+
+def load_session(
+    args: argparse.Namespace, profile: RunnerProfile, limits: TreadmillLimits = NOBLEPRO_ELITE
+) -> Timeline:
+    """The stage to run: the file itself, or stage --stage N of a plan file."""
+    loaded = load_workout(args.file, profile, limits)
+    if isinstance(loaded, Timeline):
+        if args.stage is not None:
+            raise PlanError([Problem(str(args.file), None, "", "--stage is for plan files")])
+        return loaded
+    count = len(loaded.stages)
+    number: int | None = args.stage
+    if number is None or not 1 <= number <= count:
+        message = f"is a plan of {count} stages: choose one with --stage 1…{count}"
+        raise PlanError([Problem(str(args.file), None, "", message)])
+    return loaded.stages[number - 1]
 
 
 def report(error: PlanError) -> None:
@@ -108,7 +139,7 @@ async def run_session(args: argparse.Namespace, profile: RunnerProfile, timeline
                     treadmill.speed_range, treadmill.incline_range or TreadmillLimits().incline
                 )
                 try:  # the same file, against what this treadmill really accepts
-                    timeline = load_stage(args.file, profile, limits)
+                    timeline = load_session(args, profile, limits)
                 except PlanError as e:
                     report(e)
                     return EXIT_BAD_INPUT
@@ -127,6 +158,8 @@ async def drive(args: argparse.Namespace, treadmill: Treadmill, timeline: Timeli
     with contextlib.ExitStack() as stack:
         if args.events is not None:
             session.subscribe(stack.enter_context(EventLog(args.events)).write)
+        if stack.enter_context(RunnerKeys(session)).active:
+            print(KEYS_HELP)
         try:
             finished = await session.run()
         finally:

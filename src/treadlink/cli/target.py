@@ -22,8 +22,9 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, device: bool = True
     if device:
         group.add_argument(
             "--device",
-            metavar="ADDR",
-            help="the treadmill's Bluetooth address (default: the first FTMS treadmill heard)",
+            metavar="ADDR|NAME",
+            help="the treadmill's Bluetooth address, or part of its advertised name "
+            "(default: the first FTMS treadmill heard)",
         )
     parser.add_argument(
         "--profile",
