@@ -14,8 +14,8 @@ FIND_PY   := for p in "$$PYTHON" python3.13 python3.12 \
 .PHONY: demo test lint bench clean venv
 
 $(STAMP): pyproject.toml
-	@py=$$($(FIND_PY)) && echo "using $$py ($$($$py --version))" && \
-	  { [ -x $(BIN)/python ] || $$py -m venv $(VENV); }
+	@[ -x $(BIN)/python ] || { py=$$($(FIND_PY)) && \
+	  echo "creating $(VENV) with $$py ($$($$py --version))" && $$py -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@

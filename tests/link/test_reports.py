@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from bleak.backends.device import BLEDevice
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import fake_time, link
 from treadlink.ftms.control import LinkLost, ProcedureTimeout
@@ -15,6 +18,7 @@ from treadlink.ftms.state import (
     Disconnected,
     StatusChanged,
     Telemetry,
+    TrainingStatusChanged,
     TreadmillEvent,
 )
 from treadlink.ftms.treadmill import Treadmill
@@ -157,3 +161,21 @@ async def test_link_drop_is_reported_and_fails_what_is_in_flight(
         await controlled.stop()
     # As real belts may, the simulated one keeps running with nobody connected.
     assert sim.running
+
+
+@given(st.binary(max_size=64))
+@settings(max_examples=300, deadline=None)
+def test_no_notification_raises_out_of_the_callbacks(data: bytes) -> None:
+    """Whatever bytes arrive on any characteristic, the bleak callback returns normally."""
+    seen: list[TreadmillEvent] = []
+
+    async def feed() -> None:
+        treadmill = Treadmill(BLEDevice("F0:F0:F0:F0:F0:01", "x", None))
+        treadmill.subscribe(seen.append)
+        treadmill._on_treadmill_data(data)
+        treadmill._on_machine_status(data)
+        treadmill._on_training_status(data)
+        treadmill.control.on_indication(data)
+
+    asyncio.run(feed())
+    assert all(isinstance(e, Telemetry | StatusChanged | TrainingStatusChanged) for e in seen)

@@ -35,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if args.verbose < 2:
+        # bumble's virtual controllers warn about harmless teardown races the runner can't act on.
+        logging.getLogger("bumble").setLevel(logging.ERROR)
     try:
         code: int = args.handler(args)
     except KeyboardInterrupt:

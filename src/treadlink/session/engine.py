@@ -81,8 +81,7 @@ class Session:
         self._events: Fanout[SessionEvent] = Fanout()
         self._wake = asyncio.Event()
         self._t0: float | None = None
-        self._paused_since: float | None = None
-        self._pause_reason = ""
+        self._pause_reason: str | None = None  # set from a pause request until the resume
         self._resume_asked = False
         self._skip_asked = False
         self._stop_reason: str | None = None
@@ -97,13 +96,12 @@ class Session:
         return self._events.subscribe(listener)
 
     def pause(self, reason: str = "runner") -> None:
-        if self._paused_since is None and self._stop_reason is None:
+        if self._pause_reason is None and self._stop_reason is None:
             self._pause_reason = reason
-            self._paused_since = -1.0  # marks "asked"; the engine pauses the belt and stamps it
             self._wake.set()
 
     def resume(self) -> None:
-        if self._paused_since is not None:
+        if self._pause_reason is not None:
             self._resume_asked = True
             self._wake.set()
 
@@ -122,7 +120,7 @@ class Session:
 
     @property
     def paused(self) -> bool:
-        return self._paused_since is not None
+        return self._pause_reason is not None
 
     def clock(self) -> float:
         """Session seconds since the run began (scaled by the speed-up)."""
@@ -177,28 +175,29 @@ class Session:
             if e.response.result != ResultCode.OPERATION_FAILED:
                 raise
             self._emit(ControlRequested(at=self.clock(), result="operation failed (tolerated)"))
-        moving = self._belt_moving()
-        await self.treadmill.start()
-        self._belt_started = True
+        await self._start_and_wait()
+        self._emit(BeltStarted(at=self.clock(), speed_kmh=self.treadmill.state.speed_kmh or 0.0))
+
+    async def _start_and_wait(self) -> None:
+        """Start (or resume) the belt and return once the treadmill reports it moving."""
+        moving: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def check(event: TreadmillEvent) -> None:
+            if isinstance(event, Telemetry) and event.state.belt_moving and not moving.done():
+                moving.set_result(None)
+
+        unsubscribe = self.treadmill.subscribe(check)  # before Start: no frame can slip by
         try:
+            await self.treadmill.start()
+            self._belt_started = True
             async with asyncio.timeout(self.belt_start_timeout):
                 await moving
         except TimeoutError:
             raise SessionAborted(
                 f"the belt did not move within {self.belt_start_timeout:g} s of Start"
             ) from None
-        self._emit(BeltStarted(at=self.clock(), speed_kmh=self.treadmill.state.speed_kmh or 0.0))
-
-    def _belt_moving(self) -> asyncio.Future[None]:
-        moving: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-        def check(event: TreadmillEvent) -> None:
-            if isinstance(event, Telemetry) and event.state.belt_moving and not moving.done():
-                moving.set_result(None)
-                unsubscribe()
-
-        unsubscribe = self.treadmill.subscribe(check)
-        return moving
+        finally:
+            unsubscribe()
 
     async def _run_step(self, step: Step, origin: float) -> float:
         """Run one segment scheduled to start at `origin`; return when the next one starts."""
@@ -229,8 +228,8 @@ class Session:
                 self._skip_asked = False
                 self._emit(Skipped(at=self.clock(), index=step.index))
                 return self._now()
-            if self._paused_since is not None:
-                held = await self._hold()
+            if self._pause_reason is not None:
+                held = await self._hold(self._pause_reason)
                 if deadline is not None:
                     deadline += held
                 if self._stop_reason is None:
@@ -246,11 +245,10 @@ class Session:
             except TimeoutError:
                 pass
 
-    async def _hold(self) -> float:
+    async def _hold(self, reason: str) -> float:
         """Pause the belt, wait for resume or stop; return the seconds spent paused."""
         start = self._now()
-        self._paused_since = start
-        self._emit(Paused(at=self.clock(), reason=self._pause_reason))
+        self._emit(Paused(at=self.clock(), reason=reason))
         with contextlib.suppress(ControlPointError):  # already stopped by the console, say
             await self.treadmill.pause()
         while not self._resume_asked and self._stop_reason is None:
@@ -258,12 +256,9 @@ class Session:
             await self._wake.wait()
         self._resume_asked = False
         held = self._now() - start
-        self._paused_since = None
+        self._pause_reason = None
         if self._stop_reason is None:
-            moving = self._belt_moving()
-            await self.treadmill.start()
-            async with asyncio.timeout(self.belt_start_timeout):
-                await moving
+            await self._start_and_wait()
             self._emit(Resumed(at=self.clock(), paused_s=held * self.speedup))
         return held
 
@@ -341,7 +336,7 @@ class Session:
                 self._fault = "safety key pulled"
                 self._emit(Fault(at=self.clock(), message=self._fault))
                 self.stop("safety key pulled")
-            elif op == MachineStatusOp.STOPPED_OR_PAUSED_BY_USER and self._paused_since is None:
+            elif op == MachineStatusOp.STOPPED_OR_PAUSED_BY_USER and not self.paused:
                 # The console wins: the plan waits for the runner instead of restarting the belt.
                 self.pause("stopped or paused on the treadmill's console")
         elif isinstance(event, Disconnected) and not event.solicited:

@@ -53,7 +53,7 @@ def describe(event: SessionEvent) -> str | None:
         case Paused():
             return f"paused ({event.reason})"
         case Resumed():
-            return f"resumed after {format_duration(max(event.paused_s, 0.001))}"
+            return f"resumed after {format_duration(max(round(event.paused_s), 1))}"
         case Skipped():
             return f"segment {event.index + 1} skipped"
         case StopRequested():
