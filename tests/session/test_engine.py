@@ -17,6 +17,7 @@ from treadlink.session.engine import Session
 from treadlink.session.events import (
     BeltStarted,
     ControlRequested,
+    Fault,
     Paused,
     Resumed,
     SegmentStarted,
@@ -24,7 +25,7 @@ from treadlink.session.events import (
     SetpointSent,
     StopConfirmed,
 )
-from treadlink_sim.faults import Fault
+from treadlink_sim.faults import Fault as SimFault
 
 WORKOUTS = Path(__file__).resolve().parents[2] / "workouts"
 PROFILE = RunnerProfile(walk_speed=5.5, run_speed=8.5, incline=1.0)
@@ -131,14 +132,14 @@ async def test_pause_holds_the_plan_clock() -> None:
 async def test_a_console_stop_pauses_the_plan_instead_of_fighting_it() -> None:
     events = Events()
     async with link(control=False) as connection:
-        session = Session(connection.treadmill, stage(1))
+        session = Session(connection.treadmill, stage(1), on_fault="pause")
         session.subscribe(events.append)
         loop = asyncio.get_running_loop()
 
         async def runner_presses_stop() -> None:
             await asyncio.sleep(30)
             await connection.simulator.console_stop()
-            await asyncio.sleep(10)
+            await asyncio.sleep(60)
             session.stop("runner")
 
         runner = loop.create_task(runner_presses_stop())
@@ -146,20 +147,23 @@ async def test_a_console_stop_pauses_the_plan_instead_of_fighting_it() -> None:
         await runner
         assert connection.simulator.stopped
     assert not finished.completed
-    assert events.of(Paused)[0].reason.startswith("stopped or paused on the treadmill")
-    # Nothing restarted the belt after the console stop.
-    assert not [e for e in events.of(SetpointSent) if e.at > 30 + events[0].at]
+    fault = events.of(Fault)[0]
+    assert fault.fault == "console_stop"
+    assert fault.latched
+    assert events.of(Paused)[0].reason == "stopped or paused on the treadmill's console"
+    # Nothing restarted the belt or sent a setpoint after the console stop.
+    assert not [e for e in events.of(SetpointSent) if e.at > fault.at]
 
 
 @fake_time
 async def test_request_control_answered_failed_is_tolerated() -> None:
     events = Events()
     async with link(control=False) as connection:
-        await connection.simulator.set_fault(Fault.CONTROL_FAILING)
+        await connection.simulator.set_fault(SimFault.CONTROL_FAILING)
 
         async def heal() -> None:  # only Request Control fails, as on some real treadmills
             await connection.simulator.wait_for(lambda s: len(s.control_point_log) >= 1)
-            await connection.simulator.clear_fault(Fault.CONTROL_FAILING)
+            await connection.simulator.clear_fault(SimFault.CONTROL_FAILING)
 
         asyncio.get_running_loop().create_task(heal())
         session = Session(connection.treadmill, stage(1))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from treadlink.ftms.layouts import MachineStatus
-from treadlink.ftms.protocol import TrainingStatus
+from treadlink.ftms.protocol import OpCode, TrainingStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,4 +79,20 @@ class Disconnected:
     solicited: bool  # True when we asked for it
 
 
-TreadmillEvent = Telemetry | StatusChanged | TrainingStatusChanged | Disconnected
+@dataclass(frozen=True, slots=True)
+class CommandFailed:
+    """A control-point procedure did not succeed (refused, failed, timed out, link lost)."""
+
+    at: float
+    op: OpCode
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    at: float
+
+
+TreadmillEvent = (
+    Telemetry | StatusChanged | TrainingStatusChanged | Disconnected | Connected | CommandFailed
+)

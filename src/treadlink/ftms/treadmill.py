@@ -16,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self
+from typing import Any, Protocol, Self
 
 from bleak import BleakClient
 from bleak.backends.client import BaseBleakClient
@@ -27,7 +27,7 @@ from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
 
 from treadlink.fanout import Fanout
-from treadlink.ftms.control import ControlPoint
+from treadlink.ftms.control import ControlPoint, ControlPointError
 from treadlink.ftms.layouts import (
     ControlResponse,
     Features,
@@ -53,6 +53,8 @@ from treadlink.ftms.protocol import (
     uuid16,
 )
 from treadlink.ftms.state import (
+    CommandFailed,
+    Connected,
     Disconnected,
     StatusChanged,
     Telemetry,
@@ -64,6 +66,23 @@ from treadlink.ftms.state import (
 log = logging.getLogger(__name__)
 
 Listener = Callable[[TreadmillEvent], None]
+
+
+class Interlock(Protocol):
+    """Checked before any command that could start the belt or make it faster or steeper.
+
+    Raises (a ControlPointError) to refuse; nothing is written then. The safety guard is one.
+    """
+
+    def check_start(self) -> None: ...
+
+    def check_speed(self, kmh: float) -> None: ...
+
+    def check_incline(self, pct: float) -> None: ...
+
+    def will_stop(self, kind: StopPause) -> None:
+        """Told, never asked: a stop or pause is about to be written."""
+
 
 # FitShow's private treadmill protocol (many NoblePro units without FTMS) lives in service 0xFFF0.
 FITSHOW_SERVICE = 0xFFF0
@@ -115,6 +134,7 @@ class Treadmill:
         self.speed_range: Range | None = None
         self.incline_range: Range | None = None
         self.frames_dropped = 0
+        self.interlock: Interlock | None = None
 
     # --- connection ------------------------------------------------------------------------
     async def __aenter__(self) -> Self:
@@ -152,6 +172,7 @@ class Treadmill:
             raise
         self._client = client
         self.control.link_restored()
+        self._emit(Connected(self._now()))
 
     async def _set_up(self, client: BleakClient) -> None:
         services = client.services
@@ -221,29 +242,55 @@ class Treadmill:
         return setpoint_units("incline", pct, self.incline_range)
 
     # --- commands ----------------------------------------------------------------------------
+    # Every command is reported as CommandFailed to the listeners when it does not succeed, so
+    # a watcher (the safety guard) hears of failures whoever sent the command.
     async def request_control(self) -> ControlResponse:
-        return await self.control.execute(OpCode.REQUEST_CONTROL)
+        return await self._reported(
+            OpCode.REQUEST_CONTROL, self.control.execute(OpCode.REQUEST_CONTROL)
+        )
 
     async def reset(self) -> ControlResponse:
-        return await self.control.execute(OpCode.RESET)
+        return await self._reported(OpCode.RESET, self.control.execute(OpCode.RESET))
 
     async def set_speed(self, kmh: float) -> ControlResponse:
         parameter = speed_parameter(self.speed_units(kmh))
-        return await self.control.execute(OpCode.SET_TARGET_SPEED, parameter)
+        if self.interlock is not None:
+            self.interlock.check_speed(kmh)
+        op = OpCode.SET_TARGET_SPEED
+        return await self._reported(op, self.control.execute(op, parameter))
 
     async def set_incline(self, pct: float) -> ControlResponse:
         parameter = incline_parameter(self.incline_units(pct))
-        return await self.control.execute(OpCode.SET_TARGET_INCLINATION, parameter)
+        if self.interlock is not None:
+            self.interlock.check_incline(pct)
+        op = OpCode.SET_TARGET_INCLINATION
+        return await self._reported(op, self.control.execute(op, parameter))
 
     async def start(self) -> ControlResponse:
-        return await self.control.execute(OpCode.START_OR_RESUME)
+        if self.interlock is not None:
+            self.interlock.check_start()
+        op = OpCode.START_OR_RESUME
+        return await self._reported(op, self.control.execute(op))
 
     async def pause(self) -> ControlResponse:
+        if self.interlock is not None:
+            self.interlock.will_stop(StopPause.PAUSE)
         return await self.control.stop(StopPause.PAUSE)
 
     async def stop(self) -> ControlResponse:
         """Stop the belt now: never waits behind another command (see ControlPoint.stop)."""
+        if self.interlock is not None:
+            self.interlock.will_stop(StopPause.STOP)
         return await self.control.stop(StopPause.STOP)
+
+    async def _reported(
+        self, op: OpCode, procedure: Coroutine[Any, Any, ControlResponse]
+    ) -> ControlResponse:
+        try:
+            return await procedure
+        except ControlPointError as e:
+            self._emit(CommandFailed(self._now(), op, str(e)))
+            raise
 
     # --- events ------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:

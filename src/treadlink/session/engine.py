@@ -10,31 +10,35 @@ so lag never accumulates however long the session. A distance-ended segment ends
 treadmill reports the distance, and the next segment is scheduled from that moment. A pause
 holds the plan clock: the deadline moves by the time spent paused.
 
+Safety: the session runs under a `SafetyGuard` (treadlink.safety.guard), which watches the
+treadmill on its own, latches on faults and stops the belt. The session only reacts: on a latched
+fault the plan pauses (or, with `on_fault="end"`, ends) and nothing is sent until the runner
+resumes, which acknowledges the fault; the first speed after that is never above the belt's.
+
 Front ends (keyboard, MQTT) call `pause`, `resume`, `skip` and `stop`; they never wait. A stop
-goes to the treadmill at once, from its own task, without waiting for the engine's loop.
+goes to the treadmill at once through the guard, without waiting for the engine's loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import Callable
 from typing import Literal
 
 from treadlink.fanout import Fanout
 from treadlink.ftms.control import ControlPointError, ProcedureFailed
 from treadlink.ftms.layouts import SetpointError
-from treadlink.ftms.protocol import MachineStatusOp, ResultCode
-from treadlink.ftms.state import (
-    Disconnected,
-    StatusChanged,
-    Telemetry,
-    TreadmillEvent,
-)
+from treadlink.ftms.protocol import ResultCode
+from treadlink.ftms.state import Telemetry, TreadmillEvent
 from treadlink.ftms.treadmill import Treadmill
 from treadlink.plans.timeline import Step, Timeline
+from treadlink.safety.faults import FaultKind, InterlockError
+from treadlink.safety.guard import DEFAULT_SETTINGS, GuardSettings, SafetyGuard
 from treadlink.session.events import (
     BeltStarted,
+    ConsoleOverride,
     ControlRequested,
     Fault,
     Finished,
@@ -46,13 +50,12 @@ from treadlink.session.events import (
     SetpointConfirmed,
     SetpointSent,
     Skipped,
-    StopConfirmed,
-    StopRequested,
     TelemetryUpdate,
 )
 
 Listener = Callable[[SessionEvent], None]
 AtEnd = Literal["stop", "pause"]
+OnFault = Literal["pause", "end"]
 
 
 class SessionAborted(Exception):
@@ -67,43 +70,61 @@ class Session:
         *,
         speedup: float = 1.0,
         at_end: AtEnd = "stop",
+        on_fault: OnFault = "end",
+        guard: GuardSettings = DEFAULT_SETTINGS,
         belt_start_timeout: float = 15.0,
         stop_timeout: float = 5.0,
     ) -> None:
+        """`on_fault="pause"` holds the plan for the runner to acknowledge and resume: use it
+        when someone can press a key at the laptop; "end" ends the session instead."""
         if speedup <= 0:
             raise ValueError(f"speedup must be positive, got {speedup}")
         self.treadmill = treadmill
         self.timeline = timeline
         self.speedup = speedup
         self.at_end = at_end
+        self.on_fault = on_fault
         self.belt_start_timeout = belt_start_timeout
         self.stop_timeout = stop_timeout
+        self.guard = SafetyGuard(treadmill, clock=self.clock, settings=guard)
         self._events: Fanout[SessionEvent] = Fanout()
+        self.guard.subscribe(self._on_guard)
         self._wake = asyncio.Event()
         self._t0: float | None = None
         self._pause_reason: str | None = None  # set from a pause request until the resume
+        self._pause_belt = True  # False when the console holds the belt: the plan only waits
+        self._faulted = False  # a latched fault since the last resume: ease in after it
         self._resume_asked = False
         self._skip_asked = False
         self._stop_reason: str | None = None
-        self._stop_task: asyncio.Task[None] | None = None
         self._fault: str | None = None
         self._belt_started = False
         self._distance_target: float | None = None
+        self._starting: asyncio.Future[None] | None = None
         self.current: Step | None = None
 
     # --- front-end entry points: never block ---------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         return self._events.subscribe(listener)
 
-    def pause(self, reason: str = "runner") -> None:
+    def pause(self, reason: str = "runner", *, pause_belt: bool = True) -> None:
         if self._pause_reason is None and self._stop_reason is None:
             self._pause_reason = reason
+            self._pause_belt = pause_belt
             self._wake.set()
 
     def resume(self) -> None:
-        if self._pause_reason is not None:
-            self._resume_asked = True
-            self._wake.set()
+        """Resume the plan. After a fault this is the runner's acknowledgement: wire it to local
+        inputs only (the keyboard), never to a remote one."""
+        if self._pause_reason is None:
+            return
+        try:
+            self.guard.acknowledge()
+        except InterlockError as e:
+            self._emit(Fault(at=self.clock(), message=f"cannot resume: {e}"))
+            return
+        self._resume_asked = True
+        self._wake.set()
 
     def skip(self) -> None:
         self._skip_asked = True
@@ -111,12 +132,10 @@ class Session:
 
     def stop(self, reason: str = "runner") -> None:
         """Stop the belt now and end the session."""
-        if self._stop_reason is not None:
-            return
-        self._stop_reason = reason
-        self._emit(StopRequested(at=self.clock(), reason=reason))
-        self._stop_task = asyncio.get_running_loop().create_task(self._stop_belt())
-        self._wake.set()
+        if self._stop_reason is None:
+            self._stop_reason = reason
+            self._wake.set()
+        self.guard.trip(FaultKind.STOP_INPUT, reason)
 
     @property
     def paused(self) -> bool:
@@ -132,6 +151,7 @@ class Session:
     async def run(self) -> Finished:
         self._t0 = self._now()
         unsubscribe = self.treadmill.subscribe(self._on_treadmill)
+        self.guard.open()
         done = 0
         try:
             self._emit(
@@ -155,8 +175,11 @@ class Session:
             self._fault = str(e)
             self._emit(Fault(at=self.clock(), message=str(e)))
         finally:
-            await self._leave(done)
-            unsubscribe()
+            try:
+                await self._leave(done)
+            finally:
+                unsubscribe()
+                await self.guard.close()
         finished = Finished(
             at=self.clock(),
             completed=done == len(self.timeline.steps) and self._fault is None,
@@ -181,6 +204,7 @@ class Session:
     async def _start_and_wait(self) -> None:
         """Start (or resume) the belt and return once the treadmill reports it moving."""
         moving: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._starting = moving  # a latched fault fails it (see _on_guard)
 
         def check(event: TreadmillEvent) -> None:
             if isinstance(event, Telemetry) and event.state.belt_moving and not moving.done():
@@ -198,6 +222,7 @@ class Session:
             ) from None
         finally:
             unsubscribe()
+            self._starting = None
 
     async def _run_step(self, step: Step, origin: float) -> float:
         """Run one segment scheduled to start at `origin`; return when the next one starts."""
@@ -215,11 +240,12 @@ class Session:
                 cue=step.cue,
             )
         )
-        await self._send_setpoint(step, origin)
         deadline = None if step.duration_s is None else origin + step.duration_s / self.speedup
         self._distance_target = None
         if step.distance_m is not None:
             self._distance_target = (self.treadmill.state.distance_m or 0) + step.distance_m
+        if self._pause_reason is None:
+            await self._send_setpoint(step, origin)
         while True:
             self._wake.clear()
             if self._stop_reason is not None:
@@ -246,11 +272,14 @@ class Session:
                 pass
 
     async def _hold(self, reason: str) -> float:
-        """Pause the belt, wait for resume or stop; return the seconds spent paused."""
+        """Hold the plan until resume or stop; return the seconds spent paused."""
         start = self._now()
         self._emit(Paused(at=self.clock(), reason=reason))
-        with contextlib.suppress(ControlPointError):  # already stopped by the console, say
-            await self.treadmill.pause()
+        # After a fault the guard is stopping the belt already.
+        pause_belt = self._pause_belt and not self._faulted
+        if pause_belt:
+            with contextlib.suppress(ControlPointError):
+                await self.treadmill.pause()
         while not self._resume_asked and self._stop_reason is None:
             self._wake.clear()
             await self._wake.wait()
@@ -258,9 +287,23 @@ class Session:
         held = self._now() - start
         self._pause_reason = None
         if self._stop_reason is None:
-            await self._start_and_wait()
+            if pause_belt or self._faulted:
+                await self._start_and_wait()
+            if self._faulted:
+                self._faulted = False
+                await self._ease_in()
             self._emit(Resumed(at=self.clock(), paused_s=held * self.speedup))
         return held
+
+    async def _ease_in(self) -> None:
+        """After a fault, the first speed is never above the belt's: send the belt's own speed
+        (down to the grid) first; the segment's setpoint follows."""
+        r = self.treadmill.speed_range
+        belt = self.treadmill.state.speed_kmh or 0.0
+        if r is None:
+            return
+        below = (math.floor(belt / r.scale) - r.minimum) // r.step * r.step
+        await self.treadmill.set_speed(r.value(r.minimum + max(0, below)))
 
     async def _send_setpoint(self, step: Step, scheduled: float) -> None:
         incline = step.incline_pct if self.treadmill.supports_incline else None
@@ -278,9 +321,14 @@ class Session:
                 lag_ms=lag_ms,
             )
         )
-        await self.treadmill.set_speed(step.speed_kmh)
-        if incline is not None:
-            await self.treadmill.set_incline(incline)
+        try:
+            await self.treadmill.set_speed(step.speed_kmh)
+            if incline is not None:
+                await self.treadmill.set_incline(incline)
+        except ControlPointError:
+            if self.guard.latched is None:
+                raise
+            return  # the guard has latched and is stopping the belt; the plan waits for it
         self._emit(
             SetpointConfirmed(
                 at=self.clock(), index=step.index, speed_kmh=step.speed_kmh, incline_pct=incline
@@ -291,30 +339,24 @@ class Session:
         target = self._distance_target
         return target is not None and (self.treadmill.state.distance_m or 0) >= target
 
-    async def _stop_belt(self) -> None:
-        try:
-            await self.treadmill.stop()
-        except ControlPointError as e:
-            self._emit(Fault(at=self.clock(), message=f"stop not confirmed: {e}"))
-            return
-        self._emit(StopConfirmed(at=self.clock(), speed_kmh=self.treadmill.state.speed_kmh))
-
     async def _leave(self, done: int) -> None:
         """Every way out of `run` comes through here: the belt ends stopped if we started it."""
         if not self._belt_started:
             return
-        if self._stop_task is None:
-            ended_normally = self._fault is None and done == len(self.timeline.steps)
-            if ended_normally and self.at_end == "pause":
-                self._emit(Paused(at=self.clock(), reason="end of plan"))
-                with contextlib.suppress(ControlPointError):
-                    await self.treadmill.pause()
-                return
-            self.stop("end of plan" if ended_normally else "session ended early")
-        assert self._stop_task is not None
-        await asyncio.shield(self._stop_task)
+        ended_normally = self._fault is None and done == len(self.timeline.steps)
+        if ended_normally and self.at_end == "pause":
+            self._emit(Paused(at=self.clock(), reason="end of plan"))
+            with contextlib.suppress(ControlPointError):
+                await self.treadmill.pause()
+            return
+        if self._stop_reason is None:
+            self._stop_reason = "end of plan" if ended_normally else "session ended early"
+            self.guard.stop(self._stop_reason)
+        if not await self.guard.wait_stopped(self.stop_timeout):
+            message = "the stop was not confirmed: use the treadmill's stop button or safety key"
+            self._emit(Fault(at=self.clock(), message=message, fault="stop_unconfirmed"))
 
-    # --- what the treadmill says ---------------------------------------------------------------
+    # --- what the treadmill and the guard say ----------------------------------------------------
     def _on_treadmill(self, event: TreadmillEvent) -> None:
         if isinstance(event, Telemetry):
             s = event.state
@@ -330,20 +372,22 @@ class Session:
             )
             if self._distance_reached():
                 self._wake.set()
-        elif isinstance(event, StatusChanged):
-            op = event.status.op
-            if op == MachineStatusOp.STOPPED_BY_SAFETY_KEY:
-                self._fault = "safety key pulled"
-                self._emit(Fault(at=self.clock(), message=self._fault))
-                self.stop("safety key pulled")
-            elif op == MachineStatusOp.STOPPED_OR_PAUSED_BY_USER and not self.paused:
-                # The console wins: the plan waits for the runner instead of restarting the belt.
-                self.pause("stopped or paused on the treadmill's console")
-        elif isinstance(event, Disconnected) and not event.solicited:
-            self._fault = "the treadmill's link dropped"
-            self._emit(Fault(at=self.clock(), message=self._fault))
-            # The stop cannot reach the belt now; its failure is reported as "not confirmed".
-            self.stop("link lost")
+
+    def _on_guard(self, event: SessionEvent) -> None:
+        self._emit(event)
+        if isinstance(event, Fault) and event.latched:
+            self._faulted = True
+            if event.fault == FaultKind.STOP_INPUT or self.on_fault == "end":
+                if self._stop_reason is None:
+                    self._stop_reason = event.message
+                    self._wake.set()
+            else:
+                self.pause(event.message, pause_belt=False)
+            if self._starting is not None and not self._starting.done():
+                self._starting.set_exception(SessionAborted(f"start abandoned: {event.message}"))
+        elif isinstance(event, ConsoleOverride):
+            # The console wins: the belt stays at the runner's speed and the plan waits.
+            self.pause("speed changed on the treadmill's console", pause_belt=False)
 
     def _emit(self, event: SessionEvent) -> None:
         self._events.emit(event)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SessionEvent:
     kind: ClassVar[str]
-    at: float  # session clock, seconds since the session began (plan time, pauses excluded: no)
+    at: float  # session clock: seconds since the session began, pauses included, × speed-up
 
     def as_json(self) -> dict[str, Any]:
         body = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
@@ -120,8 +120,41 @@ class StopConfirmed(SessionEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Fault(SessionEvent):
+    """Something went wrong. With `latched`, the safety guard is holding the belt stopped until
+    the runner acknowledges at the laptop."""
+
     kind: ClassVar[str] = "fault"
     message: str
+    fault: str = "error"  # the guard's fault kind, e.g. "safety_key", "stale_telemetry"
+    latched: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StopUnconfirmed(SessionEvent):
+    """A stop was sent but the treadmill has not confirmed it: the runner must act."""
+
+    kind: ClassVar[str] = "stop_unconfirmed"
+    waited_s: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Acknowledged(SessionEvent):
+    kind: ClassVar[str] = "acknowledged"
+    fault: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reconnected(SessionEvent):
+    kind: ClassVar[str] = "reconnected"
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsoleOverride(SessionEvent):
+    """The runner changed the speed on the treadmill's console: the plan pauses, not fights."""
+
+    kind: ClassVar[str] = "console_override"
+    speed_kmh: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
