@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.clock import VirtualClockLoop
+from treadlink_sim.clock import VirtualClockLoop
 from treadlink.ble.bumble.radio import simulated_link
 from treadlink.config import RunnerProfile
 from treadlink.plans import load_plan

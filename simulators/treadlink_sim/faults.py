@@ -23,6 +23,7 @@ class Fault(StrEnum):
     EMPTY_MACHINE_STATUS = "empty_machine_status"  # Machine Status notified with no bytes
     GARBAGE_INDICATION = "garbage_indication"  # control-point indication that is no response
     CONTROL_TAKEN = "control_taken"  # another client took control: status FF to ours
+    ZERO_SPEED_FRAMES = "zero_speed_frames"  # Treadmill Data says 0 km/h while the belt runs
 
 
 # Bytes the malformation faults put on the wire; fixed so tests can compare exactly.

@@ -473,8 +473,10 @@ class TreadmillSimulator:
         """The Treadmill Data frame for the current state, before any malformation fault."""
         m = self._model
         incline = round(m.incline_pct, 1)
+        # Firmware glitch seen in the field: a moving belt reported as 0 km/h.
+        glitch = Fault.ZERO_SPEED_FRAMES in self._faults
         values: dict[str, float] = {
-            "speed_kmh": m.belt_speed_kmh,
+            "speed_kmh": 0.0 if glitch else m.belt_speed_kmh,
             "distance_m": min(math.floor(m.distance_m), _UINT24_MAX),
             "incline_pct": incline,
             "ramp_angle_deg": round(math.degrees(math.atan(incline / 100)), 1),

@@ -25,6 +25,7 @@ from treadlink.plans import (
     TreadmillLimits,
     load_workout,
 )
+from treadlink.safety.guard import GuardSettings
 from treadlink.session.engine import Session
 from treadlink.session.recorder import EventLog
 from treadlink.ui.keys import HELP as KEYS_HELP
@@ -143,14 +144,26 @@ async def run_session(args: argparse.Namespace, profile: RunnerProfile, timeline
                 except PlanError as e:
                     report(e)
                     return EXIT_BAD_INPUT
-                return await drive(args, treadmill, timeline)
+                return await drive(args, treadmill, timeline, profile)
     except (BleakError, ControlPointError) as e:
         print(f"treadlink run: {e}", file=sys.stderr)
         return EXIT_FAILED
 
 
-async def drive(args: argparse.Namespace, treadmill: Treadmill, timeline: Timeline) -> int:
-    session = Session(treadmill, timeline, speedup=args.speedup, at_end=args.at_end)
+async def drive(
+    args: argparse.Namespace, treadmill: Treadmill, timeline: Timeline, profile: RunnerProfile
+) -> int:
+    # A fault holds the plan for the runner to acknowledge, if there is a keyboard to do it
+    # with; otherwise the session ends there (the belt is stopped either way).
+    interactive = sys.stdin.isatty()
+    session = Session(
+        treadmill,
+        timeline,
+        speedup=args.speedup,
+        at_end=args.at_end,
+        on_fault="pause" if interactive else "end",
+        guard=GuardSettings(cap_kmh=profile.max_speed),
+    )
     session.subscribe(LinePrinter(sys.stdout))
     loop = asyncio.get_running_loop()
     for signum, reason in ((signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")):

@@ -28,8 +28,8 @@ from typing import Self
 from bleak.exc import BleakError
 
 from treadlink.fanout import Fanout
-from treadlink.ftms.control import ControlPointError
-from treadlink.ftms.protocol import MachineStatusOp, OpCode, StopPause
+from treadlink.ftms.control import ControlPointError, ProcedureFailed
+from treadlink.ftms.protocol import MachineStatusOp, OpCode, ResultCode, StopPause
 from treadlink.ftms.state import (
     CommandFailed,
     Connected,
@@ -313,6 +313,12 @@ class SafetyGuard:
         while not self._stop_confirmed.is_set():
             try:
                 await self.treadmill.stop()
+            except ProcedureFailed as e:
+                log.warning("stop not accepted (will retry): %s", e)
+                if e.response.result == ResultCode.CONTROL_NOT_PERMITTED:
+                    # Control was lost (another app, a reset): ask for it back, then stop again.
+                    with contextlib.suppress(ControlPointError, BleakError):
+                        await self.treadmill.request_control()
             except (ControlPointError, BleakError) as e:
                 log.warning("stop not accepted (will retry): %s", e)
             with contextlib.suppress(TimeoutError):

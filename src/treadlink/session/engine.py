@@ -130,6 +130,11 @@ class Session:
         self._skip_asked = True
         self._wake.set()
 
+    def emergency_stop(self, reason: str = "runner") -> None:
+        """Stop the belt now and latch: the plan waits for the runner to acknowledge and resume
+        (or ends, with on_fault="end")."""
+        self.guard.trip(FaultKind.STOP_INPUT, reason)
+
     def stop(self, reason: str = "runner") -> None:
         """Stop the belt now and end the session."""
         if self._stop_reason is None:
@@ -203,22 +208,30 @@ class Session:
 
     async def _start_and_wait(self) -> None:
         """Start (or resume) the belt and return once the treadmill reports it moving."""
-        moving: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._starting = moving  # a latched fault fails it (see _on_guard)
+        await self._belt_reaches(0.01, start=True)
+
+    async def _belt_reaches(self, kmh: float, *, start: bool = False) -> None:
+        """Return once the treadmill reports the belt at `kmh` or faster (after a Start)."""
+        reached: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._starting = reached  # a latched fault fails it (see _on_guard)
 
         def check(event: TreadmillEvent) -> None:
-            if isinstance(event, Telemetry) and event.state.belt_moving and not moving.done():
-                moving.set_result(None)
+            fast_enough = isinstance(event, Telemetry) and (event.state.speed_kmh or 0) >= kmh
+            if fast_enough and not reached.done():
+                reached.set_result(None)
 
         unsubscribe = self.treadmill.subscribe(check)  # before Start: no frame can slip by
         try:
-            await self.treadmill.start()
-            self._belt_started = True
+            if start:
+                await self.treadmill.start()
+                self._belt_started = True
+            elif (self.treadmill.state.speed_kmh or 0) >= kmh:
+                return
             async with asyncio.timeout(self.belt_start_timeout):
-                await moving
+                await reached
         except TimeoutError:
             raise SessionAborted(
-                f"the belt did not move within {self.belt_start_timeout:g} s of Start"
+                f"the belt did not reach {kmh:g} km/h within {self.belt_start_timeout:g} s"
             ) from None
         finally:
             unsubscribe()
@@ -299,9 +312,11 @@ class Session:
         """After a fault, the first speed is never above the belt's: send the belt's own speed
         (down to the grid) first; the segment's setpoint follows."""
         r = self.treadmill.speed_range
-        belt = self.treadmill.state.speed_kmh or 0.0
         if r is None:
             return
+        # Belts start from standstill: wait until it runs at the lowest speed the treadmill takes.
+        await self._belt_reaches(r.value(r.minimum))
+        belt = self.treadmill.state.speed_kmh or 0.0
         below = (math.floor(belt / r.scale) - r.minimum) // r.step * r.step
         await self.treadmill.set_speed(r.value(r.minimum + max(0, below)))
 
@@ -377,7 +392,7 @@ class Session:
         self._emit(event)
         if isinstance(event, Fault) and event.latched:
             self._faulted = True
-            if event.fault == FaultKind.STOP_INPUT or self.on_fault == "end":
+            if self.on_fault == "end":
                 if self._stop_reason is None:
                     self._stop_reason = event.message
                     self._wake.set()

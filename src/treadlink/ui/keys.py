@@ -1,6 +1,7 @@
 """The runner's keys at the laptop, for `treadlink run` on a terminal.
 
-space, q or Esc: stop the belt · p: pause or resume · s: skip to the next segment · Ctrl-C: stop.
+space or Esc: stop the belt now (p acknowledges and resumes) · q: stop and end the session ·
+p: pause or resume · s: skip to the next segment · Ctrl-C: stop and end.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any, TextIO
 
 from treadlink.session.engine import Session
 
-HELP = "keys: space/q/Esc stop · p pause/resume · s skip segment · Ctrl-C stop"
-_STOP_KEYS = frozenset(b" q\x1b")
+HELP = "keys: space/Esc STOP · p pause/resume · s skip segment · q or Ctrl-C stop and quit"
+_STOP_KEYS = frozenset(b" \x1b")
 
 
 class RunnerKeys:
@@ -63,7 +64,9 @@ class RunnerKeys:
 
     def press(self, key: int) -> None:
         if key in _STOP_KEYS:
-            self.session.stop("runner's key")
+            self.session.emergency_stop("runner's key")
+        elif key in b"qQ":
+            self.session.stop("runner quit")
         elif key in b"pP":
             if self.session.paused:
                 self.session.resume()

@@ -7,11 +7,14 @@ from typing import TextIO
 
 from treadlink.plans.durations import format_duration
 from treadlink.session.events import (
+    Acknowledged,
     BeltStarted,
+    ConsoleOverride,
     ControlRequested,
     Fault,
     Finished,
     Paused,
+    Reconnected,
     Resumed,
     SegmentStarted,
     SessionEvent,
@@ -21,6 +24,7 @@ from treadlink.session.events import (
     Skipped,
     StopConfirmed,
     StopRequested,
+    StopUnconfirmed,
     TelemetryUpdate,
 )
 
@@ -60,8 +64,23 @@ def describe(event: SessionEvent) -> str | None:
             return f"STOP requested ({event.reason})"
         case StopConfirmed():
             return "belt stopped"
+        case Fault(latched=True):
+            return f"FAULT: {event.message} — belt held stopped; press p to acknowledge and resume"
         case Fault():
             return f"FAULT: {event.message}"
+        case StopUnconfirmed():
+            return (
+                f"!!! STOP NOT CONFIRMED after {event.waited_s:.0f} s: "
+                "USE THE TREADMILL'S STOP BUTTON OR PULL THE SAFETY KEY !!!"
+            )
+        case Acknowledged():
+            return f"fault acknowledged ({event.fault.replace('_', ' ')})"
+        case Reconnected():
+            return f"treadmill reconnected after {event.attempts} attempt(s); plan stays paused"
+        case ConsoleOverride():
+            return (
+                f"speed set to {event.speed_kmh:.1f} km/h on the console: plan paused (p resumes)"
+            )
         case Finished():
             outcome = "completed" if event.completed else "ended early"
             distance = f", {event.distance_m} m" if event.distance_m is not None else ""

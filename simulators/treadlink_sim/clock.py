@@ -1,9 +1,12 @@
-"""A virtual-clock event loop for whole-programme runs: when nothing is ready, time jumps to the
-next timer instead of sleeping.
+"""A virtual-clock event loop: when nothing is ready, time jumps to the next timer instead of
+sleeping, so the in-process simulator runs hours of sessions in seconds.
 
-The tests use the looptime plugin for the same thing. The bench uses this 20-line loop instead
-because looptime's extra bookkeeping per loop iteration (weak sets, no-op cycles) costs more than
-the Bluetooth stack itself on a run of 100 000 notifications, and the bench measures the stack.
+    loop = VirtualClockLoop()
+    loop.run_until_complete(main())
+
+The tests use the looptime plugin for the same thing; the bench and the property-based and soak
+tests use this loop because looptime's bookkeeping per loop iteration (weak sets, idle cycles)
+costs more than the Bluetooth stack itself over 100 000 notifications (docs/decisions/0003).
 It is only sound with no real I/O in flight: the in-process simulator has none.
 """
 

@@ -1,0 +1,139 @@
+"""The guard's other paths: debounce, the console winning, exits (exception, SIGTERM, Ctrl-C)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import fake_time, link
+from tests.safety.test_fault_matrix import Recorder, matrix_stage
+from treadlink.config import RunnerProfile
+from treadlink.plans import TreadmillLimits, load_stage
+from treadlink.session.engine import Session
+from treadlink.session.events import (
+    ConsoleOverride,
+    Fault,
+    Finished,
+    Paused,
+    Resumed,
+    SegmentStarted,
+    SetpointSent,
+    StopConfirmed,
+)
+from treadlink_sim.faults import Fault as SimFault
+
+
+@fake_time
+async def test_a_lone_zero_frame_is_not_a_stop_but_a_sustained_one_is(tmp_path: Path) -> None:
+    events = Recorder()
+    async with link(control=False, telemetry_hz=4.0) as connection:
+        sim = connection.simulator
+        session = Session(connection.treadmill, matrix_stage(tmp_path), on_fault="pause")
+        session.subscribe(events)
+        run = asyncio.get_running_loop().create_task(session.run())
+        await events.first(lambda e: isinstance(e, SegmentStarted) and e.index == 1)
+        await sim.set_fault(SimFault.ZERO_SPEED_FRAMES)
+        await asyncio.sleep(0.3)  # fake time: one frame reads 0 km/h
+        await sim.clear_fault(SimFault.ZERO_SPEED_FRAMES)
+        await asyncio.sleep(5)
+        assert session.guard.latched is None
+        assert not [e for e in events if isinstance(e, Fault)]
+        await sim.set_fault(SimFault.ZERO_SPEED_FRAMES)  # now for good
+        fault = await events.first(lambda e: isinstance(e, Fault) and e.latched, timeout=5)
+        assert isinstance(fault, Fault)
+        assert fault.fault == "belt_stopped"
+        session.stop()
+        await run
+
+
+@fake_time
+async def test_a_console_speed_change_pauses_the_plan_and_the_belt_keeps_it(
+    tmp_path: Path,
+) -> None:
+    events = Recorder()
+    async with link(control=False, telemetry_hz=4.0) as connection:
+        sim = connection.simulator
+        session = Session(connection.treadmill, matrix_stage(tmp_path), on_fault="pause")
+        session.subscribe(events)
+        run = asyncio.get_running_loop().create_task(session.run())
+        await events.first(lambda e: isinstance(e, SegmentStarted) and e.index == 1)
+        await sim.wait_for(lambda s: s.belt_speed_kmh == 8.5, timeout=10)
+        await sim.console_set_speed(7.5)  # the runner slows down by hand
+        override = await events.first(lambda e: isinstance(e, ConsoleOverride))
+        assert isinstance(override, ConsoleOverride)
+        assert override.speed_kmh == 7.5
+        paused = await events.first(lambda e: isinstance(e, Paused))
+        await asyncio.sleep(200)  # fake time: well past the segment's planned end
+        # Not a fault: nothing latched, the belt runs at the runner's speed, the plan waits.
+        assert session.guard.latched is None
+        assert sim.belt_speed_kmh == 7.5
+        assert not [e for e in events if isinstance(e, SetpointSent) and e.at > paused.at]
+        session.resume()
+        await events.first(lambda e: isinstance(e, Resumed))
+        resent = await events.first(lambda e: isinstance(e, SetpointSent) and e.at > paused.at)
+        assert isinstance(resent, SetpointSent)
+        assert resent.speed_kmh == 8.5  # the segment's own setpoint, on the runner's word
+        session.stop()
+        await run
+
+
+@fake_time
+async def test_an_error_inside_the_session_leaves_the_belt_stopped(tmp_path: Path) -> None:
+    # Compiled for a NoblePro (incline step 0.5), run on a treadmill with 1 % steps: the first
+    # incline setpoint is refused locally, mid-session, with the belt already moving.
+    path = tmp_path / "half.yaml"
+    path.write_text("name: half\nitems:\n  - speed: 5.0\n    incline: 0.5\n    for: 5:00\n")
+    timeline = load_stage(path, RunnerProfile(), TreadmillLimits())
+    events = Recorder()
+    async with link(control=False, profile="generic") as connection:
+        session = Session(connection.treadmill, timeline)
+        session.subscribe(events)
+        finished = await session.run()
+        await connection.simulator.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=30)
+        assert connection.simulator.stopped
+    assert not finished.completed
+    assert any(isinstance(e, Fault) and "incline 0.5" in e.message for e in events)
+    assert any(isinstance(e, StopConfirmed) for e in events)
+    assert isinstance(events[-1], Finished)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signals_stop_the_belt_and_keep_the_record(tmp_path: Path, signum: int) -> None:
+    """`treadlink run --sim` as a real process: a signal mid-session leaves the simulated belt
+    stopped (its own record says so) and the session record complete on disk."""
+    record = tmp_path / "run.jsonl"
+    stage = Path(__file__).resolve().parents[2] / "workouts" / "return-to-run" / "stage-01.yaml"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "treadlink.cli",
+            "run",
+            str(stage),
+            "--sim",
+            "--events",
+            str(record),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:  # the belt is moving under the first segment
+        if "segment 1:" in line:
+            break
+    process.send_signal(signum)
+    out, _ = process.communicate(timeout=30)
+    assert process.returncode == 1  # ended early
+    assert "belt stopped" in out
+    kinds = [json.loads(line) for line in record.read_text().splitlines()]
+    reason = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+    assert any(k["event"] == "stop_requested" and k["reason"] == reason for k in kinds)
+    assert any(k["event"] == "stop_confirmed" for k in kinds)
+    assert kinds[-1]["event"] == "finished"
