@@ -17,7 +17,7 @@ from treadlink.ftms.treadmill import Treadmill
 
 async def test_treadmill_over_tcp() -> None:
     async with (
-        simulator_process("--telemetry-hz", "20") as (spec, _),
+        simulator_process("--telemetry-hz", "20", "--accel-up", "20") as (spec, _),
         asyncio.timeout(20),
         BumbleRadio(spec) as radio,
     ):

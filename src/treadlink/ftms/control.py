@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from bleak.exc import BleakGATTProtocolError
+from bleak.exc import BleakError, BleakGATTProtocolError
 
 from treadlink.ftms.layouts import ControlResponse, MalformedFrame, encode_request, stop_parameter
 from treadlink.ftms.protocol import (
@@ -173,6 +173,8 @@ class ControlPoint:
                 await self._write(request)
             except BleakGATTProtocolError as e:
                 raise ProcedureRejected(op, e.code) from e
+            except BleakError as e:  # not connected, or the link dropped mid-write
+                raise LinkLost(f"{op.name.lower().replace('_', ' ')}: {e}") from e
             try:
                 async with asyncio.timeout(limit):
                     response = await asyncio.shield(waiter)

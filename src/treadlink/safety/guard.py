@@ -123,10 +123,13 @@ class SafetyGuard:
             timer.cancel()
         self._timers.clear()
         for task in (self._stop_task, self._reconnect_task):
-            if task is not None and not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            if task is None:
+                continue
+            task.cancel()
+            # A task cancelled inside a library's own timeout may end in TimeoutError or a
+            # Bluetooth error rather than CancelledError: it is over either way.
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError, BleakError):
+                await task
         if self._unsubscribe is not None:
             self._unsubscribe()
         if self.treadmill.interlock is self:
@@ -198,8 +201,9 @@ class SafetyGuard:
         cap = self.settings.cap_kmh
         if cap is not None and kmh > cap + _SPEED_EPSILON:
             raise InterlockError(f"speed {kmh} km/h refused: above the runner's cap {cap}")
-        if self.latched is not None and kmh > belt + _SPEED_EPSILON:
-            raise InterlockError(f"speed increase to {kmh} km/h refused: {self._latched_text()}")
+        if self.latched is not None:
+            # Stricter than "no increase": the belt is being stopped, nothing else goes out.
+            raise InterlockError(f"speed {kmh} km/h refused: {self._latched_text()}")
         if self._first_speed_checked:
             if kmh > belt + _SPEED_EPSILON:
                 raise InterlockError(
@@ -210,9 +214,8 @@ class SafetyGuard:
         self._own_command_at = self._loop_time()
 
     def check_incline(self, pct: float) -> None:
-        incline = self.treadmill.state.incline_pct or 0.0
-        if self.latched is not None and pct > incline + 0.05:
-            raise InterlockError(f"incline increase to {pct} % refused: {self._latched_text()}")
+        if self.latched is not None:
+            raise InterlockError(f"incline {pct} % refused: {self._latched_text()}")
 
     def will_stop(self, kind: StopPause) -> None:
         self._running = self._belt_should_move = False
@@ -310,17 +313,21 @@ class SafetyGuard:
 
     # --- stopping ----------------------------------------------------------------------------
     async def _stop_until_confirmed(self) -> None:
+        attempts = 0
         while not self._stop_confirmed.is_set():
+            attempts += 1
             try:
                 await self.treadmill.stop()
-            except ProcedureFailed as e:
-                log.warning("stop not accepted (will retry): %s", e)
-                if e.response.result == ResultCode.CONTROL_NOT_PERMITTED:
+            except ControlPointError as e:
+                # Said once; the StopUnconfirmed events tell the runner while it goes on.
+                log.log(logging.WARNING if attempts == 1 else logging.DEBUG, "stop refused: %s", e)
+                lost = ResultCode.CONTROL_NOT_PERMITTED
+                if isinstance(e, ProcedureFailed) and e.response.result == lost:
                     # Control was lost (another app, a reset): ask for it back, then stop again.
                     with contextlib.suppress(ControlPointError, BleakError):
                         await self.treadmill.request_control()
-            except (ControlPointError, BleakError) as e:
-                log.warning("stop not accepted (will retry): %s", e)
+            except BleakError as e:
+                log.log(logging.WARNING if attempts == 1 else logging.DEBUG, "stop failed: %s", e)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.settings.stop_retry_s):
                     await self._stop_confirmed.wait()

@@ -51,6 +51,13 @@ async def _gatt[T](operation: Awaitable[T]) -> T:
         return await operation
     except att.ATT_Error as e:
         raise BleakGATTProtocolError(e.error_code) from e
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise  # our caller was cancelled: let it be
+        # bumble cancels the operations in flight when the link drops; to bleak's users that
+        # is a failed operation, not a cancelled task.
+        raise BleakError("disconnected during a GATT operation") from None
 
 
 class BleakClientBumble(BaseBleakClient):

@@ -1,0 +1,240 @@
+"""Property-based and soak tests of the safety contract, on the virtual-clock loop.
+
+One invariant, watched where it matters — at the treadmill, the moment each control-point write
+arrives: between a latched fault and the runner's acknowledgement nothing that starts the belt or
+sets a speed or incline reaches it, and the first speed after an acknowledgement is not above the
+belt's. Hypothesis drives random sequences of faults, console presses, front-end commands and
+acknowledgements; the soak runs hours of sessions with random faults and watches memory too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import random
+import tracemalloc
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from treadlink.ble.bumble.radio import SimulatedLink, simulated_link
+from treadlink.config import RunnerProfile
+from treadlink.ftms.control import ControlPointError
+from treadlink.ftms.layouts import SetpointError
+from treadlink.ftms.protocol import OpCode
+from treadlink.plans import TreadmillLimits, load_stage
+from treadlink.plans.timeline import Timeline
+from treadlink.session.engine import Session
+from treadlink.session.events import Acknowledged, Fault, SessionEvent
+from treadlink_sim.clock import VirtualClockLoop
+from treadlink_sim.faults import Fault as SimFault
+
+STAGES = Path(__file__).resolve().parents[2] / "workouts" / "return-to-run"
+SHORT = "name: short\nitems:\n  - walk: 1:00\n  - run: 2:00\n  - walk: 1:00\n  - run: 2:00\n"
+# What the latch holds back: anything that could start the belt or set a speed or an incline.
+_HELD = frozenset({OpCode.START_OR_RESUME, OpCode.SET_TARGET_SPEED, OpCode.SET_TARGET_INCLINATION})
+
+
+@dataclass
+class Monitor:
+    """Checks every write at the simulated treadmill against the latch."""
+
+    link: SimulatedLink
+    session: Session
+    latched_since: float | None = None
+    first_speed_pending: bool = False
+    violations: list[str] = field(default_factory=list)
+    writes: int = 0
+    told_unconfirmed: bool = False
+
+    def __post_init__(self) -> None:
+        self.session.subscribe(self.on_event)
+        self.link.simulator.add_control_point_listener(self.on_write)
+
+    def on_event(self, event: SessionEvent) -> None:
+        if isinstance(event, Fault) and event.latched and self.latched_since is None:
+            self.latched_since = asyncio.get_running_loop().time()
+        elif isinstance(event, Acknowledged):
+            self.latched_since = None
+            self.first_speed_pending = True
+        elif isinstance(event, Fault) and event.fault == "stop_unconfirmed":
+            self.told_unconfirmed = True
+
+    def on_write(self, data: bytes) -> None:
+        self.writes += 1
+        if not data or data[0] not in _HELD:
+            return
+        now = asyncio.get_running_loop().time()
+        belt = self.link.simulator.belt_speed_kmh
+        # A write issued before the latch arrives within the same instant of loop time.
+        if self.latched_since is not None and now > self.latched_since:
+            since = self.latched_since
+            self.violations.append(f"{data.hex()} at {now:.2f} s, latched since {since:.2f} s")
+        if data[0] == OpCode.SET_TARGET_SPEED and self.first_speed_pending:
+            self.first_speed_pending = False
+            speed = int.from_bytes(data[1:3], "little") / 100
+            if speed > belt + 0.005:
+                self.violations.append(f"first speed {speed} after acknowledgement, belt {belt}")
+
+
+def short_stage(tmp: Path) -> Timeline:
+    path = tmp / "short.yaml"
+    path.write_text(SHORT)
+    return load_stage(path, RunnerProfile(), TreadmillLimits())
+
+
+# --- what a runner, a console, a front end and a faulty treadmill can do ------------------------
+SIM_FAULTS = [
+    SimFault.SAFETY_KEY,
+    SimFault.TELEMETRY_SILENT,
+    SimFault.SPEED_RUNAWAY,
+    SimFault.CONTROL_TAKEN,
+    SimFault.INDICATIONS_LOST,
+    SimFault.ZERO_SPEED_FRAMES,
+    SimFault.CONTROL_FAILING,
+]
+actions = st.lists(
+    st.one_of(
+        st.tuples(st.just("wait"), st.floats(0.1, 40)),
+        st.tuples(st.just("fault"), st.sampled_from(SIM_FAULTS)),
+        st.tuples(st.just("heal"), st.none()),
+        st.tuples(st.just("console"), st.sampled_from(["stop", "pause", "slower", "faster"])),
+        st.tuples(st.just("drop_link"), st.none()),
+        st.tuples(st.just("estop"), st.none()),
+        st.tuples(st.just("resume"), st.none()),
+        st.tuples(st.just("pause"), st.none()),
+        st.tuples(st.just("skip"), st.none()),
+        st.tuples(st.just("speed"), st.integers(10, 100).map(lambda u: u / 10)),
+        st.tuples(st.just("start"), st.none()),
+    ),
+    max_size=14,
+)
+
+
+async def act(name: str, arg: Any, link: SimulatedLink, session: Session) -> None:
+    sim = link.simulator
+    match name:
+        case "wait":
+            await asyncio.sleep(arg)
+        case "fault":
+            runaway = {"runaway_kmh": 1.0} if arg is SimFault.SPEED_RUNAWAY else {}
+            await sim.set_fault(arg, **runaway)
+        case "heal":
+            for fault in list(sim.faults):
+                await sim.clear_fault(fault)
+        case "console":
+            if arg == "stop":
+                await sim.console_stop()
+            elif arg == "pause":
+                await sim.console_pause()
+            else:
+                await sim.console_set_speed(6.0 if arg == "slower" else 9.5)
+        case "drop_link":
+            await sim.drop_link()
+        case "estop":
+            session.emergency_stop("space bar")
+        case "resume":
+            session.resume()
+        case "pause":
+            session.pause()
+        case "skip":
+            session.skip()
+        case "speed" | "start":  # a front end sending its own command
+            with contextlib.suppress(ControlPointError, SetpointError):
+                if name == "speed":
+                    await link.treadmill.set_speed(arg)
+                else:
+                    await link.treadmill.start()
+
+
+async def scenario(steps: list[tuple[str, Any]], timeline: Timeline) -> Monitor:
+    async with simulated_link(control=False, telemetry_hz=2.0) as link:
+        session = Session(link.treadmill, timeline, on_fault="pause")
+        monitor = Monitor(link, session)
+        run = asyncio.get_running_loop().create_task(session.run())
+        for name, arg in steps:
+            if run.done():
+                break
+            await act(name, arg, link, session)
+        session.stop("end of scenario")
+        await run
+        # Every way out leaves the belt stopped, or, when the treadmill would not take the stop
+        # (another app holds control, every command fails), has told the runner so.
+        if not monitor.told_unconfirmed:
+            async with asyncio.timeout(60):
+                await link.simulator.wait_for(lambda s: s.belt_speed_kmh == 0.0)
+    return monitor
+
+
+@given(steps=actions)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_no_rise_after_a_fault_without_acknowledgement(
+    steps: list[tuple[str, Any]], tmp_path_factory: Any
+) -> None:
+    timeline = short_stage(tmp_path_factory.mktemp("p"))
+    loop = VirtualClockLoop()
+    try:
+        monitor = loop.run_until_complete(scenario(steps, timeline))
+    finally:
+        loop.close()
+    assert monitor.violations == []
+
+
+async def soak(sessions: int, seed: int) -> tuple[Monitor, list[int]]:
+    """`sessions` real stages back to back, each with a random fault, acknowledged or not."""
+    rng = random.Random(seed)
+    profile = RunnerProfile()
+    sizes: list[int] = []
+    monitor: Monitor | None = None
+    for n in range(sessions):
+        timeline = load_stage(STAGES / f"stage-{1 + n % 15:02d}.yaml", profile)
+        async with simulated_link(control=False, telemetry_hz=1.0) as link:
+            session = Session(link.treadmill, timeline, on_fault="pause")
+            monitor = Monitor(link, session) if monitor is None else _rebind(monitor, link, session)
+            run = asyncio.get_running_loop().create_task(session.run())
+            await asyncio.sleep(rng.uniform(60, 1500))
+            fault = rng.choice([*SIM_FAULTS, "estop", "console", "drop_link"])
+            if isinstance(fault, SimFault):
+                await act("fault", fault, link, session)
+            else:
+                await act(fault, "stop", link, session)
+            await asyncio.sleep(rng.uniform(5, 60))
+            await act("heal", None, link, session)
+            await asyncio.sleep(10)
+            if rng.random() < 0.7:
+                session.resume()
+            await asyncio.sleep(rng.uniform(10, 120))
+            session.stop("end of soak session")
+            await run
+        gc.collect()
+        sizes.append(tracemalloc.get_traced_memory()[0])
+    assert monitor is not None
+    return monitor, sizes
+
+
+def _rebind(monitor: Monitor, link: SimulatedLink, session: Session) -> Monitor:
+    fresh = Monitor(link, session)
+    fresh.violations = monitor.violations
+    fresh.writes = monitor.writes
+    return fresh
+
+
+def test_soak_hours_of_sessions_with_random_faults() -> None:
+    tracemalloc.start()
+    loop = VirtualClockLoop()
+    try:
+        monitor, sizes = loop.run_until_complete(soak(sessions=10, seed=20261122))
+        simulated_h = loop.time() / 3600
+    finally:
+        loop.close()
+        tracemalloc.stop()
+    assert simulated_h > 3
+    assert monitor.violations == []
+    assert monitor.writes > 100
+    # Memory flat: what is still allocated after the last session is what was after the third.
+    growth = sizes[-1] - sizes[2]
+    assert growth < 256 * 1024, f"memory after each session: {sizes}"
