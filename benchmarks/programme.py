@@ -6,12 +6,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from treadlink_sim.clock import VirtualClockLoop
 from treadlink.ble.bumble.radio import simulated_link
 from treadlink.config import RunnerProfile
 from treadlink.plans import load_plan
 from treadlink.plans.timeline import Timeline
 from treadlink.session.engine import Session
+from treadlink_sim.clock import VirtualClockLoop
 
 PLAN = Path(__file__).resolve().parents[1] / "workouts" / "return-to-run" / "plan.yaml"
 

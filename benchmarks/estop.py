@@ -1,0 +1,125 @@
+"""E-stop latency: from the trigger (the guard's `trip`, what a key or a front end calls) to the
+Stop bytes arriving at the simulated treadmill, with telemetry flowing at 10 Hz.
+
+Trials alternate between an idle control point and one with a command pending that the treadmill
+never answers (its indications lost): the case where a client that queues commands would make
+the stop wait. (Ours is an incline command: after each trial's acknowledgement the interlock
+lets no speed above the standing belt's through.) pyftms's own client `stop()` is measured
+against the same simulator, side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import pyftms
+from pyftms import MachineType
+
+from benchmarks.pyftms_baseline import backend_forwarded
+from benchmarks.stats import summary
+from treadlink.ble.bumble.radio import SimulatedLink, simulated_link
+from treadlink.ftms.control import ControlPointError
+from treadlink.safety.faults import FaultKind
+from treadlink.safety.guard import SafetyGuard
+from treadlink_sim.faults import Fault
+from treadlink_sim.treadmill import TreadmillSimulator
+
+STOP = 0x08
+
+
+class StopArrival:
+    """Resolves the moment Stop bytes reach the simulated treadmill (before it processes them)."""
+
+    def __init__(self, sim: TreadmillSimulator) -> None:
+        self._future: asyncio.Future[float] | None = None
+        sim.add_control_point_listener(self._on_write)
+
+    def arm(self) -> asyncio.Future[float]:
+        self._future = asyncio.get_running_loop().create_future()
+        return self._future
+
+    def _on_write(self, data: bytes) -> None:
+        if data[:1] == bytes([STOP]) and self._future is not None and not self._future.done():
+            self._future.set_result(time.perf_counter())
+
+
+async def _pending_command(
+    link: SimulatedLink, send: Callable[[], Coroutine[Any, Any, Any]]
+) -> asyncio.Task[Any]:
+    """A speed command the treadmill takes but never answers, left in flight."""
+    await link.simulator.set_fault(Fault.INDICATIONS_LOST)
+    before = len(link.simulator.control_point_log)
+    task = asyncio.get_running_loop().create_task(send())
+    await link.simulator.wait_for(lambda s: len(s.control_point_log) > before, timeout=5)
+    return task
+
+
+async def _ours(trials: int) -> dict[str, Any]:
+    idle: list[float] = []
+    pending: list[float] = []
+    async with simulated_link(telemetry_hz=10.0) as link:
+        # Short procedure timeouts keep the trials with a never-answered command quick.
+        link.treadmill.control.timeout = 0.2
+        guard = SafetyGuard(link.treadmill)
+        arrival = StopArrival(link.simulator)
+        async with guard:
+            for i in range(trials):
+                command = None
+                if i % 2:
+                    command = await _pending_command(link, lambda: link.treadmill.set_incline(1.0))
+                arrived = arrival.arm()
+                t0 = time.perf_counter()
+                guard.trip(FaultKind.STOP_INPUT, "bench")
+                latency_ms = (await arrived - t0) * 1000
+                (pending if command else idle).append(latency_ms)
+                if command is not None:
+                    with contextlib.suppress(ControlPointError):
+                        await command  # times out: the treadmill never answers it
+                    await link.simulator.clear_fault(Fault.INDICATIONS_LOST)
+                if not await guard.wait_stopped(5):
+                    raise RuntimeError("stop not confirmed during the bench")
+                guard.acknowledge()
+    return {"idle_ms": summary(idle), "pending_ms": summary(pending)}
+
+
+async def _pyftms(trials: int, pending_trials: int) -> dict[str, Any]:
+    idle: list[float] = []
+    pending: list[float] = []
+    async with simulated_link(control=False, telemetry_hz=10.0) as link:
+        await link.treadmill.disconnect()
+        arrival = StopArrival(link.simulator)
+        with backend_forwarded():
+            client = pyftms.get_client(
+                link.treadmill.device, MachineType.TREADMILL, backend=link.radio.client_backend
+            )
+            async with client:
+                for i in range(trials + pending_trials):
+                    command = None
+                    if i >= trials:
+                        command = await _pending_command(link, lambda: client.set_target_speed(5.0))
+                    arrived = arrival.arm()
+                    t0 = time.perf_counter()
+                    stop = asyncio.ensure_future(client.stop())
+                    latency_ms = (await arrived - t0) * 1000
+                    (pending if command else idle).append(latency_ms)
+                    with contextlib.suppress(Exception):
+                        await stop
+                    if command is not None:
+                        with contextlib.suppress(Exception):
+                            await command
+                        await link.simulator.clear_fault(Fault.INDICATIONS_LOST)
+    return {"idle_ms": summary(idle), "pending_ms": summary(pending)}
+
+
+def measure(
+    trials: int = 1000, pyftms_trials: int = 200, pyftms_pending: int = 10
+) -> dict[str, Any]:
+    return {
+        "treadlink": asyncio.run(_ours(trials)),
+        "pyftms": asyncio.run(_pyftms(pyftms_trials, pyftms_pending)),
+        "telemetry_hz": 10.0,
+    }
