@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from bleak import BleakClient
+from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
@@ -135,6 +136,8 @@ class Treadmill:
         self.incline_range: Range | None = None
         self.frames_dropped = 0
         self.interlock: Interlock | None = None
+        # Looked up once: bleak resolves a UUID by scanning every characteristic.
+        self._control_point: BleakGATTCharacteristic | None = None
 
     # --- connection ------------------------------------------------------------------------
     async def __aenter__(self) -> Self:
@@ -187,6 +190,9 @@ class Treadmill:
                 f"{self.device.name or self.device.address} does not expose the Fitness Machine "
                 f"Service (0x1826).{hint}"
             )
+        self._control_point = services.get_characteristic(
+            uuid16(Characteristic.FITNESS_MACHINE_CONTROL_POINT)
+        )
         self.info = await self._read_device_info(client)
         self.features = Features.decode(
             await self._read(client, Characteristic.FITNESS_MACHINE_FEATURE)
@@ -332,12 +338,10 @@ class Treadmill:
 
     # --- GATT helpers ------------------------------------------------------------------------
     async def _write_control_point(self, request: bytes) -> None:
-        client = self._client
-        if client is None:
+        client, characteristic = self._client, self._control_point
+        if client is None or characteristic is None:
             raise BleakError("not connected to the treadmill")
-        await client.write_gatt_char(
-            uuid16(Characteristic.FITNESS_MACHINE_CONTROL_POINT), request, response=True
-        )
+        await client.write_gatt_char(characteristic, request, response=True)
 
     @staticmethod
     def _has(client: BleakClient, characteristic: Characteristic) -> bool:

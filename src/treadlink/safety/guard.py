@@ -32,7 +32,6 @@ from treadlink.ftms.control import ControlPointError, ProcedureFailed
 from treadlink.ftms.protocol import MachineStatusOp, OpCode, ResultCode, StopPause
 from treadlink.ftms.state import (
     CommandFailed,
-    Connected,
     Disconnected,
     StatusChanged,
     Telemetry,
@@ -144,9 +143,9 @@ class SafetyGuard:
         first = self.latched is None
         if first:
             self.latched = kind
-        self._emit(Fault(at=self._now_session(), message=detail, fault=kind.value, latched=True))
         if first or not self.stopping:
-            self.stop(detail)
+            self.stop(detail)  # before the Fault event: stopping never waits for a listener
+        self._emit(Fault(at=self._now_session(), message=detail, fault=kind.value, latched=True))
 
     def stop(self, reason: str) -> None:
         """Stop the belt now and keep at it until the treadmill confirms. Not a fault by itself:
@@ -155,15 +154,17 @@ class SafetyGuard:
             log.warning("stop asked for after the session ended: %s", reason)
             return
         self._running = self._belt_should_move = False
+        if not self.stopping:
+            self.stopping = True
+            self._stop_confirmed.clear()
+            self._stop_asked_at = self._loop_time()
+            # Eager: the task runs until its first real wait inside this call, so the Stop is
+            # handed to the Bluetooth stack before any listener (display, disk) hears of it.
+            loop = asyncio.get_running_loop()
+            self._stop_task = asyncio.eager_task_factory(loop, self._stop_until_confirmed())
+            self._arm("unconfirmed", self.settings.confirm_within_s, self._warn_unconfirmed)
         self._cancel("stale", "zero", "overspeed")
         self._emit(StopRequested(at=self._now_session(), reason=reason))
-        if self.stopping:
-            return
-        self.stopping = True
-        self._stop_confirmed.clear()
-        self._stop_asked_at = self._loop_time()
-        self._arm("unconfirmed", self.settings.confirm_within_s, self._warn_unconfirmed)
-        self._stop_task = asyncio.get_running_loop().create_task(self._stop_until_confirmed())
 
     def acknowledge(self) -> None:
         """The runner, at the laptop, acknowledges the fault. Wire this to local inputs only.
@@ -236,8 +237,6 @@ class SafetyGuard:
             case Disconnected(solicited=False):
                 self.trip(FaultKind.LINK_DROPPED, "the treadmill's link dropped")
                 self._start_reconnecting()
-            case Connected():
-                pass
 
     def _on_speed(self, speed: float | None) -> None:
         if speed is None:
