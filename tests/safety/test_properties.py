@@ -172,7 +172,7 @@ async def scenario(steps: list[tuple[str, Any]], timeline: Timeline) -> Monitor:
 
 
 @given(steps=actions)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_no_rise_after_a_fault_without_acknowledgement(
     steps: list[tuple[str, Any]], tmp_path_factory: Any
 ) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -94,8 +95,9 @@ class SafetyGuard:
         self._running = False  # a Start went out and no stop or pause since
         self._belt_should_move = False  # ...and the belt has been seen moving since
         self._target_kmh: float | None = None
+        self._own_targets: deque[tuple[float, float]] = deque(maxlen=8)  # (loop time, km/h)
         self._last_speed: float | None = None
-        self._own_command_at = -1e9
+        self._own_stop_at = -1e9  # when we last sent Stop or Pause
         self._first_speed_checked = False  # after an acknowledgement, until the first speed
         self._closing = False
 
@@ -212,7 +214,7 @@ class SafetyGuard:
                 )
             self._first_speed_checked = False
         self._target_kmh = kmh
-        self._own_command_at = self._loop_time()
+        self._own_targets.append((self._loop_time(), kmh))
 
     def check_incline(self, pct: float) -> None:
         if self.latched is not None:
@@ -220,7 +222,7 @@ class SafetyGuard:
 
     def will_stop(self, kind: StopPause) -> None:
         self._running = self._belt_should_move = False
-        self._own_command_at = self._loop_time()
+        self._own_stop_at = self._loop_time()
         self._cancel("stale", "zero", "overspeed")
 
     # --- watching ----------------------------------------------------------------------------
@@ -268,7 +270,8 @@ class SafetyGuard:
             self._cancel("overspeed")
 
     def _on_status(self, op: MachineStatusOp | int, value: float | int | None) -> None:
-        ours = self._loop_time() - self._own_command_at <= self.settings.own_status_window_s
+        # A stop/pause status this soon after our own Stop or Pause is the echo of it.
+        ours = self._loop_time() - self._own_stop_at <= self.settings.own_status_window_s
         if op == MachineStatusOp.STOPPED_BY_SAFETY_KEY:
             self._confirm_stop()
             self.trip(FaultKind.SAFETY_KEY, "the safety key was pulled")
@@ -280,12 +283,18 @@ class SafetyGuard:
             elif not ours:
                 self.trip(FaultKind.CONSOLE_STOP, "stopped or paused on the treadmill's console")
         elif op == MachineStatusOp.TARGET_SPEED_CHANGED and isinstance(value, float | int):
-            mine = ours and self._target_kmh is not None
-            if mine and abs(value - (self._target_kmh or 0.0)) <= _SPEED_EPSILON:
+            if self._echoes_own_speed(float(value)):
                 return
             # The runner pressed a speed key: the belt follows the console, the plan waits.
             self._target_kmh = float(value)
             self._emit(ConsoleOverride(at=self._now_session(), speed_kmh=float(value)))
+
+    def _echoes_own_speed(self, kmh: float) -> bool:
+        """A target-speed status for one of our own recent commands (they may come in late)."""
+        recent = self._loop_time() - self.settings.own_status_window_s
+        return any(
+            at >= recent and abs(kmh - sent) <= _SPEED_EPSILON for at, sent in self._own_targets
+        )
 
     def _on_stale(self) -> None:
         s = self.settings.stale_after_s

@@ -136,11 +136,11 @@ class Session:
         self.guard.trip(FaultKind.STOP_INPUT, reason)
 
     def stop(self, reason: str = "runner") -> None:
-        """Stop the belt now and end the session."""
+        """Stop the belt now and end the session (an orderly end, not a fault)."""
         if self._stop_reason is None:
             self._stop_reason = reason
             self._wake.set()
-        self.guard.trip(FaultKind.STOP_INPUT, reason)
+        self.guard.stop(reason)
 
     @property
     def paused(self) -> bool:
@@ -223,6 +223,8 @@ class Session:
         unsubscribe = self.treadmill.subscribe(check)  # before Start: no frame can slip by
         try:
             if start:
+                if self._stop_reason is not None:  # a stop asked for while we got here
+                    raise SessionAborted(f"not started: {self._stop_reason}")
                 await self.treadmill.start()
                 self._belt_started = True
             elif (self.treadmill.state.speed_kmh or 0) >= kmh:

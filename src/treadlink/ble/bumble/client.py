@@ -16,7 +16,7 @@ from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.backends.device import BLEDevice
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakError, BleakGATTProtocolError
-from bumble import att, hci
+from bumble import att, core, hci
 from bumble.core import UUID
 from bumble.device import Connection, Device, Peer
 
@@ -51,6 +51,8 @@ async def _gatt[T](operation: Awaitable[T]) -> T:
         return await operation
     except att.ATT_Error as e:
         raise BleakGATTProtocolError(e.error_code) from e
+    except core.BaseBumbleError as e:  # a GATT timeout, a connection gone: bleak's own error
+        raise BleakError(f"{type(e).__name__}: {e}") from e
     except asyncio.CancelledError:
         task = asyncio.current_task()
         if task is not None and task.cancelling():
