@@ -239,7 +239,7 @@ async def test_fault(name: str, tmp_path: Path) -> None:
             treadmill,
             matrix_stage(tmp_path),
             on_fault="pause",
-            guard=GuardSettings(cap_kmh=10.0),
+            safety=GuardSettings(cap_kmh=10.0),
         )
         session.subscribe(events)
         with EventLog(record) as log:

@@ -162,7 +162,7 @@ async def drive(
         speedup=args.speedup,
         at_end=args.at_end,
         on_fault="pause" if interactive else "end",
-        guard=GuardSettings(cap_kmh=profile.max_speed),
+        safety=GuardSettings(cap_kmh=profile.max_speed),
     )
     session.subscribe(LinePrinter(sys.stdout))
     loop = asyncio.get_running_loop()

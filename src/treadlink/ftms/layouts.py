@@ -237,10 +237,6 @@ def incline_range(minimum: int, maximum: int, step: int) -> Range:
     return Range("incline", minimum, maximum, step)
 
 
-def encode_range(r: Range) -> bytes:
-    return r.encode()
-
-
 def decode_speed_range(data: bytes) -> Range:
     if len(data) < _SPEED_RANGE.size:
         raise MalformedFrame(f"supported speed range is {len(data)} bytes, expected 6")

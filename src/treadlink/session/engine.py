@@ -71,7 +71,7 @@ class Session:
         speedup: float = 1.0,
         at_end: AtEnd = "stop",
         on_fault: OnFault = "end",
-        guard: GuardSettings = DEFAULT_SETTINGS,
+        safety: GuardSettings = DEFAULT_SETTINGS,
         belt_start_timeout: float = 15.0,
         stop_timeout: float = 5.0,
     ) -> None:
@@ -86,7 +86,7 @@ class Session:
         self.on_fault = on_fault
         self.belt_start_timeout = belt_start_timeout
         self.stop_timeout = stop_timeout
-        self.guard = SafetyGuard(treadmill, clock=self.clock, settings=guard)
+        self.guard = SafetyGuard(treadmill, clock=self.clock, settings=safety)
         self._events: Fanout[SessionEvent] = Fanout()
         self.guard.subscribe(self._on_guard)
         self._wake = asyncio.Event()
@@ -100,7 +100,7 @@ class Session:
         self._fault: str | None = None
         self._belt_started = False
         self._distance_target: float | None = None
-        self._starting: asyncio.Future[None] | None = None
+        self._awaiting_belt: asyncio.Future[None] | None = None
         self.current: Step | None = None
 
     # --- front-end entry points: never block ---------------------------------------------------
@@ -213,7 +213,7 @@ class Session:
     async def _belt_reaches(self, kmh: float, *, start: bool = False) -> None:
         """Return once the treadmill reports the belt at `kmh` or faster (after a Start)."""
         reached: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._starting = reached  # a latched fault fails it (see _on_guard)
+        self._awaiting_belt = reached  # a latched fault fails it (see _on_guard)
 
         def check(event: TreadmillEvent) -> None:
             fast_enough = isinstance(event, Telemetry) and (event.state.speed_kmh or 0) >= kmh
@@ -237,7 +237,7 @@ class Session:
             ) from None
         finally:
             unsubscribe()
-            self._starting = None
+            self._awaiting_belt = None
 
     async def _run_step(self, step: Step, origin: float) -> float:
         """Run one segment scheduled to start at `origin`; return when the next one starts."""
@@ -400,8 +400,10 @@ class Session:
                     self._wake.set()
             else:
                 self.pause(event.message, pause_belt=False)
-            if self._starting is not None and not self._starting.done():
-                self._starting.set_exception(SessionAborted(f"start abandoned: {event.message}"))
+            if self._awaiting_belt is not None and not self._awaiting_belt.done():
+                self._awaiting_belt.set_exception(
+                    SessionAborted(f"start abandoned: {event.message}")
+                )
         elif isinstance(event, ConsoleOverride):
             # The console wins: the belt stays at the runner's speed and the plan waits.
             self.pause("speed changed on the treadmill's console", pause_belt=False)
