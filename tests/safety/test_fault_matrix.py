@@ -36,7 +36,7 @@ from treadlink.session.events import (
     SegmentStarted,
     SessionEvent,
     SetpointSent,
-    StopConfirmed,
+    BeltStopped,
     StopUnconfirmed,
 )
 from treadlink.session.recorder import EventLog
@@ -260,7 +260,7 @@ async def test_fault(name: str, tmp_path: Path) -> None:
             if case.stop_blocked:
                 await events.first(lambda e: isinstance(e, StopUnconfirmed))
                 await case.heal(connection)
-            await events.first(lambda e: isinstance(e, StopConfirmed))
+            await events.first(lambda e: isinstance(e, BeltStopped))
             if name == "link_drop":  # the guard reconnected by itself to send the stop
                 await events.first(lambda e: isinstance(e, Reconnected))
             await sim.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=30)
@@ -293,5 +293,5 @@ async def test_fault(name: str, tmp_path: Path) -> None:
     # record: on disk, line by line
     kinds = [json.loads(line) for line in record.read_text().splitlines()]
     assert any(k["event"] == "fault" and k["fault"] == case.kind.value for k in kinds)
-    assert any(k["event"] == "stop_confirmed" for k in kinds)
+    assert any(k["event"] == "belt_stopped" for k in kinds)
     assert kinds[-1]["event"] == "finished"

@@ -24,7 +24,7 @@ from treadlink.session.events import (
     Resumed,
     SegmentStarted,
     SetpointSent,
-    StopConfirmed,
+    BeltStopped,
 )
 from treadlink_sim.faults import Fault as SimFault
 
@@ -99,7 +99,7 @@ async def test_an_error_inside_the_session_leaves_the_belt_stopped(tmp_path: Pat
         assert connection.simulator.stopped
     assert not finished.completed
     assert any(isinstance(e, Fault) and "incline 0.5" in e.message for e in events)
-    assert any(isinstance(e, StopConfirmed) for e in events)
+    assert any(isinstance(e, BeltStopped) for e in events)
     assert isinstance(events[-1], Finished)
 
 
@@ -135,5 +135,5 @@ def test_signals_stop_the_belt_and_keep_the_record(tmp_path: Path, signum: int) 
     kinds = [json.loads(line) for line in record.read_text().splitlines()]
     reason = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
     assert any(k["event"] == "stop_requested" and k["reason"] == reason for k in kinds)
-    assert any(k["event"] == "stop_confirmed" for k in kinds)
+    assert any(k["event"] == "belt_stopped" for k in kinds)
     assert kinds[-1]["event"] == "finished"

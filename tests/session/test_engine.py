@@ -23,7 +23,7 @@ from treadlink.session.events import (
     SegmentStarted,
     SessionEvent,
     SetpointSent,
-    StopConfirmed,
+    BeltStopped,
 )
 from treadlink_sim.faults import Fault as SimFault
 
@@ -76,7 +76,7 @@ async def test_stage_one_end_to_end() -> None:
     assert [round(s.at - t0, 6) for s in segments] == expected
     assert finished.at - t0 == pytest.approx(1800, abs=0.01)
     assert max(e.lag_ms for e in events.of(SetpointSent)) < 1.0  # fake time: no real lag
-    assert events.of(StopConfirmed)
+    assert events.of(BeltStopped)
 
 
 @fake_time

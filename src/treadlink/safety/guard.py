@@ -39,17 +39,18 @@ from treadlink.ftms.state import (
     TreadmillEvent,
 )
 from treadlink.ftms.treadmill import Treadmill
-from treadlink.safety.faults import FaultKind, InterlockError
-from treadlink.session.events import (
+from treadlink.safety.events import (
     Acknowledged,
+    BeltStopped,
     ConsoleOverride,
     Fault,
+    GuardEvent,
     Reconnected,
-    SessionEvent,
-    StopConfirmed,
+    StopAccepted,
     StopRequested,
     StopUnconfirmed,
 )
+from treadlink.safety.faults import FaultKind, InterlockError
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class SafetyGuard:
         self.treadmill = treadmill
         self.settings = settings
         self._clock = clock
-        self._events: Fanout[SessionEvent] = Fanout()
+        self._events: Fanout[GuardEvent] = Fanout()
         self.latched: FaultKind | None = None
         self.stopping = False  # a stop was asked for and is not confirmed yet
         self._stop_asked_at = 0.0
@@ -136,7 +137,7 @@ class SafetyGuard:
         if self.treadmill.interlock is self:
             self.treadmill.interlock = None
 
-    def subscribe(self, listener: Callable[[SessionEvent], None]) -> Callable[[], None]:
+    def subscribe(self, listener: Callable[[GuardEvent], None]) -> Callable[[], None]:
         return self._events.subscribe(listener)
 
     # --- entry points: synchronous, never wait -----------------------------------------------
@@ -346,12 +347,13 @@ class SafetyGuard:
         self.stopping = False
         self._stop_confirmed.set()
         self._cancel("unconfirmed")
-        self._emit(StopConfirmed(at=self._now_session(), speed_kmh=self._last_speed))
+        self._emit(StopAccepted(at=self._now_session(), how="indication"))
+        self._emit(BeltStopped(at=self._now_session(), frames=1, window_s=0.0))
 
     def _warn_unconfirmed(self) -> None:
         if self.stopping:
             waited = self._loop_time() - self._stop_asked_at
-            self._emit(StopUnconfirmed(at=self._now_session(), waited_s=waited))
+            self._emit(StopUnconfirmed(at=self._now_session(), waited_s=waited, accepted=False))
             self._arm("unconfirmed", self.settings.confirm_within_s, self._warn_unconfirmed)
 
     # --- reconnecting --------------------------------------------------------------------------
@@ -402,7 +404,7 @@ class SafetyGuard:
             if timer is not None:
                 timer.cancel()
 
-    def _emit(self, event: SessionEvent) -> None:
+    def _emit(self, event: GuardEvent) -> None:
         self._events.emit(event)
 
     def _now_session(self) -> float:

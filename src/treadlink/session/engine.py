@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import math
 from collections.abc import Callable
 from typing import Literal
@@ -34,18 +35,20 @@ from treadlink.ftms.protocol import ResultCode
 from treadlink.ftms.state import Telemetry, TreadmillEvent
 from treadlink.ftms.treadmill import Treadmill
 from treadlink.plans.timeline import Step, Timeline
-from treadlink.safety.faults import FaultKind, InterlockError
+from treadlink.safety.events import GuardEvent
+from treadlink.safety.faults import ACCEPTED, FaultKind, InterlockError, Verdict, refused
 from treadlink.safety.guard import DEFAULT_SETTINGS, GuardSettings, SafetyGuard
 from treadlink.session.events import (
     BeltStarted,
     ConsoleOverride,
     ControlRequested,
+    Event,
     Fault,
     Finished,
     Paused,
+    Refused,
     Resumed,
     SegmentStarted,
-    SessionEvent,
     SessionStarted,
     SetpointConfirmed,
     SetpointSent,
@@ -53,7 +56,7 @@ from treadlink.session.events import (
     TelemetryUpdate,
 )
 
-Listener = Callable[[SessionEvent], None]
+Listener = Callable[[Event], None]
 AtEnd = Literal["stop", "pause"]
 OnFault = Literal["pause", "end"]
 
@@ -74,6 +77,7 @@ class Session:
         safety: GuardSettings = DEFAULT_SETTINGS,
         belt_start_timeout: float = 15.0,
         stop_timeout: float = 5.0,
+        plan: str | None = None,
     ) -> None:
         """`on_fault="pause"` holds the plan for the runner to acknowledge and resume: use it
         when someone can press a key at the laptop; "end" ends the session instead."""
@@ -81,13 +85,14 @@ class Session:
             raise ValueError(f"speedup must be positive, got {speedup}")
         self.treadmill = treadmill
         self.timeline = timeline
+        self.plan = plan
         self.speedup = speedup
         self.at_end = at_end
         self.on_fault = on_fault
         self.belt_start_timeout = belt_start_timeout
         self.stop_timeout = stop_timeout
         self.guard = SafetyGuard(treadmill, clock=self.clock, settings=safety)
-        self._events: Fanout[SessionEvent] = Fanout()
+        self._events: Fanout[Event] = Fanout()
         self.guard.subscribe(self._on_guard)
         self._wake = asyncio.Event()
         self._t0: float | None = None
@@ -103,44 +108,98 @@ class Session:
         self._awaiting_belt: asyncio.Future[None] | None = None
         self.current: Step | None = None
 
-    # --- front-end entry points: never block ---------------------------------------------------
+    # --- front-end entry points: never block, answer at once --------------------------------
+    # Every front end (keys, screen, MQTT) calls these and nothing else. Each returns a Verdict:
+    # accepted, or refused with the reason to show; a refused command is never queued.
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         return self._events.subscribe(listener)
 
-    def pause(self, reason: str = "runner", *, pause_belt: bool = True) -> None:
-        if self._pause_reason is None and self._stop_reason is None:
+    def pause(self, reason: str = "runner", *, pause_belt: bool = True) -> Verdict:
+        if self._stop_reason is not None:
+            return refused("the session is ending")
+        if self._pause_reason is None:
             self._pause_reason = reason
             self._pause_belt = pause_belt
             self._wake.set()
+        return ACCEPTED
 
-    def resume(self) -> None:
-        """Resume the plan. After a fault this is the runner's acknowledgement: wire it to local
-        inputs only (the keyboard), never to a remote one."""
+    def resume(self) -> Verdict:
+        """Resume a paused plan. Refused while a fault is latched: acknowledge first."""
+        if self.guard.latched is not None:
+            return self._refuse("resume", "a fault is latched: acknowledge it first")
         if self._pause_reason is None:
-            return
+            return refused("not paused")
+        self._resume_asked = True
+        self._wake.set()
+        return ACCEPTED
+
+    def acknowledge(self) -> Verdict:
+        """The runner's acknowledgement of a latched fault. Wire it to local inputs only (the
+        keyboard or screen at the laptop), never to a remote one. The plan stays paused."""
         try:
             self.guard.acknowledge()
         except InterlockError as e:
-            self._emit(Fault(at=self.clock(), message=f"cannot resume: {e}"))
-            return
-        self._resume_asked = True
-        self._wake.set()
+            return self._refuse("acknowledge", str(e))
+        return ACCEPTED
 
-    def skip(self) -> None:
+    def skip(self) -> Verdict:
+        if self.guard.latched is not None:
+            return self._refuse("skip", "a fault is latched: acknowledge it first")
         self._skip_asked = True
         self._wake.set()
+        return ACCEPTED
 
-    def emergency_stop(self, reason: str = "runner") -> None:
+    def change_speed(self, delta_kmh: float) -> Verdict:
+        """The runner's `-`/`+`: the current segment's speed by `delta_kmh`, within the caps."""
+        target = self.current.speed_kmh if self.current is not None else None
+        if target is None:
+            return refused("no segment is running")
+        return self.set_target(speed_kmh=round(target + delta_kmh, 2))
+
+    def set_target(
+        self, *, speed_kmh: float | None = None, incline_pct: float | None = None
+    ) -> Verdict:
+        """Set the belt's speed and/or incline now (checked against range, step and caps)."""
+        if self.guard.latched is not None:
+            return self._refuse("set target", "a fault is latched: acknowledge it first")
+        try:
+            if speed_kmh is not None:
+                self.treadmill.speed_units(speed_kmh)
+            if incline_pct is not None:
+                self.treadmill.incline_units(incline_pct)
+        except SetpointError as e:
+            return self._refuse("set target", str(e))
+        asyncio.get_running_loop().create_task(self._send_target(speed_kmh, incline_pct))
+        return ACCEPTED
+
+    async def _send_target(self, speed_kmh: float | None, incline_pct: float | None) -> None:
+        with contextlib.suppress(ControlPointError):
+            if speed_kmh is not None:
+                await self.treadmill.set_speed(speed_kmh)
+            if incline_pct is not None:
+                await self.treadmill.set_incline(incline_pct)
+
+    def emergency_stop(self, reason: str = "runner") -> Verdict:
         """Stop the belt now and latch: the plan waits for the runner to acknowledge and resume
         (or ends, with on_fault="end")."""
         self.guard.trip(FaultKind.STOP_INPUT, reason)
+        return ACCEPTED
 
-    def stop(self, reason: str = "runner") -> None:
+    def stop(self, reason: str = "runner") -> Verdict:
         """Stop the belt now and end the session (an orderly end, not a fault)."""
         if self._stop_reason is None:
             self._stop_reason = reason
             self._wake.set()
         self.guard.stop(reason)
+        return ACCEPTED
+
+    def _refuse(self, command: str, reason: str) -> Verdict:
+        self._emit(Refused(at=self.clock(), command=command, reason=reason))
+        return refused(reason)
+
+    @property
+    def latched(self) -> bool:
+        return self.guard.latched is not None
 
     @property
     def paused(self) -> bool:
@@ -162,6 +221,7 @@ class Session:
             self._emit(
                 SessionStarted(
                     at=0.0,
+                    plan=self.plan,
                     stage=self.timeline.name,
                     steps=len(self.timeline.steps),
                     planned_s=self.timeline.estimated_total_s,
@@ -253,6 +313,7 @@ class Session:
                 duration_s=step.duration_s,
                 distance_m=step.distance_m,
                 cue=step.cue,
+                start_distance_m=self.treadmill.state.distance_m,
             )
         )
         deadline = None if step.duration_s is None else origin + step.duration_s / self.speedup
@@ -390,8 +451,8 @@ class Session:
             if self._distance_reached():
                 self._wake.set()
 
-    def _on_guard(self, event: SessionEvent) -> None:
-        self._emit(event)
+    def _on_guard(self, event: GuardEvent) -> None:
+        self._emit(dataclasses.replace(event, at=self.clock()))
         if isinstance(event, Fault) and event.latched:
             self._faulted = True
             if self.on_fault == "end":
@@ -408,7 +469,7 @@ class Session:
             # The console wins: the belt stays at the runner's speed and the plan waits.
             self.pause("speed changed on the treadmill's console", pause_belt=False)
 
-    def _emit(self, event: SessionEvent) -> None:
+    def _emit(self, event: Event) -> None:
         self._events.emit(event)
 
     @staticmethod

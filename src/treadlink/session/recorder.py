@@ -7,7 +7,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
-from treadlink.session.events import SessionEvent
+from treadlink.session.events import Event
 
 
 class EventLog:
@@ -33,7 +33,7 @@ class EventLog:
             self._file.close()
             self._file = None
 
-    def write(self, event: SessionEvent) -> None:
+    def write(self, event: Event) -> None:
         if self._file is None:
             raise RuntimeError("EventLog is not open")
         self._file.write(json.dumps(event.as_json(), separators=(",", ":")) + "\n")

@@ -67,6 +67,8 @@ class RunnerKeys:
             self.session.emergency_stop("runner's key")
         elif key in b"qQ":
             self.session.stop("runner quit")
+        elif key in b"aA":
+            self.session.acknowledge()
         elif key in b"pP":
             if self.session.paused:
                 self.session.resume()

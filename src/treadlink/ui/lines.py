@@ -9,27 +9,28 @@ from treadlink.plans.durations import format_duration
 from treadlink.session.events import (
     Acknowledged,
     BeltStarted,
+    BeltStopped,
     ConsoleOverride,
     ControlRequested,
+    Event,
     Fault,
     Finished,
     Paused,
     Reconnected,
     Resumed,
     SegmentStarted,
-    SessionEvent,
     SessionStarted,
     SetpointConfirmed,
     SetpointSent,
     Skipped,
-    StopConfirmed,
+    StopAccepted,
     StopRequested,
     StopUnconfirmed,
     TelemetryUpdate,
 )
 
 
-def describe(event: SessionEvent) -> str | None:
+def describe(event: Event) -> str | None:
     """The line for an event, or None for events that only the live line shows."""
     match event:
         case SessionStarted():
@@ -62,7 +63,9 @@ def describe(event: SessionEvent) -> str | None:
             return f"segment {event.index + 1} skipped"
         case StopRequested():
             return f"STOP requested ({event.reason})"
-        case StopConfirmed():
+        case StopAccepted():
+            return f"stop accepted by the treadmill ({event.how})"
+        case BeltStopped():
             return "belt stopped"
         case Fault(latched=True):
             return f"FAULT: {event.message} — belt held stopped; press p to acknowledge and resume"
@@ -97,7 +100,7 @@ class LinePrinter:
         self.live = out.isatty() if live is None else live
         self._live_shown = False
 
-    def __call__(self, event: SessionEvent) -> None:
+    def __call__(self, event: Event) -> None:
         line = describe(event)
         if line is not None:
             if self._live_shown:
