@@ -106,8 +106,12 @@ def _parse_xml(data: bytes, file: str) -> _Element:
     except PlanError:  # refused by a handler above (a ValueError too: let it through as it is)
         raise
     except expat.ExpatError as e:
-        message = expat.errors.messages.get(e.code, str(e))
-        raise PlanError([Problem(file, e.lineno, "", f"not well-formed XML: {message}")]) from None
+        # expat's own words, without its "not well-formed (…)" wrapper: said once, not twice.
+        detail = expat.errors.messages.get(e.code, str(e))
+        if detail.startswith("not well-formed (") and detail.endswith(")"):
+            detail = detail.removeprefix("not well-formed (").removesuffix(")")
+        problem = Problem(file, e.lineno, "", f"not well-formed XML: {detail}")
+        raise PlanError([problem]) from None
     except (LookupError, ValueError) as e:  # an encoding declaration Python does not know
         message = f"cannot be decoded: {excerpt(str(e), quote=False)}"
         raise PlanError([Problem(file, 1, "", message)]) from None

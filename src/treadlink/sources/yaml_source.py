@@ -86,8 +86,7 @@ class _BoundedLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             raise _Refused(
                 self.next_line(),
-                "YAML aliases (*name) are not supported: write the value out, "
-                "or use `repeat:` for repeated segments",
+                "YAML aliases (*name) are not supported: write the value out",
             )
         self.depth += 1
         if self.depth > MAX_DEPTH:
