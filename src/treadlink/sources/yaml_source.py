@@ -168,14 +168,15 @@ def parse_yaml(text: str, file: str, *, allow_empty: bool = False) -> tuple[Any,
     its data is None.
     """
     source = SourceMap(file)
-    loader = _BoundedLoader(text)
     try:
+        loader = _BoundedLoader(text)  # its reader checks the characters already
         node = loader.get_single_node()
     except _Refused as e:
         raise InputError.of(file, e.message, e.line) from None
     except yaml.reader.ReaderError as e:
         at = text[: e.position].count("\n") + 1
-        raise InputError.of(file, f"character {e.character!r} is not allowed in YAML", at) from None
+        char = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
+        raise InputError.of(file, f"character {char} is not allowed in YAML", at) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = None if mark is None else mark.line + 1
