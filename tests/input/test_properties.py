@@ -154,11 +154,12 @@ def _zwo_element(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     )
 
 
+ZWO_LEAVES = [
+    "", "text", "<SteadyState Duration='60' Power='0.8'/>", "<textevent message='x'/>", "&lol9;",
+    "<",
+]  # fmt: skip
 ZWO_BODY = st.recursive(
-    st.sampled_from(
-        ["", "text", "<SteadyState Duration='60' Power='0.8'/>", "<textevent message='x'/>",
-         "&lol9;", "<"]
-    ),  # fmt: skip
+    st.sampled_from(ZWO_LEAVES),
     _zwo_element,
     max_leaves=12,
 )
