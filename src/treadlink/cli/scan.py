@@ -10,7 +10,7 @@ from bleak.exc import BleakError
 
 from treadlink.ble.radio import Sighting
 from treadlink.cli.exit_codes import EXIT_FAILED, EXIT_OK
-from treadlink.cli.options import between, bounded_float
+from treadlink.cli.options import between, bounded
 from treadlink.cli.target import add_target_arguments, radio_for
 
 # Long enough for a treadmill advertising once a second, short enough that a typo is not a hang.
@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_target_arguments(p, device=False)
     p.add_argument(
         "--timeout",
-        type=bounded_float(*TIMEOUT_S, "s"),
+        type=bounded(float, *TIMEOUT_S, "s"),
         default=5.0,
         metavar="SECONDS",
         help=f"how long to listen, {between(*TIMEOUT_S, 's')} (default: %(default)g)",
