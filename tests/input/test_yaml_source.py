@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from treadlink.sources import InputError, parse_yaml
-from treadlink.sources import yaml_source
+from treadlink.sources import InputError, parse_yaml, yaml_source
 
 LOADERS = [yaml.SafeLoader, *([yaml.CSafeLoader] if yaml.__with_libyaml__ else [])]
 
