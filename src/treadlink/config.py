@@ -160,7 +160,7 @@ def load_profile(path: Path | str | None = None) -> RunnerProfile:
 def _check_json_variables() -> None:
     """`TREADLINK_PACES` is JSON: say so, naming the variable, before pydantic-settings fails."""
     variable = ENV_PREFIX + "PACES"
-    text = os.environ.get(variable)
+    text = _environment(variable)
     if text is None:
         return
     try:
@@ -168,6 +168,14 @@ def _check_json_variables() -> None:
     except (ValueError, RecursionError):
         message = f'must be a JSON object like {{"5k": 9.2}}, got {excerpt(text)}'
         raise ConfigError([Problem(f"${variable}", None, "", message)]) from None
+
+
+def _environment(name: str) -> str | None:
+    """The variable as pydantic-settings reads it: names are not case-sensitive."""
+    for key, value in os.environ.items():
+        if key.upper() == name:
+            return value
+    return None
 
 
 def _problem(err: Any, source: SourceMap) -> Problem:
@@ -181,6 +189,6 @@ def _problem(err: Any, source: SourceMap) -> Problem:
         # Our own validators (type value_error) quote the value already.
         message += f", got {excerpt(err['input'])}"
     env_name = ENV_PREFIX + field.upper()
-    if field and env_name in os.environ:
+    if field and _environment(env_name) is not None:
         return Problem(f"${env_name}", None, "", message)
     return source.problem(loc, message, ".".join(excerpt(p, quote=False) for p in loc))
