@@ -10,13 +10,13 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from treadlink.ftms.layouts import INCLINE_SCALE, SPEED_SCALE, Range, incline_range, speed_range
-from treadlink.sources import excerpt
+from treadlink.sources import BadInput, excerpt
 from treadlink_sim.inputs import parse_yaml_text, read_yaml
 
 _ADDRESS = re.compile(r"^([0-9A-F]{2}:){5}[0-9A-F]{2}$")
 
 
-class ProfileError(ValueError):
+class ProfileError(BadInput):
     """A profile that cannot be found, read or validated; the message says which and why."""
 
 

@@ -14,14 +14,14 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from treadlink.sources import excerpt
+from treadlink.sources import BadInput, excerpt
 from treadlink_sim.faults import Fault
 from treadlink_sim.inputs import read_yaml
 from treadlink_sim.profile import MachineProfile
 from treadlink_sim.treadmill import TreadmillSimulator
 
 
-class ScenarioError(ValueError):
+class ScenarioError(BadInput):
     """A scenario that cannot be read or validated; the message names the step."""
 
 

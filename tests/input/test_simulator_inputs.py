@@ -34,3 +34,11 @@ def test_huge_file(run: Run, write: Write) -> None:
     with path.open("r+b") as f:
         f.truncate(50 * 1024 * 1024)
     run("--scenario", str(path), sim=True).refused(f"{path}: is larger than 256 KiB")
+
+
+@pytest.mark.parametrize("command", ["scan", "probe"])
+def test_bad_profile_for_the_in_process_simulator(run: Run, write: Write, command: str) -> None:
+    path = write("latin1.yaml", b"name: caf\xe9\n")
+    run(command, "--sim", "--profile", str(path)).refused(
+        f"treadlink {command}: profile {path}:1: is not UTF-8 text"
+    )

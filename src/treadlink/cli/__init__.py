@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from treadlink import __version__
 from treadlink.cli.exit_codes import EXIT_BAD_INPUT, EXIT_INTERRUPTED
-from treadlink.sources import InputError
+from treadlink.sources import BadInput
 
 # Sub-command modules, in the order `treadlink --help` lists them.
 COMMANDS = ("run", "plan", "validate", "probe", "scan")
@@ -40,9 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    except InputError as e:  # a command that let a bad file through still exits cleanly
-        for problem in e.problems:
-            print(problem, file=sys.stderr)
+    except BadInput as e:  # a file a command did not check itself (e.g. --sim --profile)
+        for line in str(e).splitlines():
+            print(f"treadlink {args.command}: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return code
 

@@ -3,13 +3,21 @@ problems that name the file, line and field. Imports nothing else of treadlink."
 
 from treadlink.sources.files import read_bytes, read_text
 from treadlink.sources.limits import MAX_DEPTH, MAX_EXCERPT_CHARS, MAX_FILE_BYTES
-from treadlink.sources.problems import InputError, Problem, excerpt, format_path, reported_as
+from treadlink.sources.problems import (
+    BadInput,
+    InputError,
+    Problem,
+    excerpt,
+    format_path,
+    reported_as,
+)
 from treadlink.sources.yaml_source import SourceMap, load_yaml, parse_yaml
 
 __all__ = [
     "MAX_DEPTH",
     "MAX_EXCERPT_CHARS",
     "MAX_FILE_BYTES",
+    "BadInput",
     "InputError",
     "Problem",
     "SourceMap",

@@ -51,7 +51,15 @@ class Problem:
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
-class InputError(ValueError):
+class BadInput(ValueError):
+    """Input that cannot be used (a file, a setting); its message, line by line, says why.
+
+    The base of every such error, including the simulator's ProfileError and ScenarioError, so a
+    command line can report any of them as bad input (exit 2) without knowing each kind.
+    """
+
+
+class InputError(BadInput):
     """An input file or setting that cannot be used; `problems` lists everything wrong."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
