@@ -88,3 +88,11 @@ def test_a_number_python_will_not_convert(run: Run, write: Write) -> None:
 def test_unknown_xml_encoding(run: Run, write: Write) -> None:
     zwo = write("e.zwo", '<?xml version="1.0" encoding="bogus"?>\n<workout_file/>\n')
     run("validate", str(zwo)).refused(f"{zwo}:1: cannot be decoded: unknown encoding: bogus")
+
+
+def test_too_many_stages(run: Run, write: Write) -> None:
+    write("s.yaml", STAGE)
+    plan = write("plan.yaml", "stages:\n" + "  - s.yaml\n" * 61)
+    run("validate", str(plan)).refused(
+        f"{plan}:1: stages: a plan's stages has 61 entries; at most 60"
+    )

@@ -17,7 +17,7 @@ from treadlink.plans.model import PlanFile, Stage
 from treadlink.plans.timeline import Programme, Timeline
 from treadlink.plans.validation import validate
 from treadlink.plans.zwo import load_zwo
-from treadlink.sources import SourceMap, excerpt, load_yaml, reported_as
+from treadlink.sources import NO_SUCH_FILE, SourceMap, excerpt, load_yaml, reported_as
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -95,7 +95,7 @@ def _plan(
             problems.append(source.problem(("stages", i), message))
             continue
         except PlanError as e:
-            if e.problems == (Problem(str(stage_file), None, "", "no such file"),):
+            if e.problems == (Problem(str(stage_file), None, "", NO_SUCH_FILE),):
                 message = f"no such stage file {excerpt(str(stage_file))}"
                 problems.append(source.problem(("stages", i), message))
             else:

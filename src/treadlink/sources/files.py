@@ -9,6 +9,8 @@ from pathlib import Path
 from treadlink.sources.limits import MAX_FILE_BYTES
 from treadlink.sources.problems import InputError
 
+NO_SUCH_FILE = "no such file"
+
 
 def read_bytes(path: Path | str) -> bytes:
     """The file's bytes, or InputError saying why it cannot be used."""
@@ -24,7 +26,7 @@ def read_bytes(path: Path | str) -> bytes:
         with open(path, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError as e:
-        raise InputError.of(file, "no such file") from e
+        raise InputError.of(file, NO_SUCH_FILE) from e
     except OSError as e:
         raise InputError.of(file, f"cannot be read: {e.strerror}") from e
     if len(data) > MAX_FILE_BYTES:
