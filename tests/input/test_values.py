@@ -41,7 +41,9 @@ def test_endless_ramp_in_a_zwo(run: Run, write: Write) -> None:
         '<Warmup Duration="1e12" PowerLow="0.5" PowerHigh="0.8"/>\n'
         "</workout></workout_file>\n",
     )
-    run("validate", str(zwo)).refused(f"{zwo}:2: <Warmup> Duration: 1e+12 s is longer than")
+    run("validate", str(zwo)).refused(
+        f"{zwo}:2: <Warmup> Duration: 1e+12 s is longer than treadlink's limit of 8 hours"
+    )
 
 
 @pytest.mark.parametrize(

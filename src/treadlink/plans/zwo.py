@@ -285,9 +285,8 @@ class _Converter:
         longest = MAX_DISTANCE_M if self.by_distance else MAX_SESSION_S
         if value is not None and value > longest:
             unit = "m" if self.by_distance else "s"
-            self.refuse(
-                e, f"{value:g} {unit} is longer than treadlink's limit of {longest:g}", name
-            )
+            limit = f"{longest / 1000:g} km" if self.by_distance else f"{longest / 3600:g} hours"
+            self.refuse(e, f"{value:g} {unit} is longer than treadlink's limit of {limit}", name)
             return None
         return value
 
