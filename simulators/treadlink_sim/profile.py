@@ -7,15 +7,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Self
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from treadlink.ftms.layouts import INCLINE_SCALE, SPEED_SCALE, Range, incline_range, speed_range
+from treadlink.sources import BadInput, excerpt
+from treadlink_sim.inputs import parse_yaml_text, read_yaml
 
 _ADDRESS = re.compile(r"^([0-9A-F]{2}:){5}[0-9A-F]{2}$")
 
 
-class ProfileError(ValueError):
+class ProfileError(BadInput):
     """A profile that cannot be found, read or validated; the message says which and why."""
 
 
@@ -128,11 +129,7 @@ def load_profile(name_or_path: str | Path, **overrides: Any) -> MachineProfile:
 
     Raises ProfileError with a message fit for the command line.
     """
-    text, origin = _read(name_or_path)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ProfileError(f"profile {origin}: not valid YAML: {error}") from None
+    data, origin = _read(name_or_path)
     if not isinstance(data, dict):
         raise ProfileError(
             f"profile {origin}: expected a mapping of fields, got {type(data).__name__}"
@@ -144,20 +141,23 @@ def load_profile(name_or_path: str | Path, **overrides: Any) -> MachineProfile:
         raise ProfileError(f"profile {origin}: {_explain(error)}") from None
 
 
-def _read(name_or_path: str | Path) -> tuple[str, str]:
+def _read(name_or_path: str | Path) -> tuple[Any, str]:
+    """The profile's YAML data, and how to name it in a message."""
     candidate = str(name_or_path)
     if candidate in shipped_profiles():
         path = resources.files("treadlink_sim") / "profiles" / f"{candidate}.yaml"
-        return path.read_text(encoding="utf-8"), f"{candidate!r}"
+        text = path.read_text(encoding="utf-8")
+        return parse_yaml_text(text, repr(candidate), ProfileError, "profile"), repr(candidate)
     file = Path(candidate)
-    if file.is_file():
-        try:
-            return file.read_text(encoding="utf-8"), str(file)
-        except OSError as error:
-            raise ProfileError(f"profile {file}: {error.strerror}") from None
+    try:
+        exists = file.exists()
+    except (OSError, ValueError):  # a name no file can have (too long, a NUL byte)
+        exists = False
+    if exists:
+        return read_yaml(file, ProfileError, "profile"), str(file)
     raise ProfileError(
-        f"no profile {candidate!r}: not a shipped profile ({', '.join(shipped_profiles())}) "
-        "and not a file"
+        f"no profile {excerpt(candidate)}: not a shipped profile "
+        f"({', '.join(shipped_profiles())}) and not a file"
     )
 
 

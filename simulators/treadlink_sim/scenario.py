@@ -12,15 +12,16 @@ import asyncio
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
+from treadlink.sources import BadInput, excerpt
 from treadlink_sim.faults import Fault
+from treadlink_sim.inputs import read_yaml
 from treadlink_sim.profile import MachineProfile
 from treadlink_sim.treadmill import TreadmillSimulator
 
 
-class ScenarioError(ValueError):
+class ScenarioError(BadInput):
     """A scenario that cannot be read or validated; the message names the step."""
 
 
@@ -168,10 +169,10 @@ def parse_scenario(
     for number, raw in enumerate(data, start=1):
         where = f"{origin}: step {number}"
         if isinstance(raw, dict) and "do" in raw:
-            where += f" (do: {raw['do']})"
+            where += f" (do: {excerpt(raw['do'], quote=False)})"
         if isinstance(raw, dict) and raw.get("do") not in ACTIONS:
             raise ScenarioError(
-                f"{where}: 'do' must be one of {', '.join(ACTIONS)}, got {raw.get('do')!r}"
+                f"{where}: 'do' must be one of {', '.join(ACTIONS)}, got {excerpt(raw.get('do'))}"
             )
         try:
             step = _STEP.validate_python(raw)
@@ -191,16 +192,8 @@ def parse_scenario(
 
 
 def load_scenario(path: str | Path, profile: MachineProfile | None = None) -> Scenario:
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ScenarioError(f"scenario {file}: {error.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ScenarioError(f"scenario {file}: not valid YAML: {error}") from None
-    return parse_scenario(data, f"scenario {file}", profile)
+    data = read_yaml(path, ScenarioError, "scenario")
+    return parse_scenario(data, f"scenario {path}", profile)
 
 
 def _explain(error: ValidationError) -> str:

@@ -8,12 +8,20 @@ names the file, line and field (or the environment variable), never a silent fal
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, get_args
 
-from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
+
+from treadlink.sources import InputError, Problem, SourceMap, excerpt, load_yaml, reported_as
 
 # Zwift's run pace zones, in `pace="0".."4"` order: 1 mile, 5 km, 10 km, half marathon, marathon.
 PaceName = Literal["mile", "5k", "10k", "half", "marathon"]
@@ -28,8 +36,35 @@ DEFAULT_PACES: Final[dict[PaceName, float]] = {
 ENV_PREFIX: Final = "TREADLINK_"
 CONFIG_ENV: Final = "TREADLINK_CONFIG"
 
-Kmh = Annotated[float, Field(gt=0)]
-Percent = Annotated[float, Field(ge=0)]
+# Ceilings on what a profile may say, to catch a slip (`max_speed: 50` for 5.0) rather than to
+# limit anyone: no treadmill a runner trains on goes faster (consumer and club machines stop at
+# 18-25 km/h) and 25 km/h is faster than a world-record 5 km; a return-to-run programme climbs
+# nowhere near 20 %, and most treadmills stop at 12-15 %. docs/plans.md, "Limits".
+SPEED_CEILING_KMH: Final = 25.0
+INCLINE_CEILING_PCT: Final = 20.0
+
+
+def _ceiling(limit: float, unit: str, why: str) -> AfterValidator:
+    def check(value: float) -> float:
+        if value > limit:
+            raise ValueError(f"{value:g} {unit} is above {limit:g} {unit}, {why}")
+        return value
+
+    return AfterValidator(check)
+
+
+Kmh = Annotated[
+    float,
+    Field(gt=0),
+    _ceiling(SPEED_CEILING_KMH, "km/h", "faster than any treadmill or runner needs"),
+]
+Percent = Annotated[
+    float, Field(ge=0), _ceiling(INCLINE_CEILING_PCT, "%", "steeper than a run ever needs")
+]
+
+
+class ConfigError(InputError):
+    """A runner profile (file or environment) that cannot be used; `problems` says where."""
 
 
 class RunnerProfile(BaseSettings):
@@ -99,39 +134,61 @@ def default_config_path() -> Path:
 def load_profile(path: Path | str | None = None) -> RunnerProfile:
     """The runner profile from `path`, else $TREADLINK_CONFIG, else the default file.
 
-    Raises treadlink.plans.PlanError (a list of problems naming file, line and field).
+    Raises ConfigError (a list of problems naming file, line and field, or the variable).
     """
-    # Imported here so that this module stays a leaf the plans package can import freely.
-    from treadlink.plans.errors import PlanError, Problem
-    from treadlink.plans.yaml_loader import SourceMap, parse_yaml, read_text
-
     named = path if path is not None else os.environ.get(CONFIG_ENV) or None
     file = Path(named) if named is not None else default_config_path()
     data: Any = {}
     source = SourceMap(str(file))
     if named is not None or file.exists():
-        data, source = parse_yaml(read_text(file), str(file))
+        with reported_as(ConfigError):
+            data, source = load_yaml(file)
     if not isinstance(data, dict):
-        raise PlanError([source.problem((), "a config file must be a mapping of settings")])
+        raise ConfigError([source.problem((), "a config file must be a mapping of settings")])
     bad_keys = [k for k in data if not isinstance(k, str) or k.startswith("_")]
     if bad_keys:  # `_env_file` and friends would be taken as pydantic-settings options
-        raise PlanError([source.problem((k,), f"unknown key {k!r}") for k in bad_keys])
+        raise ConfigError([source.problem((k,), f"unknown key {excerpt(k)}") for k in bad_keys])
+    _check_json_variables()
     try:
         return RunnerProfile(**data)
+    except SettingsError as e:  # a variable pydantic-settings could not decode after all
+        raise ConfigError.of(f"${ENV_PREFIX}*", f"cannot read the environment: {e}") from None
     except ValidationError as e:
-        problems: list[Problem] = []
-        for err in e.errors():
-            loc = tuple(p for p in err["loc"] if p != "[key]")  # pydantic marks dict keys
-            field = str(loc[0]) if loc else ""
-            message = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                message = f"unknown key {field!r} (known: {', '.join(RunnerProfile.model_fields)})"
-            elif "input" in err and not isinstance(err["input"], dict | list):
-                message += f", got {err['input']!r}"
-            env_name = ENV_PREFIX + field.upper()
-            if field and env_name in os.environ:
-                problems.append(Problem(f"${env_name}", None, "", message))
-            else:
-                shown = ".".join(str(p) for p in loc)
-                problems.append(source.problem(loc, message, shown))
-        raise PlanError(problems) from None
+        raise ConfigError([_problem(err, source) for err in e.errors()]) from None
+
+
+def _check_json_variables() -> None:
+    """`TREADLINK_PACES` is JSON: say so, naming the variable, before pydantic-settings fails."""
+    variable = ENV_PREFIX + "PACES"
+    text = _environment(variable)
+    if text is None:
+        return
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        message = f'must be a JSON object like {{"5k": 9.2}}, got {excerpt(text)}'
+        raise ConfigError([Problem(f"${variable}", None, "", message)]) from None
+
+
+def _environment(name: str) -> str | None:
+    """The variable as pydantic-settings reads it: names are not case-sensitive."""
+    for key, value in os.environ.items():
+        if key.upper() == name:
+            return value
+    return None
+
+
+def _problem(err: Any, source: SourceMap) -> Problem:
+    loc = tuple(p for p in err["loc"] if p != "[key]")  # pydantic marks dict keys
+    field = str(loc[0]) if loc else ""
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        known = ", ".join(RunnerProfile.model_fields)
+        message = f"unknown key {excerpt(field)} (known: {known})"
+    elif err["type"] != "value_error" and not isinstance(err.get("input", {}), dict | list):
+        # Our own validators (type value_error) quote the value already.
+        message += f", got {excerpt(err['input'])}"
+    env_name = ENV_PREFIX + field.upper()
+    if field and _environment(env_name) is not None:
+        return Problem(f"${env_name}", None, "", message)
+    return source.problem(loc, message, ".".join(excerpt(p, quote=False) for p in loc))

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from treadlink.config import RunnerProfile, load_profile
-from treadlink.plans import PlanError
+from treadlink.config import ConfigError, RunnerProfile, load_profile
 
 Write = Callable[[str, str], Path]
 
@@ -21,7 +20,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def _problems(path: Path | None = None) -> list[str]:
-    with pytest.raises(PlanError) as caught:
+    with pytest.raises(ConfigError) as caught:
         load_profile(path)
     return [str(p) for p in caught.value.problems]
 

@@ -265,7 +265,7 @@ def test_not_utf8(problems_of: ProblemsOf, tmp_path: Path) -> None:
     path = tmp_path / "latin1.yaml"
     path.write_bytes(b"name: caf\xe9\nitems:\n  - walk: 1:00\n")
     [problem] = problems_of(path)
-    assert problem.startswith(f"{path}: is not UTF-8 text")
+    assert problem.startswith(f"{path}:1: is not UTF-8 text")
 
 
 def test_unknown_extension(problems_of: ProblemsOf, tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
-"""The 15 stage files encode the programme table exactly.
+"""The 15 stage files encode the programme table of docs/plans.md exactly.
 
-The table is copied here from shared/plans/return-to-run.md so that the test does not depend on
-files outside the repository: (stage, structure, longest run, total run, session).
+The table is read from the documentation, so the runner's reference and the files cannot drift
+apart: (stage, structure, longest run, total run, session).
 """
 
 from __future__ import annotations
@@ -13,25 +13,24 @@ import pytest
 from treadlink.config import RunnerProfile
 from treadlink.plans import Programme, format_duration, load_plan, load_stage
 
-WORKOUTS = Path(__file__).resolve().parents[2] / "workouts"
+ROOT = Path(__file__).resolve().parents[2]
+WORKOUTS = ROOT / "workouts"
 
-TABLE = [
-    (1, "walk 3:00, then 6 × (run 0:30, walk 4:00)", "0:30", "3:00", "30:00"),
-    (2, "walk 3:00, then 6 × (run 1:00, walk 3:30)", "1:00", "6:00", "30:00"),
-    (3, "walk 3:00, then 6 × (run 1:30, walk 3:00)", "1:30", "9:00", "30:00"),
-    (4, "walk 3:00, then 6 × (run 2:00, walk 2:30)", "2:00", "12:00", "30:00"),
-    (5, "walk 3:00, then 6 × (run 2:30, walk 2:00)", "2:30", "15:00", "30:00"),
-    (6, "walk 3:00, then 6 × (run 3:00, walk 1:30)", "3:00", "18:00", "30:00"),
-    (7, "walk 3:00, then 4 × (run 5:00, walk 1:45)", "5:00", "20:00", "30:00"),
-    (8, "walk 3:00, then 3 × (run 7:00, walk 2:00)", "7:00", "21:00", "30:00"),
-    (9, "walk 3:00, then 3 × (run 8:00, walk 1:00)", "8:00", "24:00", "30:00"),
-    (10, "walk 3:00, then 2 × (run 12:00, walk 1:30)", "12:00", "24:00", "30:00"),
-    (11, "walk 2:00, run 15:00, walk 1:30, run 10:00, walk 1:30", "15:00", "25:00", "30:00"),
-    (12, "walk 2:00, run 20:00, walk 1:30, run 5:00, walk 1:30", "20:00", "25:00", "30:00"),
-    (13, "walk 3:00, run 25:00, walk 2:00", "25:00", "25:00", "30:00"),
-    (14, "walk 2:00, run 27:00, walk 1:00", "27:00", "27:00", "30:00"),
-    (15, "walk 3:00, run 30:00, walk 2:00", "30:00", "30:00", "35:00"),
-]
+
+def _table() -> list[tuple[int, str, str, str, str]]:
+    rows = []
+    for line in (ROOT / "docs" / "plans.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0].isdigit():
+            rows.append((int(cells[0]), cells[1], cells[2], cells[3], cells[4]))
+    return rows
+
+
+TABLE = _table()
+
+
+def test_the_table_has_every_stage() -> None:
+    assert [row[0] for row in TABLE] == list(range(1, 16))
 
 
 def _pair(text: str) -> tuple[str, str]:

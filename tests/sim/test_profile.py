@@ -49,7 +49,7 @@ def test_profile_from_a_file(tmp_path: Path) -> None:
     [
         ("[1, 2]", "expected a mapping"),
         ("name: x\nspeed_min_kmh: 1", "local_name: Field required"),
-        ("{{{", "not valid YAML"),
+        ("{{{", "YAML syntax error"),
     ],
 )
 def test_bad_files_are_explained(tmp_path: Path, text: str, message: str) -> None:

@@ -9,13 +9,11 @@ import sys
 from collections.abc import Sequence
 
 from treadlink import __version__
+from treadlink.cli.exit_codes import EXIT_BAD_INPUT, EXIT_INTERRUPTED
+from treadlink.sources import BadInput
 
 # Sub-command modules, in the order `treadlink --help` lists them.
 COMMANDS = ("run", "plan", "validate", "probe", "scan")
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_BAD_INPUT = 2  # argparse's own code for bad usage; also used for invalid plan files
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BadInput as e:  # a file a command did not check itself (e.g. --sim --profile)
+        for line in str(e).splitlines():
+            print(f"treadlink {args.command}: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return code
 
 

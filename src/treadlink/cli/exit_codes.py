@@ -1,16 +1,20 @@
-"""Exit statuses of every `treadlink` command, defined once (README: "Exit status")."""
+"""Exit statuses of every `treadlink` command: one meaning each, since scripts rely on them."""
 
 from __future__ import annotations
 
 from typing import Final
 
 EXIT_OK: Final = 0
-"""Done: the stage completed, the files are valid, the device answered."""
+"""Done: the files are valid, the plan ran to its end, the treadmills were listed."""
+
 EXIT_FAILED: Final = 1
-"""Ended early or could not be done (a fault, no Bluetooth, no treadmill); the belt is stopped."""
+"""Could not finish for a reason outside the input: no treadmill heard, link lost, plan stopped."""
+
 EXIT_BAD_INPUT: Final = 2
-"""Bad input (a file, an option, the config, the environment): nothing was sent."""
+"""Bad input (a file, a setting, an option; argparse uses 2 too): nothing was sent to the belt."""
+
 EXIT_BELT_MAY_BE_RUNNING: Final = 3
-"""The runner quit while the treadmill had not confirmed the stop: the belt may still run."""
+"""The treadmill never confirmed the stop: the belt may still be moving; use the safety key."""
+
 EXIT_INTERRUPTED: Final = 130
-"""Ctrl-C before anything reached the treadmill."""
+"""Ctrl-C before anything was running (128 + SIGINT, as shells report it)."""

@@ -6,11 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from treadlink.cli.validate import EXIT_BAD_INPUT, EXIT_OK, add_config_argument, profile_or_report
+from treadlink.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from treadlink.cli.validate import add_config_argument, profile_or_report
 from treadlink.plans import NOBLEPRO_ELITE, PlanError, Programme, load_workout
 from treadlink.plans.report import programme_report, timeline_report
+from treadlink.sources import excerpt
 
-EXIT_FAILURE = 1
+
+def png_file(text: str) -> Path:
+    """An argparse type: a file name ending in .png, so the file written is the one named."""
+    path = Path(text)
+    if path.suffix.lower() != ".png":
+        raise argparse.ArgumentTypeError(f"must be a file name ending in .png, got {excerpt(text)}")
+    return path
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,7 +29,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "with totals; --png also draws the speed/incline profile.",
     )
     p.add_argument("file", type=Path, metavar="FILE")
-    p.add_argument("--png", type=Path, metavar="OUT", help="draw the profile to this PNG file")
+    p.add_argument(
+        "--png", type=png_file, metavar="OUT.png", help="draw the profile to this PNG file"
+    )
     add_config_argument(p)
     p.set_defaults(handler=run)
 
@@ -47,9 +57,9 @@ def run(args: argparse.Namespace) -> int:
             draw(workout, args.png)
         except PlotUnavailableError as e:
             print(e, file=sys.stderr)
-            return EXIT_FAILURE
+            return EXIT_FAILED
         except OSError as e:
             print(f"cannot write {args.png}: {e.strerror}", file=sys.stderr)
-            return EXIT_FAILURE
+            return EXIT_FAILED
         print(f"wrote {args.png}")
     return EXIT_OK

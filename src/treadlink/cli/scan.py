@@ -9,7 +9,12 @@ import sys
 from bleak.exc import BleakError
 
 from treadlink.ble.radio import Sighting
+from treadlink.cli.exit_codes import EXIT_FAILED, EXIT_OK
+from treadlink.cli.options import between, bounded
 from treadlink.cli.target import add_target_arguments, radio_for
+
+# Long enough for a treadmill advertising once a second, short enough that a typo is not a hang.
+TIMEOUT_S = (0.5, 120.0)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,7 +25,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "(and treadmills that speak FitShow's private protocol instead).",
     )
     add_target_arguments(p, device=False)
-    p.add_argument("--timeout", type=float, default=5.0, help="seconds to listen (default: 5)")
+    p.add_argument(
+        "--timeout",
+        type=bounded(float, *TIMEOUT_S, "s"),
+        default=5.0,
+        metavar="SECONDS",
+        help=f"how long to listen, {between(*TIMEOUT_S, 's')} (default: %(default)g)",
+    )
     p.add_argument(
         "--all", action="store_true", help="list every device heard, not only treadmills"
     )
@@ -46,11 +57,11 @@ async def scan(args: argparse.Namespace) -> int:
             sightings = await radio.scan(args.timeout)
     except BleakError as e:
         print(f"treadlink scan: {e}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     shown = [s for s in sightings if args.all or s.ftms or s.fitshow]
     for s in shown:
         print(describe(s))
     if not shown:
         print("no FTMS treadmill heard", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_FAILED
+    return EXIT_OK

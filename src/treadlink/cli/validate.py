@@ -6,18 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from treadlink.config import RunnerProfile, load_profile
-from treadlink.plans import (
-    NOBLEPRO_ELITE,
-    PlanError,
-    Programme,
-    format_distance,
-    format_duration,
-    load_workout,
-)
-
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
+from treadlink.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
+from treadlink.config import ConfigError, RunnerProfile, load_profile
+from treadlink.plans import NOBLEPRO_ELITE, PlanError, Programme, load_workout
+from treadlink.plans.report import total
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,7 +37,7 @@ def profile_or_report(config: Path | None) -> RunnerProfile | None:
     """The runner profile, or None after printing why it cannot be loaded."""
     try:
         return load_profile(config)
-    except PlanError as e:
+    except ConfigError as e:
         print("bad runner profile:", file=sys.stderr)
         for problem in e.problems:
             print(f"  {problem}", file=sys.stderr)
@@ -66,11 +58,9 @@ def run(args: argparse.Namespace) -> int:
             for problem in e.problems:
                 print(f"  {problem}", file=sys.stderr)
             continue
-        total = format_duration(workout.totals.total_time_s)
-        if workout.totals.distance_steps:
-            total += f" + {format_distance(workout.totals.distance_m)}"
+        size = total(workout.totals)
         if isinstance(workout, Programme):
-            print(f"OK {file} ({len(workout.stages)} stages, {total})")
+            print(f"OK {file} ({len(workout.stages)} stages, {size})")
         else:
-            print(f"OK {file} ({len(workout.steps)} steps, {total})")
+            print(f"OK {file} ({len(workout.steps)} steps, {size})")
     return EXIT_BAD_INPUT if bad else EXIT_OK

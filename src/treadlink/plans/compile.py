@@ -12,6 +12,7 @@ from pathlib import Path
 
 from treadlink.config import RunnerProfile
 from treadlink.ftms.layouts import Range, SetpointError, setpoint_units
+from treadlink.plans.bounds import MAX_SESSION_S, MAX_STEPS
 from treadlink.plans.durations import format_duration
 from treadlink.plans.errors import PlanError, Problem
 from treadlink.plans.limits import NOBLEPRO_ELITE, TreadmillLimits
@@ -36,6 +37,17 @@ def compile_stage(
     return _Compiler(stage, profile, limits).run()
 
 
+def _expanded(items: Sequence[Item]) -> int:
+    """Steps `items` make once every repeat is expanded (computed, not expanded)."""
+    return sum(
+        item.repeat * _expanded(item.items) if isinstance(item, Repeat) else 1 for item in items
+    )
+
+
+def _count(n: int) -> str:
+    return f"{n:,}" if n < 10**12 else "more than 10^12"
+
+
 class _Compiler:
     def __init__(self, stage: Stage, profile: RunnerProfile, limits: TreadmillLimits) -> None:
         self.stage, self.profile, self.limits = stage, profile, limits
@@ -45,7 +57,18 @@ class _Compiler:
         self.clock: float | None = 0.0
 
     def run(self) -> Timeline:
+        if self.too_many_steps(self.stage.items, ("items",)):
+            raise PlanError(self.problems)  # before expanding anything
         self.walk(self.stage.items, ("items",), ())
+        estimated = sum(s.estimated_duration_s for s in self.steps)
+        if not self.problems and estimated > MAX_SESSION_S:
+            self.problems.append(
+                self.source.problem(
+                    (),
+                    f"the session would last {format_duration(round(estimated))} at these "
+                    f"speeds; the longest treadlink runs is {MAX_SESSION_S / 3600:g} hours",
+                )
+            )
         if self.problems:
             self.problems.sort(key=lambda p: p.line or 0)
             raise PlanError(self.problems)
@@ -57,6 +80,22 @@ class _Compiler:
             steps=steps,
             totals=Totals.of(steps),
         )
+
+    def too_many_steps(self, items: Sequence[Item], path: PathT) -> bool:
+        """Refuse a stage that expands past MAX_STEPS, naming the repeat block that does it."""
+        total = _expanded(items)
+        if total <= MAX_STEPS:
+            return False
+        where, count = path, total
+        for i, item in enumerate(items):  # the outermost block that is too big by itself
+            if isinstance(item, Repeat) and (n := _expanded([item])) > MAX_STEPS:
+                if _expanded(item.items) > MAX_STEPS:
+                    return self.too_many_steps(item.items, (*path, i, "items"))
+                where, count = (*path, i, "repeat"), n
+                break
+        message = f"expands to {_count(count)} steps; a stage may have at most {MAX_STEPS:,}"
+        self.problems.append(self.source.problem(where, message))
+        return True
 
     def walk(self, items: Sequence[Item], path: PathT, repeats: tuple[RepeatInfo, ...]) -> None:
         for i, item in enumerate(items):

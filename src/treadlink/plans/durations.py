@@ -9,13 +9,15 @@ from __future__ import annotations
 import math
 import re
 
+from treadlink.sources import excerpt
+
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d{2}(?:\.\d+)?)$")
 _SECONDS = re.compile(r"^(\d+(?:\.\d+)?)\s*s?$")
 _DISTANCE = re.compile(r"^(\d+(?:\.\d+)?)\s*(m|km)$")
 
 
 def _shown(value: object) -> str:
-    return value if isinstance(value, str) else repr(value)
+    return excerpt(value, quote=False)
 
 
 def _number(value: object, what: str) -> float:
@@ -34,16 +36,15 @@ def parse_duration(value: object) -> float:
         if m := _CLOCK.match(text):
             hours, minutes, seconds = m.group(1), int(m.group(2)), float(m.group(3))
             if seconds >= 60:
-                raise ValueError(f"seconds must be below 60 in {value!r}")
+                raise ValueError(f"seconds must be below 60 in {excerpt(value)}")
             if hours is not None and minutes >= 60:
-                raise ValueError(f"minutes must be below 60 in h:mm:ss, got {value!r}")
+                raise ValueError(f"minutes must be below 60 in h:mm:ss, got {excerpt(value)}")
             total = (int(hours or 0) * 60 + minutes) * 60 + seconds
         elif m := _SECONDS.match(text):
             total = float(m.group(1))
         else:
-            raise ValueError(
-                f"duration must look like m:ss, h:mm:ss or a number of seconds, got {value!r}"
-            )
+            shapes = "m:ss, h:mm:ss or a number of seconds"
+            raise ValueError(f"duration must look like {shapes}, got {excerpt(value)}")
     else:
         total = _number(value, "duration")
     if total <= 0:
@@ -60,7 +61,9 @@ def parse_distance(value: object) -> float:
         elif m := re.match(r"^\d+(?:\.\d+)?$", text):
             metres = float(text)
         else:
-            raise ValueError(f"distance must be metres or look like 400m or 1.2km, got {value!r}")
+            raise ValueError(
+                f"distance must be metres or look like 400m or 1.2km, got {excerpt(value)}"
+            )
     else:
         metres = _number(value, "distance")
     if metres <= 0:

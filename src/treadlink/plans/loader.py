@@ -16,26 +16,36 @@ from treadlink.plans.limits import NOBLEPRO_ELITE, TreadmillLimits
 from treadlink.plans.model import PlanFile, Stage
 from treadlink.plans.timeline import Programme, Timeline
 from treadlink.plans.validation import validate
-from treadlink.plans.yaml_loader import SourceMap, load_yaml
 from treadlink.plans.zwo import load_zwo
+from treadlink.sources import NO_SUCH_FILE, SourceMap, excerpt, load_yaml, reported_as
 
 YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class _PlanInPlan(PlanError):
+    """A plan's stage file that is itself a plan: refused, so plans never nest (or loop)."""
 
 
 def load_workout(
     path: Path | str, profile: RunnerProfile, limits: TreadmillLimits = NOBLEPRO_ELITE
 ) -> Timeline | Programme:
     """A stage or .zwo file as a Timeline, a plan file as a Programme; or PlanError."""
-    file = Path(path)
+    return _load(Path(path), profile, limits, plan_allowed=True)
+
+
+def _load(
+    file: Path, profile: RunnerProfile, limits: TreadmillLimits, *, plan_allowed: bool
+) -> Timeline | Programme:
     suffix = file.suffix.lower()
     if suffix == ".zwo":
         return load_zwo(file, profile, limits)
     if suffix not in YAML_SUFFIXES:
-        raise PlanError(
-            [Problem(str(file), None, "", "unknown file type: expected .yaml, .yml or .zwo")]
-        )
-    data, source = load_yaml(file)
+        raise PlanError.of(str(file), "unknown file type: expected .yaml, .yml or .zwo")
+    with reported_as(PlanError):
+        data, source = load_yaml(file)
     if isinstance(data, dict) and "stages" in data:
+        if not plan_allowed:  # so a plan naming itself (or another plan) cannot loop
+            raise _PlanInPlan.of(str(file), "is a plan")
         return _plan(file, data, source, profile, limits)
     return _stage(data, source, profile, limits)
 
@@ -78,15 +88,21 @@ def _plan(
     stages: list[Timeline] = []
     for i, name in enumerate(plan.stages):
         stage_file = file.parent / name
-        if not stage_file.is_file():
-            problems.append(
-                source.problem(("stages", i), f"no such stage file {str(stage_file)!r}")
-            )
-            continue
         try:
-            stages.append(load_stage(stage_file, profile, limits))
+            loaded = _load(stage_file, profile, limits, plan_allowed=False)
+        except _PlanInPlan:
+            message = f"{excerpt(name)} is a plan; a plan's stages must be stage files"
+            problems.append(source.problem(("stages", i), message))
+            continue
         except PlanError as e:
-            problems.extend(e.problems)
+            if e.problems == (Problem(str(stage_file), None, "", NO_SUCH_FILE),):
+                message = f"no such stage file {excerpt(str(stage_file))}"
+                problems.append(source.problem(("stages", i), message))
+            else:
+                problems.extend(e.problems)
+            continue
+        assert isinstance(loaded, Timeline)
+        stages.append(loaded)
     if problems:
         raise PlanError(problems)
     return Programme(plan.name or file.stem, plan.description, str(file), tuple(stages))

@@ -23,8 +23,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from treadlink.config import PACE_NAMES, PaceName
-from treadlink.plans.durations import looks_like_distance, parse_distance, parse_duration
-from treadlink.plans.yaml_loader import SourceMap
+from treadlink.plans.bounds import MAX_DISTANCE_M, MAX_PLAN_STAGES, MAX_SESSION_S
+from treadlink.plans.durations import (
+    format_distance,
+    looks_like_distance,
+    parse_distance,
+    parse_duration,
+)
+from treadlink.sources import SourceMap, excerpt
 
 Kind = Literal["walk", "run", "custom"]
 
@@ -36,37 +42,63 @@ def _custom(message: str) -> PydanticCustomError:
 
 def _duration(value: Any) -> float:
     try:
-        return parse_duration(value)
+        seconds = parse_duration(value)
     except ValueError as e:
         raise _custom(str(e)) from None
+    return _within_session(seconds, value)
+
+
+def _within_session(seconds: float, value: Any) -> float:
+    if seconds > MAX_SESSION_S:
+        raise _custom(
+            f"{excerpt(value, quote=False)} is longer than the longest session treadlink runs "
+            f"({MAX_SESSION_S / 3600:g} hours)"
+        )
+    return seconds
 
 
 def _offset(value: Any) -> float:
     if value == 0 or value in ("0", "0:00"):
         return 0.0
     try:
-        return parse_duration(value)
+        seconds = parse_duration(value)
     except ValueError as e:
         raise _custom(str(e).replace("duration", "cue time")) from None
+    return _within_session(seconds, value)
 
 
 def _distance(value: Any) -> float:
     try:
-        return parse_distance(value)
+        metres = parse_distance(value)
     except ValueError as e:
         raise _custom(str(e)) from None
+    if metres > MAX_DISTANCE_M:
+        raise _custom(
+            f"{excerpt(value, quote=False)} is longer than treadlink's longest segment "
+            f"({format_distance(MAX_DISTANCE_M)})"
+        )
+    return metres
 
 
 def _pace(value: Any) -> Any:
     if isinstance(value, str) and value in PACE_NAMES:
         return value
-    raise _custom(f"unknown pace {value!r} (known: {', '.join(PACE_NAMES)})")
+    raise _custom(f"unknown pace {excerpt(value)} (known: {', '.join(PACE_NAMES)})")
 
 
 def _nonempty(what: str) -> Any:
     def check(items: list[Any]) -> list[Any]:
         if not items:
             raise _custom(f"{what} is empty")
+        return items
+
+    return AfterValidator(check)
+
+
+def _at_most(limit: int, what: str, why: str) -> Any:
+    def check(items: list[Any]) -> list[Any]:
+        if len(items) > limit:
+            raise _custom(f"{what} has {len(items)} entries; at most {limit} ({why})")
         return items
 
     return AfterValidator(check)
@@ -211,7 +243,11 @@ class PlanFile(_Strict):
 
     name: str | None = None
     description: str | None = None
-    stages: Annotated[list[str], _nonempty("a plan's stages")]
+    stages: Annotated[
+        list[str],
+        _nonempty("a plan's stages"),
+        _at_most(MAX_PLAN_STAGES, "a plan's stages", "see Limits in docs/plans.md"),
+    ]
 
 
 # What each kind of mapping accepts, for "unknown key" messages.

@@ -60,5 +60,5 @@ def draw(workout: Timeline | Programme, out: Path) -> None:
         ax.set_ylim(0, max(speeds) * 1.15)
     axes[-1, 0].set_xlabel("minutes (distance steps at their estimated time)")
     fig.tight_layout()
-    fig.savefig(out, dpi=100)
+    fig.savefig(out, dpi=100, format="png")  # never guessed from the name
     plt.close(fig)

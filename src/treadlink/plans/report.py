@@ -16,10 +16,11 @@ def _end(step: Step) -> str:
 
 
 def _start(step: Step, estimate: float) -> str:
-    # After a distance-ended step the start is only an estimate (at the set speeds): say so.
-    return (
-        "~" + format_duration(estimate) if step.start_s is None else format_duration(step.start_s)
-    )
+    # After a distance-ended step the start is only an estimate (at the set speeds): say so, to
+    # the second (a millisecond would claim a precision the estimate does not have).
+    if step.start_s is None:
+        return "~" + format_duration(round(estimate))
+    return format_duration(step.start_s)
 
 
 def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: set[int]) -> list[str]:
@@ -36,17 +37,31 @@ def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: set[
 
 
 def totals_lines(totals: Totals) -> list[str]:
-    lines = [
-        f"session {format_duration(totals.total_time_s)}",
-        f"running {format_duration(totals.run_time_s)}",
-        f"longest run {format_duration(totals.longest_run_s)}",
-    ]
+    """Times of the time-ended steps, then the distance of the distance-ended ones (if any)."""
+    lines = []
+    if totals.total_time_s or not totals.distance_steps:
+        lines = [
+            f"session {format_duration(totals.total_time_s)}",
+            f"running {format_duration(totals.run_time_s)}",
+            f"longest run {format_duration(totals.longest_run_s)}",
+        ]
     if totals.distance_steps:
+        also = "; not in the times above" if lines else ""
         lines.append(
             f"distance {format_distance(totals.distance_m)} in {totals.distance_steps} step(s) "
-            f"(running {format_distance(totals.run_distance_m)}; not in the times above)"
+            f"(running {format_distance(totals.run_distance_m)}{also})"
         )
     return lines
+
+
+def total(totals: Totals) -> str:
+    """`30:00`, `12:00 + 2.4km` or `2.4km`: a one-word size of a session or programme."""
+    parts = []
+    if totals.total_time_s or not totals.distance_steps:
+        parts.append(format_duration(totals.total_time_s))
+    if totals.distance_steps:
+        parts.append(format_distance(totals.distance_m))
+    return " + ".join(parts)
 
 
 def timeline_report(timeline: Timeline) -> str:

@@ -7,9 +7,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from treadlink.plans.errors import PlanError, Problem, format_path
+from treadlink.plans.errors import PlanError, Problem
 from treadlink.plans.model import KEYS
-from treadlink.plans.yaml_loader import SourceMap
+from treadlink.sources import SourceMap, excerpt, format_path
 
 
 def validate[M: BaseModel](model: type[M], kind: str, data: Any, source: SourceMap) -> M:
@@ -60,7 +60,7 @@ def _mapping_kind(loc: tuple[str | int, ...], root: str) -> str:
 
 
 def _shown(value: Any) -> str:
-    return value if isinstance(value, str) else repr(value)
+    return excerpt(value, quote=False)
 
 
 def _problem(err: ErrorDetails, root: str, data: Any, source: SourceMap) -> Problem:
@@ -69,9 +69,9 @@ def _problem(err: ErrorDetails, root: str, data: Any, source: SourceMap) -> Prob
     path = data_path(data, loc, missing=kind == "missing")
     if kind == "extra_forbidden":
         allowed = ", ".join(KEYS[_mapping_kind(loc, root)])
-        message = f"unknown key {loc[-1]!r} (allowed: {allowed})"
+        message = f"unknown key {excerpt(loc[-1])} (allowed: {allowed})"
     elif kind == "missing":
-        message = f"missing required key {loc[-1]!r}"
+        message = f"missing required key {excerpt(loc[-1])}"
     elif kind in ("model_type", "dict_type", "model_attributes_type"):
         message = f"expected a mapping (like `walk: 3:00`), got {_shown(value)}"
     elif kind == "plan":

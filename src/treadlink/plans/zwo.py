@@ -19,17 +19,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 from xml.parsers import expat
 
 from treadlink.config import PACE_NAMES, RunnerProfile
+from treadlink.plans.bounds import MAX_DISTANCE_M, MAX_SESSION_S, MAX_STEPS
 from treadlink.plans.compile import compile_stage
 from treadlink.plans.errors import PlanError, Problem
 from treadlink.plans.limits import NOBLEPRO_ELITE, TreadmillLimits
 from treadlink.plans.model import Stage
 from treadlink.plans.timeline import Timeline
 from treadlink.plans.validation import validate
-from treadlink.plans.yaml_loader import SourceMap
+from treadlink.sources import MAX_DEPTH, SourceMap, excerpt, read_bytes, reported_as
 
 RAMP_SLICE_S: Final = 30.0
 RAMP_SLICE_M: Final = 100.0
@@ -63,11 +64,27 @@ class _Element:
 
 
 def _parse_xml(data: bytes, file: str) -> _Element:
+    """The element tree of a .zwo, read with expat hardened against what a workout never has.
+
+    A document type declaration is refused outright: it is where entities are declared, and a
+    workout needs neither (a few hundred bytes of nested entities expand to gigabytes). Without
+    one, an entity reference other than the five predefined ones is a well-formedness error.
+    """
     parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True  # text in one piece per run, not one call per line
     stack: list[_Element] = []
     roots: list[_Element] = []
 
+    def refuse(message: str) -> NoReturn:
+        raise PlanError([Problem(file, parser.CurrentLineNumber, "", message)])
+
+    def doctype(*_: object) -> None:
+        refuse("a document type declaration (<!DOCTYPE …>) is not allowed in a .zwo")
+
     def start(tag: str, attrs: dict[str, str]) -> None:
+        if len(stack) >= MAX_DEPTH:
+            refuse(f"elements nested more than {MAX_DEPTH} levels deep")
         element = _Element(tag, attrs, parser.CurrentLineNumber)
         (stack[-1].children if stack else roots).append(element)
         stack.append(element)
@@ -79,14 +96,25 @@ def _parse_xml(data: bytes, file: str) -> _Element:
         if stack:
             stack[-1].text += chunk
 
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype  # not reached without a DOCTYPE; refused all the same
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
     try:
         parser.Parse(data, True)
+    except PlanError:  # refused by a handler above (a ValueError too: let it through as it is)
+        raise
     except expat.ExpatError as e:
-        message = expat.errors.messages.get(e.code, str(e))
-        raise PlanError([Problem(file, e.lineno, "", f"not well-formed XML: {message}")]) from e
+        # expat's own words, without its "not well-formed (…)" wrapper: said once, not twice.
+        detail = expat.errors.messages.get(e.code, str(e))
+        if detail.startswith("not well-formed (") and detail.endswith(")"):
+            detail = detail.removeprefix("not well-formed (").removesuffix(")")
+        problem = Problem(file, e.lineno, "", f"not well-formed XML: {detail}")
+        raise PlanError([problem]) from None
+    except (LookupError, ValueError) as e:  # an encoding declaration Python does not know
+        message = f"cannot be decoded: {excerpt(str(e), quote=False)}"
+        raise PlanError([Problem(file, 1, "", message)]) from None
     return roots[0]
 
 
@@ -98,7 +126,9 @@ class _Converter:
         self.by_distance = False
 
     def refuse(self, element: _Element, message: str, attribute: str | None = None) -> None:
-        where = f"<{element.tag}>" + (f" {attribute}" if attribute else "")
+        where = f"<{excerpt(element.tag, quote=False)}>"
+        if attribute:
+            where += f" {excerpt(attribute, quote=False)}"
         self.problems.append(Problem(self.file, element.line, where, message))
 
     def convert(self, root: _Element) -> dict[str, Any]:
@@ -108,12 +138,16 @@ class _Converter:
         meta = {c.tag: c for c in root.children if c.tag in _METADATA}
         sport = meta.get("sportType")
         if sport is None or sport.text.strip().lower() != "run":
-            got = "missing (Zwift's default is bike)" if sport is None else repr(sport.text.strip())
+            got = (
+                "missing (Zwift's default is bike)"
+                if sport is None
+                else excerpt(sport.text.strip())
+            )
             self.refuse(sport or root, f"not a run workout: sportType is {got}")
         if "durationType" in meta:
             kind = meta["durationType"].text.strip().lower()
             if kind not in ("time", "distance"):
-                self.refuse(meta["durationType"], f"must be time or distance, got {kind!r}")
+                self.refuse(meta["durationType"], f"must be time or distance, got {excerpt(kind)}")
             self.by_distance = kind == "distance"
         workouts = [c for c in root.children if c.tag == "workout"]
         for c in root.children:
@@ -122,6 +156,9 @@ class _Converter:
         items: list[dict[str, Any]] = []
         if len(workouts) != 1:
             self.refuse(root, f"needs exactly one <workout> element, found {len(workouts)}")
+        elif len(workouts[0].children) > MAX_STEPS:
+            count = len(workouts[0].children)
+            self.refuse(workouts[0], f"has {count} elements; a stage may have at most {MAX_STEPS}")
         else:
             for element in workouts[0].children:
                 items.extend(self.element(element, len(items)))
@@ -202,7 +239,9 @@ class _Converter:
         except ValueError:
             repeat = 0
         if repeat < 1:
-            self.refuse(e, f"must be a whole number of at least 1, got {repeat_text!r}", "Repeat")
+            self.refuse(
+                e, f"must be a whole number of at least 1, got {excerpt(repeat_text)}", "Repeat"
+            )
         if None in (on, off, on_speed, off_speed) or repeat < 1:
             return []
         assert on is not None
@@ -236,12 +275,20 @@ class _Converter:
         except ValueError:
             value = math.nan
         if not math.isfinite(value) or value <= 0:
-            self.refuse(e, f"must be a positive number, got {text!r}", name)
+            self.refuse(e, f"must be a positive number, got {excerpt(text)}", name)
             return None
         return value
 
     def length(self, e: _Element, name: str) -> float | None:
-        return self.number(e, name)
+        # Bounded here, not only by the stage model: a ramp is cut into slices before that.
+        value = self.number(e, name)
+        longest = MAX_DISTANCE_M if self.by_distance else MAX_SESSION_S
+        if value is not None and value > longest:
+            unit = "m" if self.by_distance else "s"
+            limit = f"{longest / 1000:g} km" if self.by_distance else f"{longest / 3600:g} hours"
+            self.refuse(e, f"{value:g} {unit} is longer than treadlink's limit of {limit}", name)
+            return None
+        return value
 
     def fraction(self, e: _Element, name: str) -> float | None:
         return self.number(e, name)
@@ -250,7 +297,7 @@ class _Converter:
         text = e.attrs.get("pace", "0")
         if text.strip() not in {str(i) for i in range(len(PACE_NAMES))}:
             zones = ", ".join(f"{i} = {n}" for i, n in enumerate(PACE_NAMES))
-            self.refuse(e, f"unknown pace zone {text!r} (zones: {zones})", "pace")
+            self.refuse(e, f"unknown pace zone {excerpt(text)} (zones: {zones})", "pace")
             return None
         return self.profile.pace_speed(int(text))
 
@@ -278,7 +325,7 @@ class _Converter:
             except ValueError:
                 offset = math.nan
             if not math.isfinite(offset) or offset < 0:
-                self.refuse(c, f"must be a number of seconds, got {c.attrs['timeoffset']!r}")
+                self.refuse(c, f"must be a number of seconds, got {excerpt(c.attrs['timeoffset'])}")
                 continue
             if self.by_distance and offset > 0:
                 self.refuse(c, "a time offset cannot be placed in a workout by distance")
@@ -326,12 +373,8 @@ def load_zwo(
 ) -> Timeline:
     """A Zwift run workout as a Timeline, or PlanError naming each element and line at fault."""
     file = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError as e:
-        raise PlanError([Problem(file, None, "", "no such file")]) from e
-    except OSError as e:
-        raise PlanError([Problem(file, None, "", f"cannot be read: {e.strerror}")]) from e
+    with reported_as(PlanError):
+        data = read_bytes(path)
     converter = _Converter(file, profile, limits)
     stage_data = converter.convert(_parse_xml(data, file))
     if converter.problems:
