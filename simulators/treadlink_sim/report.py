@@ -1,9 +1,10 @@
 """`treadlink-sim --report FILE`: what the belt really did, as JSON lines, for tests and people.
 
-One line per change of mode, target, connection, fault or belt motion (moving / at rest), and at
-least one a second (`event: "tick"`), each flushed as it is written so a reader sees it while the
-simulator runs and nothing written is lost if the simulator is killed. The first line is
-`event: "start"`, the last (on an orderly shutdown) `event: "final"`.
+One line per change of mode, target, connection, fault, belt motion (moving / at rest) or write to
+the control point (`control_point`: the bytes written and what the machine answered, or would have
+answered when indications are lost), and at least one a second (`event: "tick"`), each flushed as it
+is written so a reader sees it while the simulator runs and nothing written is lost if the simulator
+is killed. The first line is `event: "start"`, the last (on an orderly shutdown) `event: "final"`.
 
 The writer waits on the simulator's own change notification (`wait_for`): the tick only evaluates a
 cheap comparison with the last line written; formatting and writing happen in the writer's task.
@@ -18,13 +19,13 @@ from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import IO, Any, Final
 
-from treadlink_sim.treadmill import TreadmillSimulator
+from treadlink_sim.treadmill import ControlPointRecord, TreadmillSimulator
 
 # Written at least this often, even when nothing changed.
 HEARTBEAT_S: Final = 1.0
 
 # Which `event` a line gets when several things changed at once: the most telling first.
-_EVENT_ORDER: Final = ("fault", "connection", "mode", "target", "belt")
+_EVENT_ORDER: Final = ("fault", "connection", "mode", "target", "belt", "control")
 
 
 class ReportError(ValueError):
@@ -40,6 +41,7 @@ class Facets:
     mode: str
     target: tuple[float, float]
     belt: bool  # moving
+    control: int  # control-point writes so far
 
     @classmethod
     def of(cls, sim: TreadmillSimulator) -> Facets:
@@ -49,6 +51,7 @@ class Facets:
             mode=str(sim.mode),
             target=(sim.target_speed_kmh, sim.target_incline_pct),
             belt=sim.belt_speed_kmh > 0,
+            control=len(sim.control_point_log),
         )
 
     def changed_since(self, before: Facets) -> list[str]:
@@ -79,6 +82,7 @@ class BeltReport:
         self._origin = asyncio.get_running_loop().time()
         self._last: Facets | None = None
         self._last_at = self._origin
+        self._writes_shown = len(sim.control_point_log)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -127,9 +131,22 @@ class BeltReport:
             "safety_key_in": sim.safety_key_in,
             "faults": sorted(sim.faults),
             "changed": changed or [],
+            "control_point": [_describe(r) for r in sim.control_point_log[self._writes_shown :]],
         }
+        self._writes_shown = len(sim.control_point_log)
         self._out.write(json.dumps(line, separators=(",", ":")) + "\n")
         self._out.flush()
 
     def _now(self) -> float:
         return asyncio.get_running_loop().time()
+
+
+def _describe(record: ControlPointRecord) -> str:
+    """`08 01 -> success`, `02 52 03 -> operation failed`, `08 01 -> ATT error 0xfe`."""
+    if record.att_error is not None:
+        answer = f"ATT error {record.att_error:#04x}"
+    elif record.result is not None:
+        answer = record.result.name.lower().replace("_", " ")
+    else:
+        answer = "?"
+    return f"{record.data.hex(' ')} -> {answer}"

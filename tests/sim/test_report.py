@@ -24,6 +24,7 @@ FIELDS = {
     "safety_key_in",
     "faults",
     "changed",
+    "control_point",
 }
 
 Line = dict[str, Any]
@@ -102,16 +103,25 @@ async def test_report_writes_at_least_once_a_second_when_nothing_changes(tmp_pat
     assert all(0.9 <= later - earlier < 2.0 for earlier, later in itertools.pairwise(times))
 
 
-async def test_report_shows_the_bridge_connecting_and_leaving(tmp_path: Path) -> None:
+async def test_report_shows_the_bridge_connecting_writing_and_leaving(tmp_path: Path) -> None:
     report = tmp_path / "belt.jsonl"
     async with simulator_process("--report", str(report)) as (spec, _):
         async with asyncio.timeout(15), central_over(spec) as central:
             await central.connect("F0:F0:F0:F0:F0:01")
             await until(report, lambda ls: ls[-1]["connected"])
+            await central.subscribe()
+            await central.request(b"\x00")
+            await central.request(bytes.fromhex("02 52 03"))  # 8.5 km/h
+            await central.request(bytes.fromhex("08 01"))
             await central.disconnect()
         lines = await until(report, lambda ls: not ls[-1]["connected"])
     connection = [line for line in lines if line["event"] == "connection"]
     assert [line["connected"] for line in connection] == [True, False]
+    written = [entry for line in lines for entry in line["control_point"]]
+    assert written == ["00 -> success", "02 52 03 -> success", "08 01 -> success"]
+    target = next(line for line in lines if line["event"] == "target")
+    assert target["target_speed_kmh"] == 8.5
+    assert "control" in target["changed"]
 
 
 def test_unwritable_report_exits_2(tmp_path: Path) -> None:
