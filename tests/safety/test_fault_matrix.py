@@ -31,12 +31,12 @@ from treadlink.safety.guard import GuardSettings
 from treadlink.session.engine import Session
 from treadlink.session.events import (
     Acknowledged,
+    BeltStopped,
     Fault,
     Reconnected,
     SegmentStarted,
     SessionEvent,
     SetpointSent,
-    BeltStopped,
     StopUnconfirmed,
 )
 from treadlink.session.recorder import EventLog

@@ -17,6 +17,7 @@ from treadlink.config import RunnerProfile
 from treadlink.plans import TreadmillLimits, load_stage
 from treadlink.session.engine import Session
 from treadlink.session.events import (
+    BeltStopped,
     ConsoleOverride,
     Fault,
     Finished,
@@ -24,7 +25,6 @@ from treadlink.session.events import (
     Resumed,
     SegmentStarted,
     SetpointSent,
-    BeltStopped,
 )
 from treadlink_sim.faults import Fault as SimFault
 

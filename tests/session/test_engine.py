@@ -16,6 +16,7 @@ from treadlink.plans.timeline import Timeline
 from treadlink.session.engine import Session
 from treadlink.session.events import (
     BeltStarted,
+    BeltStopped,
     ControlRequested,
     Fault,
     Paused,
@@ -23,7 +24,6 @@ from treadlink.session.events import (
     SegmentStarted,
     SessionEvent,
     SetpointSent,
-    BeltStopped,
 )
 from treadlink_sim.faults import Fault as SimFault
 
