@@ -6,9 +6,8 @@ they grow and stamps every line with the moment it was first seen, so a claim in
 be set against what the belt was doing at that moment.
 
     with black_box(tmp_path, scenario=[...], stage=STAGE) as box:
-        box.wait_for("belt at rest", lambda: box.belt_speed() == 0)
-        box.press("q")
-        assert box.exit_status() == 3
+        box.wait_for("the belt at rest", lambda: box.belt_speed() == 0)
+        assert quit_treadlink(box) == 0  # the runner presses q
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ import os
 import re
 import select
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,10 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 SIM = [sys.executable, "-m", "treadlink_sim.cli"]
-TREADLINK = [sys.executable, "-m", "treadlink.cli"]
+# -X faulthandler: a treadlink that hangs is sent SIGABRT and shows where on its screen.
+TREADLINK = [sys.executable, "-X", "faulthandler", "-m", "treadlink.cli"]
 RUNNER_CAP_KMH = 10.0
 WIDTH, HEIGHT = 120, 40
 POLL_S = 0.05  # how often the files are read and the screen looked at
@@ -77,6 +79,7 @@ class BlackBox:
         self.directory = directory
         self.report_path = directory / "belt-report.jsonl"
         self.events_path = directory / "events.jsonl"
+        self.status_path = directory / "treadlink-exit-status"
         self.socket = f"treadlink-bb-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.report: list[Seen] = []  # what the belt did (the simulator)
         self.events: list[Seen] = []  # what treadlink said
@@ -93,6 +96,7 @@ class BlackBox:
         """Start the simulator with `scenario`; the bridge's transport spec from its READY line."""
         scenario_path = self.directory / "scenario.yaml"
         scenario_path.write_text(yaml.safe_dump(scenario), encoding="utf-8")
+        self._sim_log = (self.directory / "sim-stderr.txt").open("wb")
         self.sim = subprocess.Popen(
             [
                 *SIM,
@@ -104,7 +108,7 @@ class BlackBox:
                 str(self.report_path),
             ],
             stdout=subprocess.PIPE,
-            stderr=(self.directory / "sim-stderr.txt").open("wb"),
+            stderr=self._sim_log,
         )
         ready = self._read_line(self.sim, START_TIMEOUT_S)
         match = re.search(r"link=(\S+)", ready)
@@ -144,7 +148,9 @@ class BlackBox:
             f"TREADLINK_CONFIG={config}",
             "-e",
             "PYTHONUNBUFFERED=1",
-            shlex.join(command),
+            # The shell keeps treadlink's exit status: tmux has been seen to leave an exited
+            # pane process unreaped (a zombie) for tens of seconds, so the pane never looks dead.
+            f"{shlex.join(command)}; echo $? > {shlex.quote(str(self.status_path))}",
         )
         self._watcher = threading.Thread(target=self._watch, name="black-box watcher", daemon=True)
         self._watcher.start()
@@ -159,6 +165,10 @@ class BlackBox:
         if self.sim is not None and self.sim.poll() is None:
             self.sim.kill()
             self.sim.wait(timeout=10)
+        if self.sim is not None:
+            self._sim_log.close()
+            if self.sim.stdout is not None:
+                self.sim.stdout.close()
 
     def stop_simulator(self) -> Line:
         """SIGTERM the simulator (an orderly shutdown) and return its report's final line."""
@@ -195,21 +205,24 @@ class BlackBox:
         return done.stdout
 
     def exit_status(self) -> int | None:
-        """treadlink's exit status once it has ended (minus the signal if one killed it), else
-        None; tmux may show the pane dead a moment before it knows the status."""
-        done = self._tmux(
-            "display-message",
-            "-p",
-            "-t",
-            "bb",
-            "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}",
-        )
-        dead, status, killed_by = done.stdout.strip().split(":")
-        if dead != "1":
+        """treadlink's exit status once it has ended (128 + N if signal N killed it), else None."""
+        try:
+            status = self.status_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
             return None
-        if status:
-            return int(status)
-        return -int(killed_by) if killed_by else None
+        return int(status) if status.endswith("\n") else None  # else still being written
+
+    def show_where_it_hangs(self) -> None:
+        """SIGABRT to treadlink: faulthandler prints every thread's stack on the screen."""
+        shell = self._tmux("display-message", "-p", "-t", "bb", "#{pane_pid}").stdout.strip()
+        children = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", shell], capture_output=True, text=True, check=False
+        )
+        for pid in children.stdout.split():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGABRT)
+        with contextlib.suppress(AssertionError):
+            self.wait_for("the stacks", lambda: self.exit_status() is not None, timeout=5)
 
     def press(self, keys: str) -> None:
         self._tmux("send-keys", "-t", "bb", "-l", keys)
@@ -262,7 +275,9 @@ class BlackBox:
             for seen in self.events
             if seen.line["event"] not in ("telemetry", "setpoint_confirmed")
         ][-15:]
-        screen = [row for row in self.screen().splitlines() if row.strip()][-20:]
+        rows = [row for row in self.screen().splitlines() if row.strip()]
+        dump = next((i for i, row in enumerate(rows) if row.startswith("Fatal Python error")), None)
+        screen = rows[-20:] if dump is None else rows[max(0, dump - 10) :]
         return "\n".join(
             [
                 "--- simulator report (last lines) ---",
@@ -315,6 +330,8 @@ def _compact(line: Line) -> str:
 @contextlib.contextmanager
 def black_box(directory: Path, *, scenario: list[Line], stage: str) -> Iterator[BlackBox]:
     """The simulator playing `scenario`; `treadlink run` on `stage` against it, in a terminal."""
+    if shutil.which("tmux") is None:
+        pytest.fail("the black-box tests need tmux (.ci/run installs it: apt-get install tmux)")
     box = BlackBox(directory)
     try:
         spec = box.start_simulator(scenario)
@@ -327,7 +344,8 @@ def black_box(directory: Path, *, scenario: list[Line], stage: str) -> Iterator[
 def belt_ends_stopped(box: BlackBox, *, after_t: float, within_t: float) -> str | None:
     """Wait (until the simulator's clock reads `within_t`) for the belt to come to rest after sim
     time `after_t`; then let the runner quit, stop the simulator, and check that the belt did not
-    move again. None if so, else what went wrong, with what each side saw."""
+    move again, and that treadlink never said `belt_stopped` while it moved. None if so, else what
+    went wrong, with what each side saw."""
     box.wait_for(
         f"the belt at rest after t={after_t:g} s, or t={within_t:g} s (simulator's clock)",
         lambda: _at_rest_after(box.report_lines(), after_t) or box.sim_time() > within_t,
@@ -341,16 +359,22 @@ def belt_ends_stopped(box: BlackBox, *, after_t: float, within_t: float) -> str 
     lines = box.report_lines()
     if any(line["t"] >= rest["t"] and line["belt_speed_kmh"] > 0 for line in lines):
         return f"the belt moved again after coming to rest at t={rest['t']}\n{box}"
+    if lies := box.false_belt_stopped():
+        return f"the belt stopped, but treadlink said so while it still moved: {lies}\n{box}"
     return None
 
 
 def quit_treadlink(box: BlackBox) -> int:
-    """The runner presses q; and q again if treadlink is still waiting for the belt after that."""
+    """The runner presses q; and q again if treadlink is still waiting for the belt after that.
+    A treadlink still running after both is made to show where it hangs, and fails the test."""
     box.press("q")
     with contextlib.suppress(AssertionError):
         return box.wait_for_exit(timeout=10)
     box.press("q")
-    return box.wait_for_exit(timeout=10)
+    with contextlib.suppress(AssertionError):
+        return box.wait_for_exit(timeout=10)
+    box.show_where_it_hangs()
+    raise AssertionError(f"treadlink did not exit within 20 s of q pressed twice\n{box}")
 
 
 def _at_rest_after(lines: list[Line], t: float) -> Line | None:

@@ -35,6 +35,7 @@ def test_link_drop_then_zero_speed_frames_ends_with_the_belt_stopped(tmp_path: P
         box.wait_for("the link to drop", lambda: box.sim_time() > FAULT_AT)
         assert box.moving_under_treadlink_before(FAULT_AT), f"belt not started in time\n{box}"
         problem = belt_ends_stopped(box, after_t=FAULT_AT + 3, within_t=FAULT_AT + 15)
+        # Said first: on a belt that never stops, the lie is the root of the problem.
         lies = box.false_belt_stopped()
         assert lies == [], f"belt_stopped while the belt moved: {lies}\n{problem or box}"
         assert problem is None, problem
