@@ -2,6 +2,7 @@
 
 treadlink-sim --link tcp-server:127.0.0.1:9100      # a bridge connects with tcp-client:...
 treadlink-sim --hci usb:0                           # a real peripheral on a Bluetooth dongle
+treadlink-sim --scenario faults.yaml --report belt.jsonl   # what the belt did, line by line
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bumble.transport.common import TransportSpecError
 
 from treadlink_sim.bridge_port import open_bridge_port
 from treadlink_sim.profile import MachineProfile, ProfileError, load_profile, shipped_profiles
+from treadlink_sim.report import BeltReport, ReportError, open_report
 from treadlink_sim.rig import BRIDGE_ADDRESS, new_link, simulator_device
 from treadlink_sim.scenario import Scenario, ScenarioError, load_scenario
 from treadlink_sim.treadmill import TreadmillSimulator
@@ -81,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--scenario", metavar="FILE", help="YAML list of timed console presses and faults to play"
     )
     parser.add_argument(
+        "--report",
+        metavar="FILE",
+        help="append the belt's state to FILE as JSON lines: on every change of mode, target, "
+        "connection or fault, and at least once a second",
+    )
+    parser.add_argument(
         "--bridge-address",
         default=BRIDGE_ADDRESS,
         metavar="ADDR",
@@ -137,6 +145,7 @@ class Options:
     hci: str | None
     bridge_address: str
     log_level: str
+    report: str | None = None
 
 
 class TransportError(ValueError):
@@ -154,13 +163,23 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     except (ProfileError, ScenarioError) as error:
         parser.error(str(error))
     link = args.link if args.link or args.hci else DEFAULT_LINK
-    return Options(profile, scenario, link, args.hci, args.bridge_address.upper(), args.log_level)
+    return Options(
+        profile,
+        scenario,
+        link,
+        args.hci,
+        args.bridge_address.upper(),
+        args.log_level,
+        args.report,
+    )
 
 
 async def serve(options: Options, stop: asyncio.Event) -> None:
     """Run the simulator until `stop` is set; then shut everything down."""
     profile = options.profile
     async with contextlib.AsyncExitStack() as cleanup:
+        # Opened first: a report that cannot be written is bad input, found before any transport.
+        out = None if options.report is None else cleanup.enter_context(open_report(options.report))
         if options.hci is not None:
             # A real controller: the same simulator, on a Device that talks HCI to the dongle.
             transport = await _open(open_transport(options.hci), options.hci)
@@ -182,6 +201,11 @@ async def serve(options: Options, stop: asyncio.Event) -> None:
             where = f"link={port.describe} bridge={options.bridge_address}"
         await sim.start()
         cleanup.push_async_callback(sim.stop)
+        if out is not None:
+            # Closed before the simulator stops: the final line shows the belt as it was left.
+            report = BeltReport(sim, out)
+            report.start()
+            cleanup.push_async_callback(report.close)
         print(f"READY address={sim.address} name={profile.local_name!r} {where}", flush=True)
         if options.scenario is not None:
             scenario = asyncio.create_task(options.scenario.run(sim))
@@ -222,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         asyncio.run(_main(options))
-    except TransportError as error:
+    except (TransportError, ReportError) as error:
         print(f"treadlink-sim: error: {error}", file=sys.stderr)
         return 2
     except OSError as error:  # port in use, device busy...
