@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import boundaries, estop, programme, round_trip, startup
+from benchmarks import boundaries, cadence, estop, programme, round_trip, startup
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench-results" / "latest.json"
 
@@ -36,6 +36,7 @@ def main() -> int:
     steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
         ("set_speed_round_trip", lambda: asyncio.run(round_trip.measure(50 if quick else 300))),
         ("estop", lambda: estop.measure(100, 20, 2) if quick else estop.measure()),
+        ("stop_cadence", lambda: asyncio.run(cadence.measure(3.0 if quick else 6.0))),
         ("boundaries", lambda: asyncio.run(boundaries.measure(20 if quick else 180))),
         ("programme_fake_time_4hz", lambda: programme.measure(4.0)),
         ("programme_fake_time_1hz", lambda: programme.measure(1.0)),
@@ -55,12 +56,25 @@ def print_table(r: dict[str, Any]) -> None:
     rt = r["set_speed_round_trip"]
     b = r["boundaries"]
     e = r["estop"]
+    c = r["stop_cadence"]
     rows = [
         ("e-stop → Stop bytes, treadlink, idle", _ms(e["treadlink"]["idle_ms"]), "p99 ≤ 5 ms"),
         (
             "e-stop → Stop bytes, treadlink, command pending",
             _ms(e["treadlink"]["pending_ms"]),
             "p99 ≤ 5 ms",
+        ),
+        (
+            "e-stop → Stop bytes, display + events file listening",
+            _ms(e["treadlink"]["with_display_and_record_ms"]),
+            "p99 ≤ 5 ms",
+        ),
+        (
+            "Stop cadence, treadmill silent",
+            f"median {c['interval_s']['median'] * 1000:.1f} ms between writes, "
+            f"min {c['interval_s']['min'] * 1000:.1f}, max {c['interval_s']['max'] * 1000:.1f} "
+            f"(n={c['interval_s']['n']})",
+            "250 ms ± 10 %",
         ),
         ("stop() → Stop bytes, pyftms client, idle", _ms(e["pyftms"]["idle_ms"]), ""),
         ("stop() → Stop bytes, pyftms, command pending", _ms(e["pyftms"]["pending_ms"]), ""),

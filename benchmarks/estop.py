@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import tempfile
 import time
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import pyftms
@@ -23,8 +26,12 @@ from benchmarks.pyftms_baseline import backend_forwarded
 from benchmarks.stats import summary
 from treadlink.ble.bumble.radio import SimulatedLink, simulated_link
 from treadlink.ftms.control import ControlPointError
+from treadlink.ftms.state import Telemetry, TreadmillEvent
 from treadlink.safety.faults import FaultKind
 from treadlink.safety.guard import GuardSettings, SafetyGuard
+from treadlink.session.events import TelemetryUpdate
+from treadlink.session.recorder import EventLog
+from treadlink.ui.lines import LinePrinter
 from treadlink_sim.faults import Fault
 from treadlink_sim.treadmill import TreadmillSimulator
 
@@ -62,9 +69,37 @@ async def _pending_command(
     return task
 
 
+def _subscribe_front_ends(
+    link: SimulatedLink, guard: SafetyGuard, stack: contextlib.ExitStack
+) -> None:
+    """What a real run hangs on the guard: the line display (live telemetry line included) and
+    the events file, both hearing every guard event and every 10 Hz frame."""
+    sink = stack.enter_context(open(os.devnull, "w"))  # noqa: SIM115 - closed by the stack
+    printer = LinePrinter(sink, live=True, keys=True)
+    record = stack.enter_context(EventLog(Path(tempfile.mkdtemp()) / "bench.jsonl"))
+
+    def on_frame(event: TreadmillEvent) -> None:
+        if isinstance(event, Telemetry):
+            update = TelemetryUpdate(
+                at=event.at,
+                speed_kmh=event.state.speed_kmh,
+                incline_pct=event.state.incline_pct,
+                distance_m=event.state.distance_m,
+                elapsed_time_s=event.state.elapsed_time_s,
+                heart_rate_bpm=event.state.heart_rate_bpm,
+            )
+            printer(update)
+            record.write(update)
+
+    for listener in (printer, record.write):
+        guard.subscribe(listener)
+    link.treadmill.subscribe(on_frame)
+
+
 async def _ours(trials: int) -> dict[str, Any]:
     idle: list[float] = []
     pending: list[float] = []
+    subscribed: list[float] = []
     # Short procedure timeouts keep the trials with a never-answered command quick, and a short
     # standstill window the settling between trials (the latency measured is trip -> bytes).
     settings = GuardSettings(still_window_s=0.05, still_frames=1)
@@ -74,15 +109,18 @@ async def _ours(trials: int) -> dict[str, Any]:
     ):
         await guard.request_control()
         arrival = StopArrival(link.simulator)
-        for i in range(trials):
+        front_ends = contextlib.ExitStack()
+        for i in range(trials + trials // 2):
+            if i == trials:  # the last third: with the display and the events file listening
+                _subscribe_front_ends(link, guard, front_ends)
             command = None
-            if i % 2:
+            if i % 2 and i < trials:
                 command = await _pending_command(link, lambda: guard.set_incline(1.0))
             arrived = arrival.arm()
             t0 = time.perf_counter()
             guard.trip(FaultKind.STOP_INPUT, "bench")
             latency_ms = (await arrived - t0) * 1000
-            (pending if command else idle).append(latency_ms)
+            (subscribed if i >= trials else pending if command else idle).append(latency_ms)
             if command is not None:
                 with contextlib.suppress(ControlPointError):
                     await command  # times out: the treadmill never answers it
@@ -91,7 +129,12 @@ async def _ours(trials: int) -> dict[str, Any]:
                 raise RuntimeError("stop not confirmed during the bench")
             guard.acknowledge()
             await asyncio.sleep(SETTLE_S)
-    return {"idle_ms": summary(idle), "pending_ms": summary(pending)}
+        front_ends.close()
+    return {
+        "idle_ms": summary(idle),
+        "pending_ms": summary(pending),
+        "with_display_and_record_ms": summary(subscribed),
+    }
 
 
 async def _pyftms(trials: int, pending_trials: int) -> dict[str, Any]:

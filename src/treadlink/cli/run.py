@@ -23,6 +23,7 @@ from treadlink.cli.target import IN_PROCESS, add_target_arguments, radio_for
 from treadlink.cli.validate import add_config_argument, profile_or_report
 from treadlink.config import RunnerProfile
 from treadlink.ftms.control import ControlPointError
+from treadlink.outlet import Outlet
 from treadlink.plans import (
     NOBLEPRO_ELITE,
     PlanError,
@@ -33,7 +34,7 @@ from treadlink.plans import (
 )
 from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session
-from treadlink.session.events import Finished
+from treadlink.session.events import Finished, TelemetryUpdate
 from treadlink.session.recorder import EventLog
 from treadlink.ui.keys import HELP as KEYS_HELP
 from treadlink.ui.keys import RunnerKeys
@@ -204,7 +205,13 @@ async def drive(
         loop.add_signal_handler(signum, session.quit, reason)
     with contextlib.ExitStack() as stack:
         keys = stack.enter_context(RunnerKeys(session))
-        session.subscribe(LinePrinter(sys.stdout, keys=keys.active))
+        # The terminal (or a pipe) is written from a thread of its own: a slow reader never
+        # holds up the loop, and telemetry lines are what gets dropped if it falls behind.
+        printer = Outlet(
+            LinePrinter(sys.stdout, keys=keys.active),
+            droppable=lambda event: isinstance(event, TelemetryUpdate),
+        )
+        session.subscribe(stack.enter_context(printer))
         if events is not None:
             session.subscribe(events.write)
         if keys.active:

@@ -469,7 +469,7 @@ class SafetyGuard:
                 await self._commands.stop(timeout=period)
                 self._accept("indication")
             except ProcedureFailed as e:
-                self._say_once(f"stop refused: {e}")
+                self._say_once("refused", f"stop refused: {e}")
                 if e.response.result == ResultCode.CONTROL_NOT_PERMITTED:
                     # Control was lost (another app, a reset): ask for it back before the next.
                     with contextlib.suppress(ControlPointError, TimeoutError):
@@ -478,7 +478,7 @@ class SafetyGuard:
             except LinkLost:
                 pass  # nothing to write on until the reconnect task brings the link back
             except ControlPointError as e:
-                self._say_once(f"stop not answered: {e}")
+                self._say_once(type(e).__name__, f"stop not answered: {e}")
             except Exception:
                 log.exception("stop attempt %d failed", self._stop_writes)
             next_at += period
@@ -522,10 +522,10 @@ class SafetyGuard:
             )
             self._arm("unconfirmed", self.settings.confirm_within_s, self._warn_unconfirmed)
 
-    def _say_once(self, message: str) -> None:
-        """Log a stop problem loudly once; the StopUnconfirmed events go on telling the runner."""
-        level = logging.DEBUG if message in self._said else logging.WARNING
-        self._said.add(message)
+    def _say_once(self, what: str, message: str) -> None:
+        """Log a kind of stop problem loudly once; StopUnconfirmed goes on telling the runner."""
+        level = logging.DEBUG if what in self._said else logging.WARNING
+        self._said.add(what)
         log.log(level, message)
 
     # --- reconnecting --------------------------------------------------------------------------
