@@ -116,8 +116,9 @@ class BlackBox:
         self.started_at = time.monotonic()
         return match.group(1)
 
-    def start_treadlink(self, stage: str, spec: str) -> None:
-        """`treadlink run STAGE --sim SPEC --events EV` in a 120×40 tmux pane kept after exit."""
+    def start_treadlink(self, stage: str, spec: str, *, stdin_null: bool = False) -> None:
+        """`treadlink run STAGE --sim SPEC --events EV` in a 120×40 tmux pane kept after exit;
+        with `stdin_null`, its stdin is not a terminal (no keys), its stdout still is."""
         stage_path = self.directory / "stage.yaml"
         stage_path.write_text(stage, encoding="utf-8")
         config = self.directory / "runner.yaml"
@@ -150,7 +151,8 @@ class BlackBox:
             "PYTHONUNBUFFERED=1",
             # The shell keeps treadlink's exit status: tmux has been seen to leave an exited
             # pane process unreaped (a zombie) for tens of seconds, so the pane never looks dead.
-            f"{shlex.join(command)}; echo $? > {shlex.quote(str(self.status_path))}",
+            f"{shlex.join(command)}{' < /dev/null' if stdin_null else ''}; "
+            f"echo $? > {shlex.quote(str(self.status_path))}",
         )
         self._watcher = threading.Thread(target=self._watch, name="black-box watcher", daemon=True)
         self._watcher.start()
@@ -328,14 +330,16 @@ def _compact(line: Line) -> str:
 
 
 @contextlib.contextmanager
-def black_box(directory: Path, *, scenario: list[Line], stage: str) -> Iterator[BlackBox]:
+def black_box(
+    directory: Path, *, scenario: list[Line], stage: str, stdin_null: bool = False
+) -> Iterator[BlackBox]:
     """The simulator playing `scenario`; `treadlink run` on `stage` against it, in a terminal."""
     if shutil.which("tmux") is None:
         pytest.fail("the black-box tests need tmux (.ci/run installs it: apt-get install tmux)")
     box = BlackBox(directory)
     try:
         spec = box.start_simulator(scenario)
-        box.start_treadlink(stage, spec)
+        box.start_treadlink(stage, spec, stdin_null=stdin_null)
         yield box
     finally:
         box.close()

@@ -41,6 +41,26 @@ def test_link_drop_then_zero_speed_frames_ends_with_the_belt_stopped(tmp_path: P
         assert problem is None, problem
 
 
+def test_without_a_terminal_the_run_keeps_stopping_until_the_belt_is_stopped(
+    tmp_path: Path,
+) -> None:
+    """No keyboard (stdin not a terminal) changes nothing about stopping: the session ends on
+    the fault, and the process stays until the reconnected treadmill has the belt at rest."""
+    scenario = [
+        {"at": FAULT_AT, "do": "set_fault", "fault": "link_lost"},
+        {"at": FAULT_AT + 6, "do": "clear_fault", "fault": "link_lost"},
+    ]
+    with black_box(tmp_path, scenario=scenario, stage=stage(20), stdin_null=True) as box:
+        box.wait_for("the link to drop", lambda: box.sim_time() > FAULT_AT)
+        assert box.moving_under_treadlink_before(FAULT_AT), f"belt not started in time\n{box}"
+        status = box.wait_for_exit(timeout=30)
+        assert status == 1, f"exit {status}\n{box}"
+        speed = box.belt_speed()
+        assert speed == 0.0, f"treadlink exited with the belt at {speed} km/h\n{box}"
+        assert box.false_belt_stopped() == []
+        assert "belt_stopped" in box.event_names()
+
+
 def test_telemetry_silence_ends_with_the_belt_stopped(tmp_path: Path) -> None:
     scenario = [{"at": FAULT_AT, "do": "set_fault", "fault": "telemetry_silent"}]
     with black_box(tmp_path, scenario=scenario, stage=stage(20)) as box:

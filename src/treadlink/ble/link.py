@@ -102,10 +102,15 @@ class Link:
         self.treadmill.attach(self, capabilities)
 
     async def disconnect(self) -> None:
+        """Leave the treadmill. A link already dying (the simulator killed, the adapter gone) is
+        logged, not raised: by now everything that mattered has been said."""
         client, self._client = self._client, None
         self._closing = True
         if client is not None and client.is_connected:
-            await client.disconnect()
+            try:
+                await client.disconnect()
+            except (BleakError, TimeoutError, OSError) as e:
+                log.warning("the link did not close cleanly: %s", e)
 
     async def write_control_point(self, data: bytes) -> None:
         client, characteristic = self._client, self._control_point

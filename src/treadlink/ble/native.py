@@ -22,7 +22,13 @@ from bleak.exc import (
     BleakError,
 )
 
-from treadlink.ble.radio import DEFAULT_SCAN_TIMEOUT, Radio, Sighting, TreadmillNotFound
+from treadlink.ble.radio import (
+    DEFAULT_SCAN_TIMEOUT,
+    Radio,
+    RadioUnavailable,
+    Sighting,
+    TreadmillNotFound,
+)
 
 # dbus_fast's default when $DBUS_SYSTEM_BUS_ADDRESS is not set (the D-Bus specification's).
 DEFAULT_SYSTEM_BUS: Final = "unix:path=/var/run/dbus/system_bus_socket"
@@ -42,7 +48,7 @@ _NO_BLUEZ_ERRORS: Final = frozenset(
 _POWERED_OFF_ERRORS: Final = frozenset({"org.bluez.Error.NotReady"})
 
 
-class BluetoothUnavailable(BleakError):
+class BluetoothUnavailable(RadioUnavailable):
     """The computer's Bluetooth cannot be used; the message says what is missing and what to do."""
 
 

@@ -33,6 +33,15 @@ class TreadmillNotFound(BleakError):
     pass
 
 
+class RadioUnavailable(BleakError):
+    """The radio cannot be used at all; the message says what is missing and what to do.
+    `bad_input`: the user named something that cannot work (a malformed transport spec)."""
+
+    def __init__(self, message: str, *, bad_input: bool = False) -> None:
+        super().__init__(message)
+        self.bad_input = bad_input
+
+
 @dataclass(frozen=True, slots=True)
 class Sighting:
     """A device heard while scanning, and what its advertisement says it is."""

@@ -34,8 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     if args.verbose < 2:
-        # bumble's virtual controllers warn about harmless teardown races the runner can't act on.
-        logging.getLogger("bumble").setLevel(logging.ERROR)
+        # bumble logs its own tracebacks for a lost transport or a teardown race; what the
+        # runner needs of those, treadlink says in a sentence (-vv shows them).
+        logging.getLogger("bumble").setLevel(logging.CRITICAL)
     try:
         code: int = args.handler(args)
     except KeyboardInterrupt:

@@ -7,10 +7,16 @@ import argparse
 import asyncio
 import sys
 
-from bleak.exc import BleakError
-
 from treadlink.ble.link import Link
-from treadlink.cli.target import add_target_arguments, radio_for
+from treadlink.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
+from treadlink.cli.options import between, bounded
+from treadlink.cli.target import (
+    LINK_ERRORS,
+    add_target_arguments,
+    link_failure,
+    radio_for,
+    target_problem,
+)
 from treadlink.ftms.state import Telemetry, TreadmillEvent, TreadmillState
 from treadlink.ftms.treadmill import Treadmill
 
@@ -25,11 +31,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_target_arguments(p)
     p.add_argument(
         "--seconds",
-        type=float,
+        type=bounded(float, 0, 3600, "s"),
         default=5.0,
-        help="how long to show live telemetry (default: %(default)s; 0 for none)",
+        help=f"how long to show live telemetry, {between(0, 3600, 's')} "
+        "(default: %(default)g; 0 for none)",
     )
-    p.add_argument("--timeout", type=float, default=10.0, help="scan timeout in seconds")
+    p.add_argument(
+        "--timeout",
+        type=bounded(float, 0.5, 120, "s"),
+        default=10.0,
+        help=f"how long to look for the treadmill, {between(0.5, 120, 's')} (default: 10)",
+    )
     p.set_defaults(handler=lambda args: asyncio.run(probe(args)))
 
 
@@ -45,6 +57,10 @@ def telemetry_line(state: TreadmillState) -> str:
 
 
 async def probe(args: argparse.Namespace) -> int:
+    problem = target_problem(args)
+    if problem is not None:
+        print(f"treadlink probe: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     out = sys.stdout
     try:
         async with radio_for(args) as radio:
@@ -54,10 +70,9 @@ async def probe(args: argparse.Namespace) -> int:
                 describe(link.treadmill)
                 if args.seconds > 0:
                     await show_live(link.treadmill, args.seconds)
-    except BleakError as e:
-        print(f"treadlink probe: {e}", file=sys.stderr)
-        return 1
-    return 0
+    except LINK_ERRORS as e:
+        return link_failure("probe", e)
+    return EXIT_OK
 
 
 def describe(treadmill: Treadmill) -> None:

@@ -10,8 +10,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bleak.exc import BleakError
-
 from treadlink.ble.link import Link
 from treadlink.cli.exit_codes import (
     EXIT_BAD_INPUT,
@@ -19,10 +17,18 @@ from treadlink.cli.exit_codes import (
     EXIT_FAILED,
     EXIT_OK,
 )
-from treadlink.cli.target import IN_PROCESS, add_target_arguments, radio_for
+from treadlink.cli.options import between, bounded
+from treadlink.cli.target import (
+    DEFAULT_PROFILE,
+    IN_PROCESS,
+    LINK_ERRORS,
+    add_target_arguments,
+    link_failure,
+    radio_for,
+    target_problem,
+)
 from treadlink.cli.validate import add_config_argument, profile_or_report
 from treadlink.config import RunnerProfile
-from treadlink.ftms.control import ControlPointError
 from treadlink.outlet import Outlet
 from treadlink.plans import (
     NOBLEPRO_ELITE,
@@ -54,16 +60,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "file", type=Path, metavar="FILE", help="stage .yaml, plan .yaml (with --stage) or .zwo"
     )
     p.add_argument(
-        "--stage", type=int, metavar="N", help="with a plan file: run its N-th stage (from 1)"
+        "--stage",
+        type=bounded(int, 1, 60),
+        metavar="N",
+        help="with a plan file: run its N-th stage (from 1)",
     )
     add_target_arguments(p)
     add_config_argument(p)
     p.add_argument(
         "--speedup",
-        type=float,
+        type=bounded(float, 1, 1000),
         default=1.0,
         metavar="N",
-        help="run the plan N times faster (only with --sim; refused on a real treadmill)",
+        help="run the plan N times faster, "
+        f"{between(1, 1000)} (only with --sim; refused on a real treadmill)",
     )
     p.add_argument(
         "--events", type=Path, metavar="FILE", help="append every event to FILE as JSON lines"
@@ -74,13 +84,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="stop",
         help="what the belt does when the plan ends (default: %(default)s)",
     )
-    p.add_argument("--timeout", type=float, default=10.0, help="scan timeout in seconds")
+    p.add_argument(
+        "--timeout",
+        type=bounded(float, 0.5, 120, "s"),
+        default=10.0,
+        help=f"how long to look for the treadmill, {between(0.5, 120, 's')} (default: 10)",
+    )
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.speedup != 1.0 and args.sim is None:
         print("treadlink run: --speedup is only for the simulator (--sim)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    problem = target_problem(args)
+    if problem is not None:
+        print(f"treadlink run: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     profile = profile_or_report(args.config)
     if profile is None:
@@ -148,10 +167,11 @@ def simulator_options(args: argparse.Namespace) -> dict[str, Any]:
         return {}
     from treadlink_sim.profile import load_profile as load_machine
 
-    machine = load_machine(args.profile)
+    name = args.profile or DEFAULT_PROFILE
+    machine = load_machine(name)
     n = args.speedup
     faster = load_machine(
-        args.profile,
+        name,
         acceleration_up_kmh_per_s=machine.acceleration_up_kmh_per_s * n,
         acceleration_down_kmh_per_s=machine.acceleration_down_kmh_per_s * n,
         incline_rate_pct_per_s=machine.incline_rate_pct_per_s * n,
@@ -182,9 +202,8 @@ async def run_session(
                 )
                 async with SafetyGuard(link, settings=settings) as guard:
                     return await drive(args, guard, timeline, events)
-    except (BleakError, ControlPointError, OSError, TimeoutError) as e:
-        print(f"treadlink run: {e}", file=sys.stderr)
-        return EXIT_FAILED, None
+    except LINK_ERRORS as e:
+        return link_failure("run", e), None
 
 
 async def drive(

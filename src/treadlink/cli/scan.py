@@ -6,12 +6,16 @@ import argparse
 import asyncio
 import sys
 
-from bleak.exc import BleakError
-
 from treadlink.ble.radio import Sighting
-from treadlink.cli.exit_codes import EXIT_FAILED, EXIT_OK
+from treadlink.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from treadlink.cli.options import between, bounded
-from treadlink.cli.target import add_target_arguments, radio_for
+from treadlink.cli.target import (
+    LINK_ERRORS,
+    add_target_arguments,
+    link_failure,
+    radio_for,
+    target_problem,
+)
 
 # Long enough for a treadmill advertising once a second, short enough that a typo is not a hang.
 TIMEOUT_S = (0.5, 120.0)
@@ -51,13 +55,16 @@ def describe(s: Sighting) -> str:
 
 
 async def scan(args: argparse.Namespace) -> int:
+    problem = target_problem(args)
+    if problem is not None:
+        print(f"treadlink scan: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         async with radio_for(args) as radio:
             print(f"listening for {args.timeout:g} s…", file=sys.stderr)
             sightings = await radio.scan(args.timeout)
-    except BleakError as e:
-        print(f"treadlink scan: {e}", file=sys.stderr)
-        return EXIT_FAILED
+    except LINK_ERRORS as e:
+        return link_failure("scan", e)
     shown = [s for s in sightings if args.all or s.ftms or s.fitshow]
     for s in shown:
         print(describe(s))

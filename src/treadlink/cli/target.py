@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from treadlink.ble.radio import Radio
+from bleak.exc import BleakError
+
+from treadlink.ble.radio import Radio, RadioUnavailable
+from treadlink.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED
+from treadlink.ftms.control import ControlPointError
 
 IN_PROCESS = "in-process"
 
@@ -28,10 +33,49 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, device: bool = True
         )
     parser.add_argument(
         "--profile",
-        default="noblepro-elite",
-        help="with --sim alone: the simulated machine's profile, a name or a file "
-        "(default: %(default)s)",
+        help=f"with --sim alone: the simulated machine's profile, a name or a file "
+        f"(default: {DEFAULT_PROFILE})",
     )
+
+
+DEFAULT_PROFILE = "noblepro-elite"
+
+
+def target_problem(args: argparse.Namespace) -> str | None:
+    """Why the target options cannot work together, or None (checked before any radio)."""
+    if args.profile is not None and args.sim != IN_PROCESS:
+        where = "a real treadmill" if args.sim is None else f"the simulator at {args.sim}"
+        return (
+            f"--profile is for the simulator in this process (--sim alone); {where} has "
+            "its own (give it to treadlink-sim instead)"
+        )
+    return None
+
+
+LINK_ERRORS = (BleakError, ControlPointError, OSError, TimeoutError)
+"""What reaching a treadmill can fail with; `link_failure` says each in a sentence."""
+
+
+def link_failure(command: str, error: BaseException) -> int:
+    """Print why the treadmill could not be reached or kept; the exit status to return."""
+    print(f"treadlink {command}: {describe_link_error(error)}", file=sys.stderr)
+    return (
+        EXIT_BAD_INPUT if isinstance(error, RadioUnavailable) and error.bad_input else EXIT_FAILED
+    )
+
+
+def describe_link_error(error: BaseException) -> str:
+    """One sentence for a failure of the link itself (the stack's own words kept short)."""
+    name = type(error).__name__
+    if name == "TransportLostError":
+        return (
+            "the simulator closed the link: it stopped, or another bridge is already "
+            "connected to it"
+        )
+    if name in ("CommandTimeoutError", "TimeoutError"):
+        return "the Bluetooth link stopped answering (the simulator or the adapter is gone)"
+    text = str(error) or name
+    return text if len(text) <= 300 else text[:300] + "…"
 
 
 def radio_for(args: argparse.Namespace, **simulator_options: object) -> Radio:
@@ -43,5 +87,6 @@ def radio_for(args: argparse.Namespace, **simulator_options: object) -> Radio:
     from treadlink.ble.bumble.radio import BumbleRadio
 
     if args.sim == IN_PROCESS:
-        return BumbleRadio(None, **{"profile": args.profile, **simulator_options})
+        profile = args.profile or DEFAULT_PROFILE
+        return BumbleRadio(None, **{"profile": profile, **simulator_options})
     return BumbleRadio(args.sim)

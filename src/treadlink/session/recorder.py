@@ -40,6 +40,7 @@ class EventLog:
         self._thread: threading.Thread | None = None
         self.written = 0  # events safely on disk
         self.failed: str | None = None  # why the disk stopped taking them
+        self._told = False  # the runner hears of a failing disk once
 
     def __enter__(self) -> Self:
         """Open for appending now, so a bad path is an error before any radio is opened."""
@@ -108,6 +109,9 @@ class EventLog:
     def _fail(self, error: OSError) -> None:
         self.failed = error.strerror or str(error)
         self._cut_back()
+        if self._told:
+            return
+        self._told = True
         self._report(
             f"the events file {self.path} could not be written ({self.failed}): the record on "
             f"disk stops after {self.written} event(s); the rest is kept in memory and written "
@@ -140,5 +144,5 @@ class EventLog:
         else:
             self._report(
                 f"the events file {self.path} is INCOMPLETE: it stops after {self.written} "
-                f"event(s); {len(self._pending)} later event(s) could not be written"
+                f"event(s); {len(self._pending)} later event(s) were lost"
             )

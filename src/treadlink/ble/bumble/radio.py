@@ -13,6 +13,7 @@ simulator exposes one over TCP; a USB dongle is one too).
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -24,17 +25,24 @@ from bumble.device import Device
 from bumble.hci import Address
 from bumble.host import Host
 from bumble.transport import open_transport
-from bumble.transport.common import AsyncPipeSink
+from bumble.transport.common import (
+    AsyncPipeSink,
+    Transport,
+    TransportLostError,
+    TransportSpecError,
+)
 
 from treadlink.ble.bumble.client import BleakClientBumble
 from treadlink.ble.bumble.scanner import BleakScannerBumble
 from treadlink.ble.link import Link
-from treadlink.ble.radio import Radio
+from treadlink.ble.radio import Radio, RadioUnavailable
 from treadlink.ftms.treadmill import Treadmill
 
 if TYPE_CHECKING:
     from treadlink_sim.rig import Rig
     from treadlink_sim.treadmill import TreadmillSimulator
+
+log = logging.getLogger(__name__)
 
 BRIDGE_NAME = "treadlink"
 BRIDGE_ADDRESS = "F0:7D:1A:00:00:02"  # random static (two top bits set), fixed for readable logs
@@ -78,20 +86,48 @@ class BumbleRadio(Radio):
                 controller = rig.bridge_controller
                 host = Host(controller, AsyncPipeSink(controller))
             else:
-                transport = await open_transport(self.transport_spec)
+                transport = await _open_transport(self.transport_spec)
                 self._exit.push_async_callback(transport.close)
                 host = Host(transport.source, transport.sink)
             self._central = Device(name=BRIDGE_NAME, address=Address(BRIDGE_ADDRESS), host=host)
-            await self._central.power_on()
+            try:
+                await self._central.power_on()
+            except TransportLostError:
+                raise RadioUnavailable(
+                    f"the simulator at {self.transport_spec} closed the link at once: another "
+                    "bridge is probably connected to it (one bridge per treadmill)"
+                ) from None
             self._exit.push_async_callback(self._central.power_off)
         except BaseException:
-            await self._exit.aclose()
+            await self.close()
             raise
 
     async def close(self) -> None:
         self._central = None
-        await self._exit.aclose()
+        try:
+            await self._exit.aclose()
+        except Exception as e:
+            log.warning("the bumble radio did not close cleanly: %r", e)
         self._rig = None
+
+
+async def _open_transport(spec: str) -> Transport:
+    """bumble's transport, or RadioUnavailable saying in a sentence why it cannot be had."""
+    try:
+        return await open_transport(spec)
+    except TransportSpecError as e:
+        raise RadioUnavailable(
+            f"{spec!r} is not a transport treadlink can open ({e}); for the standalone "
+            "simulator use --sim tcp-client:HOST:PORT",
+            bad_input=True,
+        ) from None
+    except ConnectionRefusedError:
+        raise RadioUnavailable(
+            f"nothing answers at {spec}: is `treadlink-sim --link tcp-server:…` running on "
+            "that port?"
+        ) from None
+    except (OSError, ValueError) as e:
+        raise RadioUnavailable(f"cannot open {spec}: {e}") from None
 
 
 @dataclass(frozen=True, slots=True)
