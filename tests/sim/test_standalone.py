@@ -115,7 +115,7 @@ async def test_a_killed_bridge_does_not_block_the_next() -> None:
     [
         (["--profile", "nope"], "no profile 'nope'"),
         (["--telemetry-hz", "0"], "telemetry_hz: Input should be greater than 0"),
-        (["--scenario", "/nonexistent.yaml"], "scenario /nonexistent.yaml: No such file"),
+        (["--scenario", "/nonexistent.yaml"], "scenario /nonexistent.yaml: no such file"),
         (["--link", "bogus:1"], "cannot open transport 'bogus:1'"),
         (["--link", "tcp-server:127.0.0.1:0", "--hci", "usb:0"], "not allowed with argument"),
         (["--speed-max", "fast"], "invalid float value"),

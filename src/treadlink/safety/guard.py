@@ -509,6 +509,7 @@ class SafetyGuard:
     def _belt_is_stopped(self, frames: int, window_s: float) -> None:
         self.stopping = False
         self.belt_stopped = True
+        self._last_moving_kmh = 0.0  # seen at rest: the next stop starts from here
         self._still = None
         self._belt_stopped_event.set()
         self._cancel("unconfirmed", "stale")
