@@ -3,6 +3,7 @@ TCX and FIT writers so both files say the same thing."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -62,7 +63,8 @@ def activity(record: SessionRecord) -> Activity:
     start before it, the last one the stop after it."""
     if not record.laps:
         raise NothingToExport(f"session {record.id} has no laps: it ended before its first segment")
-    start = record.start.started_at
+    # Whole seconds from a whole-second start: one point per second, never two in one second.
+    start = record.start.started_at.replace(microsecond=0)
     points = _points(start, record.samples)
     laps: list[ActivityLap] = []
     for i, lap in enumerate(record.laps):
@@ -77,7 +79,7 @@ def activity(record: SessionRecord) -> Activity:
 
 
 def _at(start: datetime, seconds: float) -> datetime:
-    return start + timedelta(seconds=seconds)
+    return start + timedelta(seconds=math.floor(seconds))
 
 
 def _points(start: datetime, samples: tuple[Sample, ...]) -> list[Point]:
