@@ -11,7 +11,7 @@ import pytest
 from treadlink.ftms.layouts import decode_treadmill_data
 from treadlink.ftms.protocol import Characteristic as Char
 from treadlink_sim.physics import KMH_TO_MS
-from treadlink_sim.rig import sim_rig
+from treadlink_sim.rig import Rig, sim_rig
 
 from .sim_central import RawCentral
 
@@ -21,16 +21,22 @@ SPEED = 10.0  # km/h; the NoblePro profile accelerates at 1 km/h per second
 RAMP_S = SPEED / 1.0
 
 
+async def belt_set_to_speed(rig: Rig) -> RawCentral:
+    """A central in control that has started the belt and set SPEED."""
+    central = await RawCentral.on_controller(rig.bridge_controller)
+    await central.connect(rig.address)
+    await central.subscribe()
+    assert await central.request(b"\x00") == b"\x80\x00\x01"
+    assert await central.request(b"\x07") == b"\x80\x07\x01"
+    units = round(SPEED * 100).to_bytes(2, "little")
+    assert await central.request(b"\x02" + units) == b"\x80\x02\x01"
+    return central
+
+
 async def belt_at(time_scale: float, loop_seconds: float) -> tuple[float, float, bytes]:
     """Distance and elapsed time after `loop_seconds` of loop time at SPEED, and the last frame."""
     async with sim_rig(time_scale=time_scale) as rig:
-        central = await RawCentral.on_controller(rig.bridge_controller)
-        await central.connect(rig.address)
-        await central.subscribe()
-        assert await central.request(b"\x00") == b"\x80\x00\x01"
-        assert await central.request(b"\x07") == b"\x80\x07\x01"
-        units = round(SPEED * 100).to_bytes(2, "little")
-        assert await central.request(b"\x02" + units) == b"\x80\x02\x01"
+        central = await belt_set_to_speed(rig)
         start = asyncio.get_running_loop().time()
         await asyncio.sleep(loop_seconds)  # fake time: this is the span being measured
         moved = asyncio.get_running_loop().time() - start
@@ -59,13 +65,7 @@ async def test_thirty_times_faster_covers_the_scaled_distance() -> None:
 async def test_acceleration_follows_the_scaled_clock() -> None:
     # Ten belt seconds to reach 10 km/h are a third of a loop second at 30×.
     async with sim_rig(time_scale=30.0) as rig:
-        central = await RawCentral.on_controller(rig.bridge_controller)
-        await central.connect(rig.address)
-        await central.subscribe()
-        assert await central.request(b"\x00") == b"\x80\x00\x01"
-        assert await central.request(b"\x07") == b"\x80\x07\x01"
-        units = round(SPEED * 100).to_bytes(2, "little")
-        assert await central.request(b"\x02" + units) == b"\x80\x02\x01"
+        await belt_set_to_speed(rig)
         started = asyncio.get_running_loop().time()
         await rig.simulator.wait_for(lambda s: s.belt_speed_kmh >= SPEED)
         assert asyncio.get_running_loop().time() - started < RAMP_S / 30 + 0.3
