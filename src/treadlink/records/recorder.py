@@ -51,6 +51,7 @@ class Recorder:
         self._sink = sink
         self._threshold = running_threshold_kmh
         self._clock = clock
+        self.started = False  # the session began (it may still end before the belt moves)
         self.treadmill: str | None = None
         self.end: SessionEnd | None = None
         self._open: _Open | None = None
@@ -71,6 +72,7 @@ class Recorder:
 
     # --- events ---------------------------------------------------------------------------
     def _started(self, event: Mapping[str, Any], at: float) -> None:
+        self.started = True
         self.treadmill = event.get("treadmill")
 
     def _segment(self, event: Mapping[str, Any], at: float) -> None:

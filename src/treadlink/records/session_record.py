@@ -8,7 +8,7 @@
 
 Opening writes the session row (before the belt moves, so nothing waits on it); every event after
 that only goes to memory and the writer thread's queue. Closing waits for the thread to write the
-rest, once the session is over.
+rest, once the session is over. A session that never began (no treadmill found) is not kept.
 """
 
 from __future__ import annotations
@@ -51,6 +51,14 @@ class SessionRecording:
     ) -> None:
         if self._writer is not None:
             self._writer.close()
+        if self.session_id is not None and not self.began:
+            with Store.open(self.path) as store:
+                store.delete(self.session_id)
+            self.session_id = None
+
+    @property
+    def began(self) -> bool:
+        return self._recorder is not None and self._recorder.started
 
     def listen(self, event: SessionEvent) -> None:
         """Subscribe this to the session: memory and a queue only, never the disk."""
@@ -64,6 +72,6 @@ class SessionRecording:
     def set_pain(self, moment: PainMoment, score: int) -> None:
         """Blocking: call it before the session starts or after it has ended."""
         if self.session_id is None:
-            raise RuntimeError("the recording is not open")
+            raise RuntimeError("the recording is not open, or its session never began")
         with Store.open(self.path) as store:
             store.set_pain(self.session_id, moment, score, datetime.now(UTC))

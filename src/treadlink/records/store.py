@@ -267,6 +267,11 @@ class Store:
                     ),
                 )
 
+    def delete(self, session_id: int) -> None:
+        """Forget a session (one that never began: no treadmill found, say)."""
+        with self._transaction():
+            self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
     def set_pain(self, session_id: int, moment: PainMoment, score: int, at: datetime) -> None:
         if not 0 <= score <= 10:
             raise ValueError(f"pain is a score from 0 to 10, got {score}")
