@@ -39,7 +39,12 @@ class SessionRecording:
     def __enter__(self) -> Self:
         with Store.open(self.path) as store:  # StoreError if the history cannot be used
             self.session_id = store.begin(self.start)
-        self._writer = RecordWriter(self.path, self.session_id).__enter__()
+        try:
+            self._writer = RecordWriter(self.path, self.session_id).__enter__()
+        except Exception:
+            with Store.open(self.path) as store:
+                store.delete(self.session_id)
+            raise
         self._recorder = Recorder(self._writer.put, running_threshold_kmh=self.threshold)
         return self
 
