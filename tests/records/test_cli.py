@@ -87,7 +87,7 @@ def test_next_follows_the_rules_as_pain_is_recorded(capsys: pytest.CaptureFixtur
     out = capsys.readouterr().out
     assert "Next: stage 1 of 15" in out and "step back to stage 1" in out
     assert "Advice: Pain of 3/10 or more" in out and "clinician" in out
-    assert "When: from " in out and "rest first" in out
+    assert "When: from " in out and "(in 2 days)" in out
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,8 @@ async def test_a_real_session_is_recorded_from_the_treadmills_counters(tmp_path:
     assert record.laps[1].time_s == pytest.approx(30, abs=1.5)
     assert record.laps[1].distance_m == pytest.approx(8.5 / 3.6 * 30, abs=8)  # with the ramps
     assert record.end.run_s == record.laps[1].time_s
-    assert record.end.done_s == pytest.approx(finished.at)
+    assert record.end.done_s == pytest.approx(finished.at - record.laps[0].start_s)
+    assert record.end.done_s == pytest.approx(150, abs=10)  # 2:30 planned, and the stop
     times = [s.t_s for s in record.samples]
     assert len(times) >= 150 and all(b - a >= 0.5 for a, b in itertools.pairwise(times))
     assert {int(t) for t in times} >= set(range(5, 150))  # one per second of the session

@@ -78,4 +78,4 @@ def day(earliest: date, today: date) -> str:
     if earliest <= today:
         return "today"
     rest = (earliest - today).days
-    return f"from {earliest:%a %d %b %Y} (in {rest} day{'s' if rest != 1 else ''}: rest first)"
+    return f"from {earliest:%a %d %b %Y} (in {rest} day{'s' if rest != 1 else ''})"

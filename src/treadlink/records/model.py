@@ -72,7 +72,7 @@ class SessionEnd:
     outcome: Outcome
     reason: str | None
     treadmill: str | None
-    done_s: float  # session time less the time paused
+    done_s: float  # from the first segment to the end, less the time paused
     paused_s: float
     walk_s: float
     walk_m: float

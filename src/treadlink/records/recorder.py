@@ -174,7 +174,7 @@ class Recorder:
             outcome=outcome,
             reason=reason,
             treadmill=self.treadmill,
-            done_s=max(0.0, at - self._paused_s),
+            done_s=self._done_s(at),
             paused_s=self._paused_s,
             walk_s=sum(lap.time_s for lap in walk),
             walk_m=sum(lap.distance_m for lap in walk),
@@ -196,6 +196,12 @@ class Recorder:
         self._open = None
         self._laps.append(lap)
         self._sink(lap)
+
+    def _done_s(self, at: float) -> float:
+        """Time through the plan: from the first segment to the end, less the pauses."""
+        if not self._laps:
+            return 0.0
+        return max(0.0, at - self._laps[0].start_s - self._paused_s)
 
     def _outcome(self, completed: bool) -> tuple[Outcome, str | None]:
         if completed:
