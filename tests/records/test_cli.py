@@ -82,7 +82,7 @@ def test_next_follows_the_rules_as_pain_is_recorded(capsys: pytest.CaptureFixtur
     out = capsys.readouterr().out
     assert "Next: stage 4 of 15" in out and "When: today" in out
     assert main(["pain", "4"]) == 0  # the same moment again: replaces the 0
-    capsys.readouterr()
+    assert "Why: pain 4/10 the next morning at stage 3" in capsys.readouterr().out  # said at once
     assert main(["next"]) == 0
     out = capsys.readouterr().out
     assert "Next: stage 1 of 15" in out and "step back to stage 1" in out

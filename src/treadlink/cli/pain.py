@@ -4,9 +4,11 @@ morning's pain against the latest session."""
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import cast
 
+from treadlink.cli.next import describe
 from treadlink.cli.records_common import (
     EXIT_OK,
     Refused,
@@ -16,7 +18,9 @@ from treadlink.cli.records_common import (
     report,
     when,
 )
+from treadlink.plans import PlanError
 from treadlink.records.model import PainMoment
+from treadlink.records.programme import advise
 
 MOMENTS = {"next-morning": "next_morning", "before": "before", "after": "after"}
 
@@ -59,5 +63,17 @@ def run(args: argparse.Namespace) -> int:
         f"recorded pain {args.score}/10 ({said}) for session {record.id}: "
         f"{record.start.stage_name}, {when(record.start.started_at)}"
     )
-    print("see `treadlink next` for what it means for the programme")
+    if record.start.plan_file is not None:
+        show_next(Path(record.start.plan_file), simulated=record.start.simulated)
     return EXIT_OK
+
+
+def show_next(plan: Path, *, simulated: bool) -> None:
+    """What the new score means for the programme, as `treadlink next` would say it."""
+    try:
+        with open_store() as store:
+            programme, advice = advise(store, plan, simulated=simulated, today=date.today())
+    except (Refused, PlanError):
+        print("see `treadlink next` for what it means for the programme")
+        return
+    print("\n".join(describe(programme, advice, date.today())))

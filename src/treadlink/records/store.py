@@ -7,9 +7,10 @@ than guessed at. WAL mode lets the session's writer thread and the CLI read and 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -159,18 +160,15 @@ class Store:
     ) -> None:
         self.close()
 
-    class _Tx:
-        def __init__(self, db: sqlite3.Connection) -> None:
-            self.db = db
-
-        def __enter__(self) -> None:
-            self.db.execute("BEGIN IMMEDIATE")
-
-        def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
-            self.db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
-
-    def _transaction(self) -> Store._Tx:
-        return Store._Tx(self._db)
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     # --- writing ---------------------------------------------------------------------------
     def begin(self, start: SessionStart) -> int:
