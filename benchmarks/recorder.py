@@ -17,15 +17,12 @@ from treadlink.session.events import (
     Finished,
     SegmentStarted,
     SessionEvent,
-    SessionStarted,
     TelemetryUpdate,
 )
 
 
 def _events(session_s: float = 1800.0, hz: float = 4.0) -> list[SessionEvent]:
-    out: list[SessionEvent] = [
-        SessionStarted(at=0.0, stage="Stage 1", steps=13, planned_s=session_s, treadmill="bench")
-    ]
+    out: list[SessionEvent] = []
     frames = int(session_s * hz)
     for i in range(frames):
         at = i / hz
@@ -54,6 +51,7 @@ def measure() -> dict[str, Any]:
         start = SessionStart("Stage 1", "/bench/stage-01.yaml", 1800.0, datetime.now(UTC))
         costs_us: list[float] = []
         with SessionRecording(start, running_threshold_kmh=7.0, path=path) as recording:
+            recording.feed({"event": "session_started", "at": 0.0, "stage": "Stage 1"})
             for event in events:
                 t0 = time.perf_counter_ns()
                 recording.listen(event)

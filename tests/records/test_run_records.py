@@ -17,7 +17,7 @@ from treadlink.plans import load_stage
 from treadlink.records.model import SessionEnd, SessionStart
 from treadlink.records.programme import stage_path
 from treadlink.records.store import DATA_DIR_ENV, Store, database_path
-from treadlink.session.events import Finished, SessionStarted
+from treadlink.session.events import Finished
 
 PLAN = Path(__file__).resolve().parents[2] / "workouts" / "return-to-run" / "plan.yaml"
 TODAY = date.today()
@@ -113,9 +113,7 @@ def test_only_a_session_that_began_is_kept_with_its_pain(
         assert store.sessions() == []
     with recording_for(args, timeline, 7.0) as recording:
         assert recording is not None
-        recording.listen(
-            SessionStarted(at=0.0, stage="Stage 1", steps=13, planned_s=1800, treadmill="sim")
-        )
+        recording.feed({"event": "session_started", "at": 0.0, "stage": "Stage 1"})
         recording.listen(Finished(at=5.0, completed=False, segments_done=0, distance_m=0))
     after_session(recording, 0, 1)
     assert f"recorded as session {recording.session_id}" in capsys.readouterr().out

@@ -13,10 +13,11 @@ rest, once the session is over. A session that never began (no treadmill found) 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from treadlink.records.model import PainMoment, SessionEnd, SessionStart
 from treadlink.records.recorder import Recorder
@@ -67,8 +68,12 @@ class SessionRecording:
 
     def listen(self, event: SessionEvent) -> None:
         """Subscribe this to the session: memory and a queue only, never the disk."""
+        self.feed(event.as_json())
+
+    def feed(self, event: Mapping[str, Any]) -> None:
+        """One event in its JSON form (as `--events` writes it)."""
         if self._recorder is not None:
-            self._recorder(event.as_json())
+            self._recorder(event)
 
     @property
     def end(self) -> SessionEnd | None:
