@@ -56,7 +56,7 @@ def test_history_lists_sessions_as_text_and_json(capsys: pytest.CaptureFixture[s
     first, second = ran_stage(2, days_ago=3), ran_stage(3, days_ago=1, outcome="stopped")
     assert main(["history"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith(f"#{first}") and "stage 2 Stage 2" in lines[0]
+    assert lines[0].startswith(f"#{first}") and "Stage 2 (Return to run, stage 2)" in lines[0]
     assert "stopped (Ctrl-C)" in lines[1] and "pain before 0/10, after 0/10" in lines[1]
     assert main(["history", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)

@@ -79,10 +79,10 @@ def as_json(record: SessionRecord) -> dict[str, Any]:
 
 def line(record: SessionRecord) -> str:
     start, end = record.start, record.end
-    stage = f"stage {start.stage} " if start.stage is not None else ""
+    plan = f" ({start.plan_name}, stage {start.stage})" if start.stage is not None else ""
     sim = " [sim]" if start.simulated else ""
     outcome = record.outcome + (f" ({end.reason})" if end is not None and end.reason else "")
-    parts = [f"#{record.id:<4} {when(start.started_at)}  {stage}{start.stage_name}{sim}", outcome]
+    parts = [f"#{record.id:<4} {when(start.started_at)}  {start.stage_name}{plan}{sim}", outcome]
     if end is not None:
         parts.append(
             f"{_minutes(end.done_s)} of {_minutes(start.planned_s)}; "
