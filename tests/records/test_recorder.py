@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import fake_time, link
 from treadlink.config import RunnerProfile
@@ -207,3 +209,43 @@ def test_unknown_events_and_repeated_finishes_are_ignored() -> None:
     )
     assert len([i for i in items if isinstance(i, SessionEnd)]) == 1
     assert ending(items).outcome == "completed"
+
+
+@st.composite
+def streams(draw: st.DrawFn) -> tuple[list[dict[str, Any]], float]:
+    """Segments and frames whose counters climb, and now and then start again from 0 (a new
+    workout on the treadmill); returns the events and the distance the belt really covered."""
+    events: list[dict[str, Any]] = []
+    at, distance, elapsed, covered = 0.0, draw(st.integers(0, 5000)), 0, 0.0
+    first = True
+    for index in range(draw(st.integers(1, 6))):
+        events.append(segment(at, index, draw(st.sampled_from(["walk", "run", "custom"]))))
+        for _ in range(draw(st.integers(0, 30))):
+            at += draw(st.sampled_from([0.25, 0.5, 1.0, 3.0]))
+            step = draw(st.integers(0, 5))
+            # A new workout counts from 0 again; the treadmill's odometer is then below its
+            # last reading (a reset that read higher could not be told from moving on).
+            if distance > 5 and draw(st.integers(0, 20)) == 0:
+                distance, elapsed = 0, 0
+            distance += step
+            elapsed += 1
+            covered += 0 if first else step
+            first = False
+            events.append(frame(at, distance, elapsed))
+    events.append(finished(at, True))
+    return events, covered
+
+
+@settings(derandomize=True, max_examples=200, deadline=None)
+@given(streams())
+def test_walked_and_run_always_add_up_to_the_distance_covered(
+    stream: tuple[list[dict[str, Any]], float],
+) -> None:
+    events, covered = stream
+    items = record(events)
+    end = ending(items)
+    assert end.distance_m == covered
+    assert end.walk_m + end.run_m == covered
+    assert sum(lap.distance_m for lap in laps(items)) == covered
+    samples = [i.distance_m for i in items if isinstance(i, Sample)]
+    assert samples == sorted(samples)  # the recorded distance never goes back
