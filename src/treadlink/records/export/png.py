@@ -25,14 +25,16 @@ def write_png(record: SessionRecord, out: Path) -> None:
     fig, (speed_ax, incline_ax) = plt.subplots(2, 1, figsize=(10, 5.5), sharex=True)
     xs, target_speeds, target_inclines = _targets(record)
     minutes = [s.t_s / 60 for s in record.samples]
-    speed_ax.plot(xs, target_speeds, color="tab:gray", linestyle="--", label="target")
+    # The target is drawn over the belt, dashed, so both show where they agree.
     speed_ax.plot(minutes, [s.speed_kmh for s in record.samples], color="tab:blue", label="belt")
+    speed_ax.plot(xs, target_speeds, color="black", linestyle="--", linewidth=1, label="target")
     speed_ax.set_ylabel("speed km/h")
     speed_ax.legend(loc="upper right", fontsize=8)
-    incline_ax.plot(xs, target_inclines, color="tab:gray", linestyle="--", label="target")
     incline_ax.plot(
         minutes, [s.incline_pct for s in record.samples], color="tab:orange", label="treadmill"
     )
+    incline_ax.plot(xs, target_inclines, color="black", linestyle="--", linewidth=1, label="target")
+    incline_ax.set_ylim(bottom=0, top=max([2.0, *target_inclines]) * 1.25)
     incline_ax.set_ylabel("incline %")
     incline_ax.set_xlabel("minutes")
     incline_ax.legend(loc="upper right", fontsize=8)
