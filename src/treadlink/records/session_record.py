@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
 
+from treadlink.records.closing import Closes
 from treadlink.records.model import PainMoment, SessionEnd, SessionStart
 from treadlink.records.recorder import Recorder
 from treadlink.records.store import Store, database_path
@@ -26,7 +26,7 @@ from treadlink.records.writer import RecordWriter
 from treadlink.session.events import SessionEvent
 
 
-class SessionRecording:
+class SessionRecording(Closes):
     def __init__(
         self, start: SessionStart, *, running_threshold_kmh: float, path: Path | None = None
     ) -> None:
@@ -49,12 +49,9 @@ class SessionRecording:
         self._recorder = Recorder(self._writer.put, running_threshold_kmh=self.threshold)
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
+        """Write the rest (blocking: once the session is over); forget a session that never
+        began."""
         if self._writer is not None:
             self._writer.close()
         if self.session_id is not None and not self.began:

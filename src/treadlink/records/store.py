@@ -13,9 +13,9 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, cast
 
+from treadlink.records.closing import Closes
 from treadlink.records.model import (
     PAIN_MOMENTS,
     FaultRecord,
@@ -97,7 +97,7 @@ def database_path() -> Path:
     return data_dir() / DATABASE
 
 
-class Store:
+class Store(Closes):
     """with Store.open() as store: store.sessions()  — one connection, one thread."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
@@ -148,17 +148,6 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

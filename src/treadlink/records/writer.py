@@ -12,9 +12,9 @@ import logging
 import queue
 import threading
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
+from treadlink.records.closing import Closes
 from treadlink.records.model import FaultRecord, Lap, Sample, SessionEnd
 from treadlink.records.store import Store
 
@@ -26,7 +26,7 @@ Item = Lap | FaultRecord | Sample | SessionEnd
 CAPACITY = 86_400
 
 
-class RecordWriter:
+class RecordWriter(Closes):
     """with RecordWriter(path, session_id) as writer: recorder = Recorder(writer.put, ...)"""
 
     def __init__(
@@ -52,14 +52,6 @@ class RecordWriter:
             self.close()
             raise self.error
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def put(self, item: Item) -> None:
         """Queue one item for the disk; never blocks (a full queue drops it, counted)."""
