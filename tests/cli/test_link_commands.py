@@ -46,7 +46,7 @@ def test_run_a_short_stage_and_record_it(
     kinds = [json.loads(line)["event"] for line in events.read_text().splitlines()]
     assert kinds[0] == "session_started"
     assert kinds.count("segment_started") == 3
-    assert "stop_confirmed" in kinds
+    assert "belt_stopped" in kinds
     assert kinds[-1] == "finished"
 
 

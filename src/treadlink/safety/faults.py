@@ -1,14 +1,16 @@
-"""Every fault the guard latches on, and the error a refused command raises."""
+"""Every fault the guard latches on, the error a refused command raises, and the answer every
+front-end command gets."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from treadlink.ftms.control import ControlPointError
 
 
 class FaultKind(StrEnum):
-    STOP_INPUT = "stop_input"  # the runner's key, Ctrl-C, SIGTERM, a front end's stop request
+    STOP_INPUT = "stop_input"  # the runner's key, a front end's stop request
     SAFETY_KEY = "safety_key"  # machine status 03
     CONSOLE_STOP = "console_stop"  # machine status 02 not caused by us
     CONTROL_LOST = "control_lost"  # machine status FF
@@ -22,3 +24,21 @@ class FaultKind(StrEnum):
 
 class InterlockError(ControlPointError):
     """The guard refused a command (a start or an increase while latched). Nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer to a front-end command: accepted, or refused with the reason to show."""
+
+    ok: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+ACCEPTED = Verdict(True)
+
+
+def refused(reason: str) -> Verdict:
+    return Verdict(False, reason)

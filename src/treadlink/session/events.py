@@ -1,35 +1,65 @@
 """Everything a session does, as events: the one stream the display, the recorder and the MQTT
-bridge consume. Each event is a frozen dataclass with a JSON form (`as_json`)."""
+bridge consume. The guard's events (treadlink.safety.events) come first in that stream, re-stamped
+with the session clock, and are re-exported here so a consumer imports one module."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from enum import Enum
-from typing import Any, ClassVar
+from typing import ClassVar
+
+from treadlink.events import Event
+from treadlink.safety.events import (
+    Acknowledged,
+    BeltMoving,
+    BeltStopped,
+    ConsoleOverride,
+    Fault,
+    LinkDown,
+    Reconnected,
+    Refused,
+    StopAccepted,
+    StopRequested,
+    StopUnconfirmed,
+)
+
+__all__ = [
+    "Acknowledged",
+    "BeltMoving",
+    "BeltStarted",
+    "BeltStopped",
+    "ConsoleOverride",
+    "ControlRequested",
+    "Event",
+    "Fault",
+    "Finished",
+    "LinkDown",
+    "Paused",
+    "Reconnected",
+    "Refused",
+    "Resumed",
+    "SegmentStarted",
+    "SessionEvent",
+    "SessionStarted",
+    "SetpointConfirmed",
+    "SetpointSent",
+    "Skipped",
+    "StopAccepted",
+    "StopRequested",
+    "StopUnconfirmed",
+    "TelemetryUpdate",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SessionEvent:
-    kind: ClassVar[str]
-    at: float  # session clock: seconds since the session began, pauses included, × speed-up
-
-    def as_json(self) -> dict[str, Any]:
-        body = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
-        return {"event": self.kind, **body}
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, Enum):
-        return value.name.lower()
-    if isinstance(value, float):
-        return round(value, 4)
-    return value
+class SessionEvent(Event):
+    """An event of the session itself; `at` is the session clock (seconds since the session
+    began, pauses included, times the speed-up)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SessionStarted(SessionEvent):
     kind: ClassVar[str] = "session_started"
+    plan: str | None  # the plan file's name when the stage came from one
     stage: str
     steps: int
     planned_s: float
@@ -59,6 +89,7 @@ class SegmentStarted(SessionEvent):
     duration_s: float | None
     distance_m: float | None
     cue: str | None
+    start_distance_m: int | None = None  # the treadmill's distance as the segment began
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,59 +138,11 @@ class Skipped(SessionEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StopRequested(SessionEvent):
-    kind: ClassVar[str] = "stop_requested"
-    reason: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StopConfirmed(SessionEvent):
-    kind: ClassVar[str] = "stop_confirmed"
-    speed_kmh: float | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Fault(SessionEvent):
-    """Something went wrong. With `latched`, the safety guard is holding the belt stopped until
-    the runner acknowledges at the laptop."""
-
-    kind: ClassVar[str] = "fault"
-    message: str
-    fault: str = "error"  # the guard's fault kind, e.g. "safety_key", "stale_telemetry"
-    latched: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StopUnconfirmed(SessionEvent):
-    """A stop was sent but the treadmill has not confirmed it: the runner must act."""
-
-    kind: ClassVar[str] = "stop_unconfirmed"
-    waited_s: float
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Acknowledged(SessionEvent):
-    kind: ClassVar[str] = "acknowledged"
-    fault: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Reconnected(SessionEvent):
-    kind: ClassVar[str] = "reconnected"
-    attempts: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ConsoleOverride(SessionEvent):
-    """The runner changed the speed on the treadmill's console: the plan pauses, not fights."""
-
-    kind: ClassVar[str] = "console_override"
-    speed_kmh: float
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Finished(SessionEvent):
     kind: ClassVar[str] = "finished"
     completed: bool  # every segment ran to its end
     segments_done: int
     distance_m: int | None
+    # "stopped" (seen at rest), "paused" (--at-end pause), "not started", or "may be running":
+    # the runner quit while the stop was still unconfirmed.
+    belt: str = "stopped"
