@@ -25,6 +25,7 @@ from treadlink.records.model import FaultRecord, Lap, Sample, SessionEnd, Sessio
 from treadlink.records.recorder import Recorder
 from treadlink.records.session_record import SessionRecording
 from treadlink.records.store import Store
+from treadlink.safety.guard import SafetyGuard
 from treadlink.session.engine import Session
 
 PROFILE = RunnerProfile(walk_speed=5.5, run_speed=8.5, incline=1.0)
@@ -38,8 +39,8 @@ async def test_a_real_session_is_recorded_from_the_treadmills_counters(tmp_path:
     timeline = load_stage(stage_file, PROFILE, TreadmillLimits())
     start = SessionStart("short", str(stage_file), timeline.estimated_total_s, datetime.now(UTC))
     db = tmp_path / "history.sqlite3"
-    async with link(control=False) as connection:
-        session = Session(connection.treadmill, timeline)
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        session = Session(guard, timeline)
         with SessionRecording(start, running_threshold_kmh=7.0, path=db) as recording:
             recording.set_pain("before", 0)
             session.subscribe(recording.listen)

@@ -19,6 +19,14 @@ from treadlink.cli.exit_codes import (
     EXIT_FAILED,
     EXIT_OK,
 )
+from treadlink.cli.records_common import Refused
+from treadlink.cli.run_records import (
+    add_record_arguments,
+    after_session,
+    next_stage_of_plan,
+    pain_before,
+    recording_for,
+)
 from treadlink.cli.target import IN_PROCESS, add_target_arguments, radio_for
 from treadlink.cli.validate import add_config_argument, profile_or_report
 from treadlink.config import RunnerProfile
@@ -31,6 +39,7 @@ from treadlink.plans import (
     TreadmillLimits,
     load_workout,
 )
+from treadlink.records.session_record import SessionRecording
 from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import Finished
@@ -50,7 +59,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "profile and then against the treadmill's own ranges, before anything is sent.",
     )
     p.add_argument(
-        "file", type=Path, metavar="FILE", help="stage .yaml, plan .yaml (with --stage) or .zwo"
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="stage .yaml, plan .yaml (without --stage: the stage that comes next) or .zwo",
     )
     p.add_argument(
         "--stage", type=int, metavar="N", help="with a plan file: run its N-th stage (from 1)"
@@ -74,6 +86,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="what the belt does when the plan ends (default: %(default)s)",
     )
     p.add_argument("--timeout", type=float, default=10.0, help="scan timeout in seconds")
+    add_record_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -85,10 +98,15 @@ def run(args: argparse.Namespace) -> int:
     if profile is None:
         return EXIT_BAD_INPUT
     try:
+        args.stage = next_stage_of_plan(args) or args.stage  # said before anything is opened
         timeline = load_session(args, profile)  # checked before any radio is opened
+    except Refused as e:
+        print(f"treadlink run: {e}\nnothing was sent to the treadmill", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except PlanError as e:
         report(e)
         return EXIT_BAD_INPUT
+    pain = pain_before(args.pain_before)  # asked at the terminal, before the loop runs
     with contextlib.ExitStack() as stack:
         events: EventLog | None = None
         if args.events is not None:
@@ -101,7 +119,10 @@ def run(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return EXIT_BAD_INPUT
-        code, finished = asyncio.run(run_session(args, profile, timeline, events))
+        # The session's row is written now; its events only reach a queue during the run.
+        recording = stack.enter_context(recording_for(args, timeline, profile.running_threshold))
+        code, finished = asyncio.run(run_session(args, profile, timeline, events, recording))
+    after_session(recording, pain, args.pain_after)
     if finished is not None and finished.belt == "may be running":
         # Last, and loud: nothing printed after this may hide it.
         print(BELT_MAY_BE_RUNNING, file=sys.stderr, flush=True)
@@ -142,24 +163,19 @@ def report(error: PlanError) -> None:
 
 
 def simulator_options(args: argparse.Namespace) -> dict[str, Any]:
-    """A sped-up plan on the in-process simulator gets a belt that is sped up alike."""
+    """A sped-up plan on the in-process simulator gets a belt on the same scaled time: it covers
+    the distance of the scaled time and accelerates at its own rate per scaled second."""
     if args.sim != IN_PROCESS or args.speedup == 1.0:
         return {}
-    from treadlink_sim.profile import load_profile as load_machine
-
-    machine = load_machine(args.profile)
-    n = args.speedup
-    faster = load_machine(
-        args.profile,
-        acceleration_up_kmh_per_s=machine.acceleration_up_kmh_per_s * n,
-        acceleration_down_kmh_per_s=machine.acceleration_down_kmh_per_s * n,
-        incline_rate_pct_per_s=machine.incline_rate_pct_per_s * n,
-    )
-    return {"profile": faster}
+    return {"time_scale": args.speedup}
 
 
 async def run_session(
-    args: argparse.Namespace, profile: RunnerProfile, timeline: Timeline, events: EventLog | None
+    args: argparse.Namespace,
+    profile: RunnerProfile,
+    timeline: Timeline,
+    events: EventLog | None,
+    recording: SessionRecording | None = None,
 ) -> tuple[int, Finished | None]:
     """The link, the guard over it for its whole life, and the session under the guard."""
     try:
@@ -180,14 +196,18 @@ async def run_session(
                     cap_kmh=profile.max_speed, cap_incline_pct=profile.max_incline
                 )
                 async with SafetyGuard(link, settings=settings) as guard:
-                    return await drive(args, guard, timeline, events)
+                    return await drive(args, guard, timeline, events, recording)
     except (BleakError, ControlPointError, OSError, TimeoutError) as e:
         print(f"treadlink run: {e}", file=sys.stderr)
         return EXIT_FAILED, None
 
 
 async def drive(
-    args: argparse.Namespace, guard: SafetyGuard, timeline: Timeline, events: EventLog | None
+    args: argparse.Namespace,
+    guard: SafetyGuard,
+    timeline: Timeline,
+    events: EventLog | None,
+    recording: SessionRecording | None = None,
 ) -> tuple[int, Finished]:
     # A fault holds the plan for the runner to acknowledge, if there is a keyboard to do it
     # with; otherwise the session ends there. Stopping is the same either way.
@@ -207,6 +227,8 @@ async def drive(
         session.subscribe(LinePrinter(sys.stdout, keys=keys.active))
         if events is not None:
             session.subscribe(events.write)
+        if recording is not None:
+            session.subscribe(recording.listen)  # memory and a queue only, never the disk
         if keys.active:
             print(KEYS_HELP)
         try:

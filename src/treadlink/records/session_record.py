@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
+from treadlink.events import Event
 from treadlink.records.closing import Closes
 from treadlink.records.model import PainMoment, SessionEnd, SessionStart
 from treadlink.records.recorder import Recorder
 from treadlink.records.store import Store, database_path
 from treadlink.records.writer import RecordWriter
-from treadlink.session.events import SessionEvent
 
 
 class SessionRecording(Closes):
@@ -63,7 +63,7 @@ class SessionRecording(Closes):
     def began(self) -> bool:
         return self._recorder is not None and self._recorder.started
 
-    def listen(self, event: SessionEvent) -> None:
+    def listen(self, event: Event) -> None:
         """Subscribe this to the session: memory and a queue only, never the disk."""
         self.feed(event.as_json())
 

@@ -1,4 +1,4 @@
-"""FIT activity files with Garmin's own FIT SDK (garmin-fit-sdk; docs/decisions/0004).
+"""FIT activity files with Garmin's own FIT SDK (garmin-fit-sdk; docs/decisions/0006).
 
 Messages in the order Garmin's activity-file guide recommends: file id, device info, timer start,
 one record per sample, timer stop, one lap per segment, the session, the activity. Sport running,
