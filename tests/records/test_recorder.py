@@ -62,8 +62,9 @@ async def test_a_real_session_is_recorded_from_the_treadmills_counters(tmp_path:
     assert record.laps[1].time_s == pytest.approx(30, abs=1.5)
     assert record.laps[1].distance_m == pytest.approx(8.5 / 3.6 * 30, abs=8)  # with the ramps
     assert record.end.run_s == record.laps[1].time_s
-    assert record.end.done_s == pytest.approx(finished.at - record.laps[0].start_s)
-    assert record.end.done_s == pytest.approx(150, abs=10)  # 2:30 planned, and the stop
+    # Through the plan: from the first segment to the end of the last, not the stop after it.
+    assert record.end.done_s == pytest.approx(150, abs=0.01)
+    assert record.laps[-1].end_s == pytest.approx(record.laps[0].start_s + 150, abs=0.01)
     times = [s.t_s for s in record.samples]
     assert len(times) >= 150 and all(b - a >= 0.5 for a, b in itertools.pairwise(times))
     assert {int(t) for t in times} >= set(range(5, 150))  # one per second of the session
@@ -250,3 +251,18 @@ def test_walked_and_run_always_add_up_to_the_distance_covered(
     assert sum(lap.distance_m for lap in laps(items)) == covered
     samples = [i.distance_m for i in items if isinstance(i, Sample)]
     assert samples == sorted(samples)  # the recorded distance never goes back
+
+
+def test_the_plan_ends_at_the_stop_not_when_the_treadmill_confirms_it() -> None:
+    items = record(
+        [
+            segment(0, 0),
+            frame(29.0, 44, 29),
+            {"event": "stop_requested", "at": 30.0, "reason": "end of plan"},
+            frame(35.0, 46, 31),  # slowing down: the distance still counts
+            finished(40.0, True, 1),
+        ]
+    )
+    (lap,) = laps(items)
+    assert (lap.end_s, lap.distance_m) == (30.0, 46)
+    assert ending(items).done_s == 30.0

@@ -63,6 +63,7 @@ class Recorder:
         self._paused_at: float | None = None
         self._paused_s = 0.0
         self._stop_reason: str | None = None
+        self._stopped_at: float | None = None  # the plan ends here; the belt then slows down
         self._open_fault: FaultRecord | None = None  # a fault not (yet) acknowledged
 
     def __call__(self, event: Mapping[str, Any]) -> None:
@@ -141,6 +142,8 @@ class Recorder:
     def _stop_requested(self, event: Mapping[str, Any], at: float) -> None:
         if self._stop_reason is None:
             self._stop_reason = str(event.get("reason") or "stopped")
+        if self._stopped_at is None:
+            self._stopped_at = at
 
     def _fault(self, event: Mapping[str, Any], at: float) -> None:
         fault = FaultRecord(
@@ -162,9 +165,12 @@ class Recorder:
     def _finished(self, event: Mapping[str, Any], at: float) -> None:
         if self.end is not None:
             return
-        self._close_lap(at)
+        # The plan ended when the stop was asked for: the belt's slowing down and the wait for
+        # the treadmill to confirm it count to the last lap's counters, not to its time.
+        end_at = at if self._stopped_at is None else min(at, self._stopped_at)
+        self._close_lap(end_at)
         if self._paused_at is not None:
-            self._paused_s += at - self._paused_at
+            self._paused_s += max(0.0, end_at - self._paused_at)
             self._paused_at = None
         outcome, reason = self._outcome(bool(event.get("completed")))
         walk = [lap for lap in self._laps if lap.kind == "walk"]
@@ -174,7 +180,7 @@ class Recorder:
             outcome=outcome,
             reason=reason,
             treadmill=self.treadmill,
-            done_s=self._done_s(at),
+            done_s=self._done_s(end_at),
             paused_s=self._paused_s,
             walk_s=sum(lap.time_s for lap in walk),
             walk_m=sum(lap.distance_m for lap in walk),
@@ -190,8 +196,9 @@ class Recorder:
     def _close_lap(self, at: float) -> None:
         if self._open is None:
             return
+        end_s = max(at, self._open.lap.start_s)
         lap = replace(
-            self._open.lap, end_s=at, time_s=self._open.time_s, distance_m=self._open.distance_m
+            self._open.lap, end_s=end_s, time_s=self._open.time_s, distance_m=self._open.distance_m
         )
         self._open = None
         self._laps.append(lap)
