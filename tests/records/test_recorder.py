@@ -257,6 +257,7 @@ def test_the_plan_ends_at_the_stop_not_when_the_treadmill_confirms_it() -> None:
     items = record(
         [
             segment(0, 0),
+            frame(0.5, 0, 0),
             frame(29.0, 44, 29),
             {"event": "stop_requested", "at": 30.0, "reason": "end of plan"},
             frame(35.0, 46, 31),  # slowing down: the distance still counts
