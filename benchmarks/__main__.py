@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import boundaries, cadence, estop, programme, round_trip, startup
+from benchmarks import boundaries, cadence, estop, programme, recorder, round_trip, startup
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench-results" / "latest.json"
 
@@ -41,6 +41,7 @@ def main() -> int:
         ("programme_fake_time_4hz", lambda: programme.measure(4.0)),
         ("programme_fake_time_1hz", lambda: programme.measure(1.0)),
         ("run_sim_startup", lambda: startup.measure(2 if quick else 7)),
+        ("recorder", recorder.measure),
     ]
     for name, bench in steps:
         print(f"… {name}", file=sys.stderr, flush=True)
@@ -109,6 +110,15 @@ def print_table(r: dict[str, Any]) -> None:
             "treadlink run --sim: start to belt moving",
             f"median {s['median']:.2f} s, max {s['max']:.2f} s (n={s['n']})",
             "< 2 s",
+        )
+    )
+    rec = r["recorder"]
+    us = rec["listener_us"]
+    rows.append(
+        (
+            f"recorder listener on the loop ({rec['events']} events)",
+            f"median {us['median']:.1f} µs, p99 {us['p99']:.1f} µs; close {rec['close_ms']:.0f} ms",
+            "no disk I/O on the loop",
         )
     )
     width = max(len(row[0]) for row in rows)

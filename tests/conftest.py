@@ -33,6 +33,15 @@ Link = SimulatedLink
 link = simulated_link
 
 
+@pytest.fixture(autouse=True)
+def _history_in_tmp(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every `treadlink run` records a session: in a test (and its subprocesses) it goes to a
+    folder of the test's own, never to the developer's history."""
+    monkeypatch.setenv("TREADLINK_DATA_DIR", str(tmp_path_factory.mktemp("history")))
+
+
 class Controlled:
     """A treadmill whose control point the test itself holds, with no guard: for tests of the
     FTMS layer only. Commands and the treadmill's own attributes both answer."""

@@ -14,6 +14,18 @@ from enum import StrEnum
 KMH_TO_MS = 1 / 3.6
 
 
+def check_time_scale(scale: float) -> float:
+    """A usable time scale (seconds of motion per second of clock): positive and finite.
+
+    Scaling the interval handed to `Treadmill.advance` speeds up everything the belt does alike
+    (distance, elapsed time, acceleration, incline), so a session sped up N times needs no
+    separate adjustment of the machine's rates.
+    """
+    if not 0 < scale < float("inf"):
+        raise ValueError(f"time scale must be a positive number, got {scale}")
+    return scale
+
+
 class BeltMode(StrEnum):
     STOPPED = "stopped"  # no workout; the next start begins a new one (distance, time from 0)
     RUNNING = "running"

@@ -56,13 +56,15 @@ async def sim_rig(
     *,
     telemetry_hz: float | None = None,
     bridge_address: str = BRIDGE_ADDRESS,
+    time_scale: float = 1.0,
 ) -> AsyncIterator[Rig]:
-    """A started simulator and a bridge controller on a fresh LocalLink; all stopped on exit."""
+    """A started simulator and a bridge controller on a fresh LocalLink; all stopped on exit.
+    `time_scale` speeds the belt up alike for a sped-up session (see TreadmillSimulator)."""
     if not isinstance(profile, MachineProfile):
         profile = load_profile(profile)
     link = new_link()
     simulator = TreadmillSimulator(
-        simulator_device(profile, link), profile, telemetry_hz=telemetry_hz
+        simulator_device(profile, link), profile, telemetry_hz=telemetry_hz, time_scale=time_scale
     )
     bridge = Controller("bridge", link=link, public_address=bridge_address)
     await simulator.start()

@@ -28,7 +28,13 @@ from treadlink.ftms.protocol import (
 )
 from treadlink_sim import gatt, requests
 from treadlink_sim.faults import Fault, FaultState
-from treadlink_sim.physics import BeltMode, Dynamics, Treadmill, heart_rate_bpm
+from treadlink_sim.physics import (
+    BeltMode,
+    Dynamics,
+    Treadmill,
+    check_time_scale,
+    heart_rate_bpm,
+)
 from treadlink_sim.profile import MachineProfile
 
 log = logging.getLogger(__name__)
@@ -61,10 +67,18 @@ class TreadmillSimulator:
     """An FTMS treadmill on a bumble Device: physics, GATT server, console and faults."""
 
     def __init__(
-        self, device: Device, profile: MachineProfile, *, telemetry_hz: float | None = None
+        self,
+        device: Device,
+        profile: MachineProfile,
+        *,
+        telemetry_hz: float | None = None,
+        time_scale: float = 1.0,
     ) -> None:
+        """`time_scale`: seconds of belt motion per second of the loop clock, for a session
+        sped up as many times (the belt then covers the distance of the scaled time)."""
         self.device = device
         self.profile = profile
+        self.time_scale = check_time_scale(time_scale)
         self.telemetry_hz = telemetry_hz or profile.telemetry_hz
         self.control_point_log: list[ControlPointRecord] = []
         self._speeds = profile.speed_range()
@@ -456,7 +470,7 @@ class TreadmillSimulator:
         """Bring the belt model up to the current loop time before anything reads or changes it."""
         now = self._now()
         if self._last_sync is not None:
-            self._model.advance(now - self._last_sync)
+            self._model.advance((now - self._last_sync) * self.time_scale)
         self._last_sync = now
 
     async def _tick(self) -> None:

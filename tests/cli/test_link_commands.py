@@ -67,8 +67,13 @@ def test_speedup_is_refused_on_hardware(capsys: pytest.CaptureFixture[str]) -> N
     assert "--speedup is only for the simulator" in capsys.readouterr().err
 
 
-def test_a_plan_file_needs_a_stage_number(capsys: pytest.CaptureFixture[str]) -> None:
-    plan = str(Path(__file__).resolve().parents[2] / "workouts/return-to-run/plan.yaml")
-    assert main(["run", plan, "--sim"]) == 2
-    assert "is a plan of 15 stages: choose one with --stage 1…15" in capsys.readouterr().err
-    assert main(["run", plan, "--sim", "--stage", "16"]) == 2
+def test_a_plan_without_progression_rules_needs_a_stage_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # With rules (`progression:`), run picks the next stage itself: tests/records/test_run_cli.py
+    stages = Path(__file__).resolve().parents[2] / "workouts/return-to-run"
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(f"stages: [{stages / 'stage-01.yaml'}, {stages / 'stage-02.yaml'}]\n")
+    assert main(["run", str(plan), "--sim"]) == 2
+    assert "is a plan of 2 stages: choose one with --stage 1…2" in capsys.readouterr().err
+    assert main(["run", str(stages / "plan.yaml"), "--sim", "--stage", "16"]) == 2

@@ -18,8 +18,15 @@ from treadlink.cli.exit_codes import (
     EXIT_OK,
 )
 from treadlink.cli.options import between, bounded
+from treadlink.cli.records_common import Refused
+from treadlink.cli.run_records import (
+    add_record_arguments,
+    after_session,
+    next_stage_of_plan,
+    pain_before,
+    recording_for,
+)
 from treadlink.cli.target import (
-    DEFAULT_PROFILE,
     IN_PROCESS,
     LINK_ERRORS,
     add_target_arguments,
@@ -38,6 +45,7 @@ from treadlink.plans import (
     TreadmillLimits,
     load_workout,
 )
+from treadlink.records.session_record import SessionRecording
 from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import Finished, TelemetryUpdate
@@ -57,7 +65,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "profile and then against the treadmill's own ranges, before anything is sent.",
     )
     p.add_argument(
-        "file", type=Path, metavar="FILE", help="stage .yaml, plan .yaml (with --stage) or .zwo"
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="stage .yaml, plan .yaml (without --stage: the stage that comes next) or .zwo",
     )
     p.add_argument(
         "--stage",
@@ -90,6 +101,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=10.0,
         help=f"how long to look for the treadmill, {between(0.5, 120, 's')} (default: 10)",
     )
+    add_record_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -105,10 +117,15 @@ def run(args: argparse.Namespace) -> int:
     if profile is None:
         return EXIT_BAD_INPUT
     try:
+        args.stage = next_stage_of_plan(args) or args.stage  # said before anything is opened
         timeline = load_session(args, profile)  # checked before any radio is opened
+    except Refused as e:
+        print(f"treadlink run: {e}\nnothing was sent to the treadmill", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except PlanError as e:
         report(e)
         return EXIT_BAD_INPUT
+    pain = pain_before(args.pain_before)  # asked at the terminal, before the loop runs
     with contextlib.ExitStack() as stack:
         events: EventLog | None = None
         if args.events is not None:
@@ -121,7 +138,10 @@ def run(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return EXIT_BAD_INPUT
-        code, finished = asyncio.run(run_session(args, profile, timeline, events))
+        # The session's row is written now; its events only reach a queue during the run.
+        recording = stack.enter_context(recording_for(args, timeline, profile.running_threshold))
+        code, finished = asyncio.run(run_session(args, profile, timeline, events, recording))
+    after_session(recording, pain, args.pain_after)
     if finished is not None and finished.belt == "may be running":
         # Last, and loud: nothing printed after this may hide it.
         print(BELT_MAY_BE_RUNNING, file=sys.stderr, flush=True)
@@ -161,26 +181,26 @@ def report(error: PlanError) -> None:
     print("nothing was sent to the treadmill", file=sys.stderr)
 
 
+MAX_SIM_HZ = 20.0  # Treadmill Data frames a second the in-process virtual link carries easily
+
+
 def simulator_options(args: argparse.Namespace) -> dict[str, Any]:
-    """A sped-up plan on the in-process simulator gets a belt that is sped up alike."""
+    """A sped-up plan on the in-process simulator gets a belt on the same scaled time: it covers
+    the distance of the scaled time and accelerates at its own rate per scaled second."""
     if args.sim != IN_PROCESS or args.speedup == 1.0:
         return {}
-    from treadlink_sim.profile import load_profile as load_machine
-
-    name = args.profile or DEFAULT_PROFILE
-    machine = load_machine(name)
-    n = args.speedup
-    faster = load_machine(
-        name,
-        acceleration_up_kmh_per_s=machine.acceleration_up_kmh_per_s * n,
-        acceleration_down_kmh_per_s=machine.acceleration_down_kmh_per_s * n,
-        incline_rate_pct_per_s=machine.incline_rate_pct_per_s * n,
-    )
-    return {"profile": faster}
+    # The simulated belt runs on the session's scaled time: distance, elapsed time and
+    # acceleration all keep pace with the plan, and the telemetry comes as often per session
+    # second as it would (up to what the virtual link carries comfortably).
+    return {"time_scale": args.speedup, "telemetry_hz": min(4.0 * args.speedup, MAX_SIM_HZ)}
 
 
 async def run_session(
-    args: argparse.Namespace, profile: RunnerProfile, timeline: Timeline, events: EventLog | None
+    args: argparse.Namespace,
+    profile: RunnerProfile,
+    timeline: Timeline,
+    events: EventLog | None,
+    recording: SessionRecording | None = None,
 ) -> tuple[int, Finished | None]:
     """The link, the guard over it for its whole life, and the session under the guard."""
     try:
@@ -199,15 +219,19 @@ async def run_session(
                     return EXIT_BAD_INPUT, None
                 settings = GuardSettings(
                     cap_kmh=profile.max_speed, cap_incline_pct=profile.max_incline
-                )
+                ).sped_up(args.speedup)  # 1 but on the simulator: its belt keeps the plan's time
                 async with SafetyGuard(link, settings=settings) as guard:
-                    return await drive(args, guard, timeline, events)
+                    return await drive(args, guard, timeline, events, recording)
     except LINK_ERRORS as e:
         return link_failure("run", e), None
 
 
 async def drive(
-    args: argparse.Namespace, guard: SafetyGuard, timeline: Timeline, events: EventLog | None
+    args: argparse.Namespace,
+    guard: SafetyGuard,
+    timeline: Timeline,
+    events: EventLog | None,
+    recording: SessionRecording | None = None,
 ) -> tuple[int, Finished]:
     # A fault holds the plan for the runner to acknowledge, if there is a keyboard to do it
     # with; otherwise the session ends there. Stopping is the same either way.
@@ -233,6 +257,8 @@ async def drive(
         session.subscribe(stack.enter_context(printer))
         if events is not None:
             session.subscribe(events.write)
+        if recording is not None:
+            session.subscribe(recording.listen)  # memory and a queue only, never the disk
         if keys.active:
             print(KEYS_HELP)
         try:

@@ -238,8 +238,61 @@ class Stage(_Strict):
         return self
 
 
+PainScore = Annotated[int, Field(ge=0, le=10, strict=True)]
+Stages = Annotated[int, Field(ge=1, le=100, strict=True)]
+RestDays = Annotated[int, Field(ge=0, le=60, strict=True)]
+
+
+class AdvanceRule(_Strict):
+    """Move up after a completed session that was pain-free before, after (and next morning)."""
+
+    stages: Stages = 1
+    next_morning_pain: bool = True  # wait for the next morning's score before moving up
+
+
+class RepeatRule(_Strict):
+    """After any pain or a session that ended early: the same stage, after this much rest."""
+
+    rest_days: RestDays
+
+
+class StepBackRule(_Strict):
+    """Pain at or above `pain`: this many stages back, this much rest, and the advice."""
+
+    pain: Annotated[int, Field(ge=1, le=10, strict=True)]
+    stages: Stages
+    rest_days: RestDays
+    advice: Annotated[str, Field(min_length=1)]
+
+
+class Progression(_Strict):
+    """A programme's rules, as data: `treadlink next` applies them to the runner's history."""
+
+    pain_free: PainScore = 0  # the highest score that still counts as pain-free
+    rest_days: RestDays  # whole days without running between two running sessions
+    advance: AdvanceRule = AdvanceRule()
+    repeat: RepeatRule
+    step_back: StepBackRule
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Progression:
+        if self.step_back.pain <= self.pain_free:
+            raise _custom(
+                f"step_back.pain ({self.step_back.pain}) must be above pain_free "
+                f"({self.pain_free}): pain that sends the runner back is never pain-free"
+            )
+        for rule in ("repeat", "step_back"):
+            days = getattr(self, rule).rest_days
+            if days < self.rest_days:
+                raise _custom(
+                    f"{rule}.rest_days ({days}) must be at least rest_days ({self.rest_days}): "
+                    "a setback never shortens the rest"
+                )
+        return self
+
+
 class PlanFile(_Strict):
-    """A plan file: stage files in order, relative to the plan file."""
+    """A plan file: stage files in order, relative to the plan file, and its progression rules."""
 
     name: str | None = None
     description: str | None = None
@@ -248,6 +301,7 @@ class PlanFile(_Strict):
         _nonempty("a plan's stages"),
         _at_most(MAX_PLAN_STAGES, "a plan's stages", "see Limits in docs/plans.md"),
     ]
+    progression: Progression | None = None
 
 
 # What each kind of mapping accepts, for "unknown key" messages.
@@ -258,4 +312,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "cue": tuple(TimedCue.model_fields),
     "stage": tuple(Stage.model_fields),
     "plan": tuple(PlanFile.model_fields),
+    "progression": tuple(Progression.model_fields),
+    "advance": tuple(AdvanceRule.model_fields),
+    "repeat": tuple(RepeatRule.model_fields),
+    "step_back": tuple(StepBackRule.model_fields),
 }

@@ -50,7 +50,7 @@ def data_path(
 def _mapping_kind(loc: tuple[str | int, ...], root: str) -> str:
     """Which kind of mapping holds the last key of `loc`, for the list of keys it accepts."""
     before = loc[-2] if len(loc) >= 2 else None
-    if before in ("segment", "repeat-block"):
+    if before in ("segment", "repeat-block") or (root == "plan" and before in KEYS):
         return str(before)
     if before in ("walk", "run"):
         return "end"

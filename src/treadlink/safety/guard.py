@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import math
 from collections import deque
@@ -92,6 +93,29 @@ class GuardSettings:
     # it was seen at (see _watch_stopping).
     slowest_deceleration_kmh_s: float = 1.0
     reconnect_backoff_s: tuple[float, float] = (0.5, 5.0)
+
+    def sped_up(self, n: float) -> GuardSettings:
+        """For a simulated belt on time sped up `n` times (`run --sim --speedup`): every
+        watching period is that much shorter and the slowest deceleration that much faster.
+        The Stop cadence is a property of the link, not of the belt: it stays."""
+        if n == 1:
+            return self
+
+        def shorter(seconds: float, floor: float) -> float:
+            # Not below a few frames and link round trips of real time: a sped-up belt does
+            # not make the link faster, and a watch shorter than that trips on jitter.
+            return max(seconds / n, floor)
+
+        return dataclasses.replace(
+            self,
+            stale_after_s=shorter(self.stale_after_s, 0.5),
+            overspeed_grace_s=shorter(self.overspeed_grace_s, 0.3),
+            zero_debounce_s=shorter(self.zero_debounce_s, 0.3),
+            confirm_within_s=shorter(self.confirm_within_s, 1.0),
+            own_status_window_s=shorter(self.own_status_window_s, 0.5),
+            still_window_s=shorter(self.still_window_s, 0.2),
+            slowest_deceleration_kmh_s=self.slowest_deceleration_kmh_s * n,
+        )
 
 
 DEFAULT_SETTINGS = GuardSettings()

@@ -1,0 +1,169 @@
+"""What `treadlink run` adds for the programme: the next stage of a plan, pain before and after,
+and the session's record in the history. Kept apart from run.py so the run loop stays small.
+
+    args.stage = next_stage_of_plan(args) or args.stage  # before anything is loaded or opened
+    before = pain_before(args.pain_before)               # at the terminal, before the loop runs
+    with recording_for(args, timeline, profile.running_threshold) as recording:
+        asyncio.run(...)  # drive(): session.subscribe(recording.listen) when recording is set
+    after_session(recording, before, args.pain_after)   # asks pain after, at a terminal
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from treadlink.cli.next import describe
+from treadlink.cli.records_common import Refused, pain_score
+from treadlink.plans import PlanError, Timeline
+from treadlink.records.model import SessionStart
+from treadlink.records.programme import advise, load_programme, stage_path
+from treadlink.records.session_record import SessionRecording
+from treadlink.records.store import Store, StoreError
+from treadlink.sources import InputError, load_yaml
+
+Ask = Callable[[str], str]
+
+
+def add_record_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--pain-before", type=pain_score, metavar="N", help="pain now, 0–10 (else asked)"
+    )
+    p.add_argument(
+        "--pain-after", type=pain_score, metavar="N", help="pain after the session, 0–10"
+    )
+
+
+def _is_plan(file: Path) -> bool:
+    if file.suffix.lower() not in (".yaml", ".yml"):
+        return False
+    try:
+        data, _ = load_yaml(file)
+    except InputError:
+        return False  # the loader reports it properly
+    return isinstance(data, dict) and "stages" in data and "progression" in data
+
+
+def next_stage_of_plan(args: argparse.Namespace, today: date | None = None) -> int | None:
+    """For a plan file run without --stage: the stage its rules give, announced; else None.
+
+    Raises Refused when the rules say not to run now (rest, a missing pain score, the programme
+    complete): the runner can still choose a stage with --stage."""
+    if args.stage is not None or not _is_plan(args.file):
+        return None
+    today = today or date.today()
+    try:
+        with Store.open() as store:
+            programme, advice = advise(
+                store, args.file, simulated=args.sim is not None, today=today
+            )
+    except StoreError as e:
+        raise Refused(f"{e}; choose a stage with --stage N") from None
+    for line in describe(programme, advice, today):
+        print(line)
+    if advice.stage is None:
+        raise Refused("the programme is complete; to run a stage anyway, give --stage N")
+    if advice.decision == "record_pain":
+        raise Refused("record the missing pain score first (treadlink pain N), or give --stage N")
+    if advice.earliest > today:
+        raise Refused(
+            f"stage {advice.stage} is due from {advice.earliest:%a %d %b}: rest until then, "
+            f"or give --stage {advice.stage} to run it anyway"
+        )
+    return advice.stage
+
+
+def pain_before(given: int | None, ask: Ask | None = None) -> int | None:
+    """Pain before the session, given or asked; a warning if there is any."""
+    score = ask_pain("Pain now?", given, ask)
+    if score:
+        print(
+            f"pain {score}/10 before running: the programme runs pain-free, so this session "
+            "will not count towards the next stage. Resting today may be wiser; with pain of "
+            "3/10 or more, see a clinician before running."
+        )
+    return score
+
+
+def ask_pain(question: str, given: int | None, ask: Ask | None = None) -> int | None:
+    """`given` if there is one; else ask at a terminal (Enter skips); None without one."""
+    if given is not None:
+        return given
+    if ask is None:
+        if not sys.stdin.isatty():
+            return None
+        ask = input
+    while True:
+        try:
+            answer = ask(f"{question} 0–10 (Enter to skip): ").strip()
+        except EOFError:
+            return None
+        if not answer:
+            return None
+        try:
+            return pain_score(answer)
+        except argparse.ArgumentTypeError as e:
+            print(e)
+
+
+def session_start(args: argparse.Namespace, timeline: Timeline) -> SessionStart:
+    plan_file, plan_name, stage = None, None, None
+    if args.stage is not None:
+        plan_file = stage_path(args.file)
+        stage = args.stage
+        with contextlib.suppress(PlanError):
+            plan_name = load_programme(args.file).name
+    return SessionStart(
+        stage_name=timeline.name,
+        stage_file=stage_path(Path(timeline.source)),
+        planned_s=timeline.estimated_total_s,
+        started_at=datetime.now(UTC),
+        plan_file=plan_file,
+        plan_name=plan_name,
+        stage=stage,
+        simulated=args.sim is not None,
+        speedup=args.speedup,
+    )
+
+
+@contextlib.contextmanager
+def recording_for(
+    args: argparse.Namespace, timeline: Timeline, running_threshold_kmh: float
+) -> Iterator[SessionRecording | None]:
+    """The session's recording, or None (and a warning) if the history cannot be used: the run
+    goes on unrecorded rather than not at all. Open it before the event loop starts."""
+    with contextlib.ExitStack() as stack:
+        start = session_start(args, timeline)
+        try:
+            recording = stack.enter_context(
+                SessionRecording(start, running_threshold_kmh=running_threshold_kmh)
+            )
+        except StoreError as e:
+            print(f"treadlink run: not recorded: {e}", file=sys.stderr)
+            recording = None
+        yield recording
+
+
+def after_session(
+    recording: SessionRecording | None,
+    pain_before: int | None,
+    pain_after: int | None,
+    ask: Ask | None = None,
+) -> None:
+    """Once the recording is closed: pain after (given, or asked at a terminal), both scores
+    stored, and where the session was recorded. Nothing for a session that never began."""
+    if recording is None or recording.session_id is None:
+        return
+    pain_after = ask_pain("Pain after the session?", pain_after, ask)
+    if pain_before is not None:
+        recording.set_pain("before", pain_before)
+    if pain_after is not None:
+        recording.set_pain("after", pain_after)
+    print(
+        f"recorded as session {recording.session_id} (treadlink history); tomorrow morning: "
+        "treadlink pain N"
+    )

@@ -1,0 +1,154 @@
+"""FIT activity files with Garmin's own FIT SDK (garmin-fit-sdk; docs/decisions/0006).
+
+Messages in the order Garmin's activity-file guide recommends: file id, device info, timer start,
+one record per sample, timer stop, one lap per segment, the session, the activity. Sport running,
+sub-sport treadmill; the incline goes in each record's `grade`, and the height climbed on it in
+`altitude`, as in the TCX file.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from garmin_fit_sdk import FIT_EPOCH_S, Encoder, Profile
+
+from treadlink.records.export.activity import Activity, ActivityLap
+
+MESG = Profile["mesg_num"]
+
+
+def fit_bytes(activity: Activity) -> bytes:
+    encoder = Encoder()
+    start, end = activity.start, activity.end
+    write = encoder.write_mesg
+    write(
+        {
+            "mesg_num": MESG["FILE_ID"],
+            "type": "activity",
+            "manufacturer": "development",
+            "product": 0,
+            "serial_number": 1,
+            "time_created": start,
+            "product_name": "treadlink",
+        }
+    )
+    write(
+        {
+            "mesg_num": MESG["DEVICE_INFO"],
+            "timestamp": start,
+            "device_index": "creator",
+            "manufacturer": "development",
+            "product": 0,
+            "product_name": "treadlink",
+        }
+    )
+    write(_event(start, "start"))
+    for lap in activity.laps:
+        for p in lap.points:
+            fields: dict[str, Any] = {
+                "mesg_num": MESG["RECORD"],
+                "timestamp": p.time,
+                "distance": p.distance_m,
+                "altitude": p.climb_m,
+                "enhanced_altitude": p.climb_m,
+            }
+            if p.speed_ms is not None:
+                fields["speed"] = fields["enhanced_speed"] = p.speed_ms
+            if p.incline_pct is not None:
+                fields["grade"] = p.incline_pct
+            if p.heart_rate_bpm:
+                fields["heart_rate"] = p.heart_rate_bpm
+            write(fields)
+    write(_event(end, "stop_all"))
+    for i, lap in enumerate(activity.laps):
+        write(_lap(i, lap))
+    write(
+        {
+            "mesg_num": MESG["SESSION"],
+            "message_index": 0,
+            "timestamp": end,
+            "start_time": start,
+            "event": "lap",
+            "event_type": "stop",
+            "trigger": "activity_end",
+            "sport": "running",
+            "sub_sport": "treadmill",
+            "first_lap_index": 0,
+            "num_laps": len(activity.laps),
+            "total_elapsed_time": (end - start).total_seconds(),
+            "total_timer_time": activity.time_s,
+            "total_distance": activity.distance_m,
+            "avg_speed": _average_speed(activity.distance_m, activity.time_s),
+            "max_speed": max(lap.max_speed_ms for lap in activity.laps),
+            **_heart([rate for lap in activity.laps for rate in lap.heart_rates]),
+        }
+    )
+    write(
+        {
+            "mesg_num": MESG["ACTIVITY"],
+            "timestamp": end,
+            "local_timestamp": _local(end),
+            "total_timer_time": activity.time_s,
+            "num_sessions": 1,
+            "type": "manual",
+            "event": "activity",
+            "event_type": "stop",
+        }
+    )
+    return encoder.close()
+
+
+def write_fit(activity: Activity, out: Path) -> None:
+    out.write_bytes(fit_bytes(activity))
+
+
+def _lap(index: int, lap: ActivityLap) -> dict[str, Any]:
+    return {
+        "mesg_num": MESG["LAP"],
+        "message_index": index,
+        "timestamp": lap.end,
+        "start_time": lap.start,
+        "event": "lap",
+        "event_type": "stop",
+        "lap_trigger": "manual",
+        "sport": "running",
+        "sub_sport": "treadmill",
+        "intensity": "active" if lap.lap.kind == "run" else "recovery",
+        "total_elapsed_time": (lap.end - lap.start).total_seconds(),
+        "total_timer_time": lap.lap.time_s,
+        "total_distance": lap.lap.distance_m,
+        "avg_speed": _average_speed(lap.lap.distance_m, lap.lap.time_s),
+        "max_speed": lap.max_speed_ms,
+        "wkt_step_index": lap.lap.index,
+        **_heart(lap.heart_rates),
+    }
+
+
+def _event(at: datetime, kind: str) -> dict[str, Any]:
+    return {
+        "mesg_num": MESG["EVENT"],
+        "timestamp": at,
+        "event": "timer",
+        "event_type": kind,
+        "event_group": 0,
+    }
+
+
+def _heart(rates: list[int]) -> dict[str, int]:
+    if not rates:
+        return {}
+    return {"avg_heart_rate": round(sum(rates) / len(rates)), "max_heart_rate": max(rates)}
+
+
+def _average_speed(distance_m: float, time_s: float) -> float:
+    return distance_m / time_s if time_s > 0 else 0.0
+
+
+def _local(at: datetime) -> int:
+    """FIT local_date_time: seconds since the FIT epoch on the runner's wall clock."""
+    local = at.astimezone()
+    offset = local.utcoffset()
+    seconds = at.timestamp() + (offset.total_seconds() if offset is not None else 0)
+    return round(seconds) - FIT_EPOCH_S

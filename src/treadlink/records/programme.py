@@ -1,0 +1,95 @@
+"""A plan's programme: its progression rules (from the plan file) and its sessions in the history.
+
+A session belongs to a plan when the stage file it ran is one of the plan's stages, whether it was
+started from the plan file or from the stage file itself. Sessions on the simulator form a
+programme of their own and never move the runner's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from treadlink.plans.errors import PlanError, Problem
+from treadlink.plans.model import PlanFile, Progression
+from treadlink.plans.validation import validate
+from treadlink.records.model import SessionRecord
+from treadlink.records.progression import Advice, Attempt, next_stage
+from treadlink.records.store import Store
+from treadlink.sources import load_yaml, reported_as
+
+
+@dataclass(frozen=True, slots=True)
+class Programme:
+    """A plan file's stage files (resolved, in order) and its rules."""
+
+    file: Path
+    name: str
+    stage_files: tuple[str, ...]
+    rules: Progression
+
+    def stage_of(self, stage_file: str) -> int | None:
+        """The 1-based stage a recorded stage file is, if it is one of this plan's."""
+        try:
+            return self.stage_files.index(stage_file) + 1
+        except ValueError:
+            return None
+
+    def attempts(self, sessions: Iterable[SessionRecord]) -> list[Attempt]:
+        out = []
+        for record in sessions:
+            stage = self.stage_of(record.start.stage_file)
+            if stage is not None:
+                out.append(attempt(record, stage))
+        return out
+
+    def next(self, sessions: Iterable[SessionRecord], today: date) -> Advice:
+        return next_stage(self.attempts(sessions), self.rules, len(self.stage_files), today)
+
+
+def load_programme(plan_file: Path) -> Programme:
+    """The plan's stages and progression rules, or PlanError (file:line) if it has none."""
+    with reported_as(PlanError):
+        data, source = load_yaml(plan_file)
+    if not isinstance(data, dict) or "stages" not in data:
+        raise PlanError([Problem(str(plan_file), None, "", "is not a plan file (no stages)")])
+    plan = validate(PlanFile, "plan", data, source)
+    if plan.progression is None:
+        raise PlanError([source.problem((), "has no progression rules (a `progression:` section)")])
+    stages = tuple(stage_path(plan_file.parent / name) for name in plan.stages)
+    return Programme(plan_file, plan.name or plan_file.stem, stages, plan.progression)
+
+
+def stage_path(file: Path) -> str:
+    """How a stage file is recorded and matched: its resolved absolute path."""
+    return str(file.resolve())
+
+
+def attempt(record: SessionRecord, stage: int) -> Attempt:
+    end = record.end
+    day = record.start.started_at.astimezone().date()  # the runner's own calendar day
+    if end is None:  # never finished: treadlink or the laptop stopped mid-session
+        return Attempt(stage, day, False, True, record.pain, record.id, "its end was not recorded")
+    completed = end.outcome == "completed" and end.segments_skipped == 0
+    ended = end.reason
+    if end.outcome == "completed" and end.segments_skipped:
+        ended = f"{end.segments_skipped} segment(s) skipped"
+    return Attempt(stage, day, completed, end.run_s > 0, record.pain, record.id, ended)
+
+
+def advise(
+    store: Store, plan_file: Path, *, simulated: bool, today: date
+) -> tuple[Programme, Advice]:
+    """The plan's next stage from the history (real sessions, or the simulator's own)."""
+    programme = load_programme(plan_file)
+    return programme, programme.next(store.sessions(simulated=simulated), today)
+
+
+def last_plan(store: Store, *, simulated: bool) -> Path | None:
+    """The plan file of the latest session run from one, if any."""
+    for record in reversed(store.sessions(simulated=simulated)):
+        if record.start.plan_file is not None:
+            return Path(record.start.plan_file)
+    return None
