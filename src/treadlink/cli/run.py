@@ -125,7 +125,10 @@ def run(args: argparse.Namespace) -> int:
     except PlanError as e:
         report(e)
         return EXIT_BAD_INPUT
-    pain = pain_before(args.pain_before)  # asked at the terminal, before the loop runs
+    # Pain is asked at the terminal, before the loop runs, on a real treadmill; a simulated
+    # session (a demo, a developer) records it only when given on the command line.
+    ask = None if args.sim is None else _no_answer
+    pain = pain_before(args.pain_before, ask)
     with contextlib.ExitStack() as stack:
         events: EventLog | None = None
         if args.events is not None:
@@ -141,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         # The session's row is written now; its events only reach a queue during the run.
         recording = stack.enter_context(recording_for(args, timeline, profile.running_threshold))
         code, finished = asyncio.run(run_session(args, profile, timeline, events, recording))
-    after_session(recording, pain, args.pain_after)
+    after_session(recording, pain, args.pain_after, ask)
     if finished is not None and finished.belt == "may be running":
         # Last, and loud: nothing printed after this may hide it.
         print(BELT_MAY_BE_RUNNING, file=sys.stderr, flush=True)
@@ -152,6 +155,10 @@ BELT_MAY_BE_RUNNING = (
     "\n!!! THE TREADMILL DID NOT CONFIRM THE STOP: THE BELT MAY STILL BE RUNNING. !!!\n"
     "!!! STOP IT WITH THE TREADMILL'S STOP BUTTON OR PULL THE SAFETY KEY NOW.     !!!"
 )
+
+
+def _no_answer(_question: str) -> str:
+    return ""
 
 
 def _warn(message: str) -> None:
