@@ -28,9 +28,7 @@ from treadlink.plans import (
 from treadlink.safety.guard import GuardSettings
 from treadlink.session.engine import Session
 from treadlink.session.recorder import EventLog
-from treadlink.ui.keys import HELP as KEYS_HELP
-from treadlink.ui.keys import RunnerKeys
-from treadlink.ui.lines import LinePrinter
+from treadlink.ui.screen import attach as attach_display
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -69,6 +67,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="what the belt does when the plan ends (default: %(default)s)",
     )
     p.add_argument("--timeout", type=float, default=10.0, help="scan timeout in seconds")
+    p.add_argument(
+        "--plain", action="store_true", help="a line per event, not the full-screen display"
+    )
+    p.add_argument("--quiet", action="store_true", help="no beeps before each change")
     p.set_defaults(handler=run)
 
 
@@ -164,17 +166,15 @@ async def drive(
         on_fault="pause" if interactive else "end",
         safety=GuardSettings(cap_kmh=profile.max_speed),
     )
-    session.subscribe(LinePrinter(sys.stdout))
     loop = asyncio.get_running_loop()
     for signum, reason in ((signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")):
         loop.add_signal_handler(signum, session.stop, reason)
     with contextlib.ExitStack() as stack:
         if args.events is not None:
             session.subscribe(stack.enter_context(EventLog(args.events)).write)
-        if stack.enter_context(RunnerKeys(session)).active:
-            print(KEYS_HELP)
         try:
-            finished = await session.run()
+            async with attach_display(session, plain=args.plain, quiet=args.quiet):
+                finished = await session.run()
         finally:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)

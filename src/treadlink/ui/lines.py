@@ -17,6 +17,7 @@ from treadlink.session.events import (
     Finished,
     Paused,
     Reconnected,
+    Refused,
     Resumed,
     SegmentStarted,
     SessionStarted,
@@ -68,7 +69,7 @@ def describe(event: Event) -> str | None:
         case BeltStopped():
             return "belt stopped"
         case Fault(latched=True):
-            return f"FAULT: {event.message} — belt held stopped; press p to acknowledge and resume"
+            return f"FAULT: {event.message} — belt held stopped; press a to acknowledge, then p"
         case Fault():
             return f"FAULT: {event.message}"
         case StopUnconfirmed():
@@ -76,6 +77,8 @@ def describe(event: Event) -> str | None:
                 f"!!! STOP NOT CONFIRMED after {event.waited_s:.0f} s: "
                 "USE THE TREADMILL'S STOP BUTTON OR PULL THE SAFETY KEY !!!"
             )
+        case Refused():
+            return f"{event.command} refused: {event.reason}"
         case Acknowledged():
             return f"fault acknowledged ({event.fault.replace('_', ' ')})"
         case Reconnected():
@@ -92,25 +95,14 @@ def describe(event: Event) -> str | None:
 
 
 class LinePrinter:
-    """Prints `describe` lines stamped with the session clock; on a terminal, also a live
-    telemetry line that each new line replaces."""
+    """Prints `describe` lines stamped with the session clock: for pipes, logs and `--plain`.
+    (The live picture on a terminal is the full-screen display's job.)"""
 
-    def __init__(self, out: TextIO = sys.stdout, *, live: bool | None = None) -> None:
+    def __init__(self, out: TextIO = sys.stdout) -> None:
         self.out = out
-        self.live = out.isatty() if live is None else live
-        self._live_shown = False
 
     def __call__(self, event: Event) -> None:
         line = describe(event)
         if line is not None:
-            if self._live_shown:
-                self.out.write("\r\033[K")
-                self._live_shown = False
             self.out.write(f"[{format_duration(event.at).split('.')[0]:>6}] {line}\n")
             self.out.flush()
-        elif self.live and isinstance(event, TelemetryUpdate):
-            speed = "—" if event.speed_kmh is None else f"{event.speed_kmh:4.1f}"
-            distance = "—" if event.distance_m is None else str(event.distance_m)
-            self.out.write(f"\r\033[K  belt {speed} km/h  distance {distance} m")
-            self.out.flush()
-            self._live_shown = True
