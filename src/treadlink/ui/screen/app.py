@@ -176,12 +176,15 @@ def fault_text(fault: FaultFace, message: str) -> str:
     def fact(done: bool) -> str:
         return "YES" if done else "NOT YET"
 
+    belt = "" if fault.belt_kmh is None else f" (belt at {fault.belt_kmh:.1f} km/h)"
     lines = [
+        big("STOP") or "STOP",
+        "",
         "FAULT — THE BELT IS BEING HELD STOPPED",
         "",
         f"What happened:             {fault.what}",
         f"Treadmill accepted stop:   {fact(fault.stop_accepted)}",
-        f"Belt seen stopped:         {fact(fault.belt_stopped)}",
+        f"Belt seen stopped:         {fact(fault.belt_stopped)}{belt}",
         "",
         fault.todo,
     ]

@@ -23,6 +23,7 @@ class FaultFace:
     what: str
     stop_accepted: bool
     belt_stopped: bool
+    belt_kmh: float | None  # what the belt last reported
     todo: str
     urgent: bool  # the runner must act on the treadmill itself
 
@@ -75,7 +76,7 @@ def fault_face(view: SessionView) -> FaultFace | None:
         todo = "Stopping the belt: hold the side rails and wait for it to stop."
     else:
         todo = "When you are ready: press a to acknowledge, then p to resume (q ends the session)."
-    return FaultFace(what, stop.accepted, stop.belt_stopped, todo, urgent)
+    return FaultFace(what, stop.accepted, stop.belt_stopped, view.speed_kmh, todo, urgent)
 
 
 def position_s(tracker: ViewTracker, remaining_s: float | None) -> float:

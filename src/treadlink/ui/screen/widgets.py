@@ -50,6 +50,6 @@ def key_bar() -> Text:
         if k.action == "stop":
             bar.append(f" {k.shown.upper()} = {k.label} ", style="bold white on red")
         else:
-            bar.append(f"  {k.shown} ", style="bold")
+            bar.append(f"  {k.shown} ", style="yellow")
             bar.append(k.label, style="grey70")
     return bar
