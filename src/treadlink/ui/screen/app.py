@@ -163,9 +163,12 @@ class RunnerScreen(App[None]):
             fault.set_class(f.fault.urgent, "urgent")
 
     def _set(self, widget: str, content: object) -> None:
+        """Redraw a widget whose content changed. Every widget has a fixed size (screen.tcss),
+        so no redraw asks for a new layout of the screen: a frame stays short, and so does
+        the wait of a key that arrives during one."""
         if self._drawn.get(widget) != content:
             self._drawn[widget] = content
-            self.query_one(f"#{widget}", Static).update(content)  # type: ignore[arg-type]
+            self.query_one(f"#{widget}", Static).update(content, layout=False)  # type: ignore[arg-type]
 
     def _set_kind(self, widget: str, kind: str) -> None:
         node = self.query_one(f"#{widget}")
