@@ -102,6 +102,7 @@ def print_table(r: dict[str, Any]) -> None:
     rows += [
         ("key press → Stop bytes, full screen, 10 Hz", _ms(k["screen_ms"]), "p99 ≤ 20 ms"),
         ("key press → Stop bytes, --plain, 10 Hz", _ms(k["plain_ms"]), ""),
+        ("Esc → Stop bytes, full screen (parser waits ESCDELAY)", _ms(k["screen_esc_ms"]), ""),
         (
             "ratio screen / --plain (p99)",
             f"{k['screen_ms']['p99'] / k['plain_ms']['p99']:.2f}×",

@@ -179,3 +179,14 @@ async def test_faster_refused_above_the_runners_cap(tmp_path: Path) -> None:
     async with screen_on(short_stage(tmp_path, at_the_cap)) as rig:
         await rig.pilot.press("plus")
         assert "faster: REFUSED" in rig.app.message and "cap" in rig.app.message
+
+
+@fake_time
+async def test_ctrl_c_on_the_screen_stops_the_belt_and_ends(tmp_path: Path) -> None:
+    # In the full screen the terminal is raw: Ctrl-C is a key, not SIGINT.
+    async with screen_on(short_stage(tmp_path)) as rig:
+        await rig.at(3)
+        await rig.pilot.press("ctrl+c")
+        finished = await rig.run
+    assert not finished.completed
+    assert rig.events.of(StopRequested)[0].reason == "runner quit"
