@@ -28,17 +28,19 @@ HOLD_S = 1.5  # the finished screen stays this long before the terminal is given
 AFTERWARDS = 8  # lines of the session's story printed once the screen has closed
 
 
-def wants_screen(plain: bool, out: TextIO = sys.stdout, keys: TextIO = sys.stdin) -> bool:
+def wants_screen(plain: bool, out: TextIO, keys: TextIO) -> bool:
     """The full screen needs a terminal to draw on and one to read keys from."""
     return not plain and out.isatty() and keys.isatty()
 
 
 @contextlib.asynccontextmanager
 async def attach(
-    session: Session, *, plain: bool = False, quiet: bool = False, out: TextIO = sys.stdout
+    session: Session, *, plain: bool = False, quiet: bool = False, out: TextIO | None = None
 ) -> AsyncIterator[None]:
-    """Show `session` to the runner and take their keys while the body runs it."""
-    if not wants_screen(plain, out):
+    """Show `session` to the runner and take their keys while the body runs it (`out`:
+    sys.stdout as it is when called)."""
+    out = sys.stdout if out is None else out
+    if not wants_screen(plain, out, sys.stdin):
         session.subscribe(LinePrinter(out))
         with RunnerKeys(session) as keys:
             if keys.active:
