@@ -11,7 +11,7 @@ key calls `emergency_stop` right there, synchronously, and goes no further.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -28,6 +28,8 @@ from treadlink.ui.commands import KEYS, STOP_KEYS, Action, RunnerCommands
 from treadlink.ui.screen.cue import CountdownCue
 from treadlink.ui.screen.face import Face, FaultFace, face
 from treadlink.ui.screen.widgets import key_bar, stage_bar
+
+log = logging.getLogger(__name__)
 
 FRAME_S = 0.1  # 10 frames a second: the countdown's tenths never show, the belt's speed does
 _LABELS = {k.action: k.label for k in KEYS}
@@ -119,8 +121,10 @@ class RunnerScreen(App[None]):
     async def _frame_loop(self) -> None:
         while True:
             await asyncio.sleep(self.frame_s)
-            with contextlib.suppress(Exception):  # a drawing bug must not end the frames
+            try:
                 self.show()
+            except Exception:  # a drawing bug must not freeze the screen for good
+                log.exception("drawing the runner's screen failed")
 
     def beep(self) -> None:
         self.beeps += 1

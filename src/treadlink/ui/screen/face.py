@@ -119,7 +119,6 @@ def face(tracker: ViewTracker, now: float) -> Face:
     else:
         then = f"then: {_step_text(next_step)}"
     count = f" · segment {seg.index + 1} of {v.steps}" if seg is not None else ""
-    target_speed = v.target_speed_kmh if v.target_speed_kmh is not None else None
     target_incline = v.target_incline_pct
     return Face(
         word=word,
@@ -130,7 +129,7 @@ def face(tracker: ViewTracker, now: float) -> Face:
         countdown=countdown,
         countdown_label=label,
         then=then,
-        speed=f"{_kmh(v.speed_kmh)} km/h (target {_kmh(target_speed)})",
+        speed=f"{_kmh(v.speed_kmh)} km/h (target {_kmh(v.target_speed_kmh)})",
         incline=(
             f"{'—' if v.incline_pct is None else f'{v.incline_pct:.1f}'} % "
             f"(target {'—' if target_incline is None else f'{target_incline:.1f}'})"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
+import itertools
 from collections.abc import Sequence
 
 from rich.text import Text
@@ -22,25 +25,25 @@ def stage_bar(steps: Sequence[Step], width: int, position_s: float) -> Text:
     width = max(width, 10)
     if total <= 0:
         return Text("")
-    # Which step each column falls in: by its midpoint in planned time.
-    ends: list[float] = []
-    t = 0.0
-    for s in steps:
-        t += s.estimated_duration_s
-        ends.append(t)
-    shape = Text()
     here = min(width - 1, int(position_s / total * width))
+    done = f"{clock_text(min(position_s, total))} of {clock_text(total)}"
+    return _drawn_bar(tuple(steps), width, here, done).copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _drawn_bar(steps: tuple[Step, ...], width: int, here: int, done: str) -> Text:
+    # Drawn once a second at most (when `done` changes), not on every frame: frames stay short.
+    total = sum(s.estimated_duration_s for s in steps)
+    ends = list(itertools.accumulate(s.estimated_duration_s for s in steps))
+    shape = Text()
     for column in range(width):
-        middle = (column + 0.5) * total / width
-        step = next((s for s, end in zip(steps, ends, strict=True) if middle < end), steps[-1])
+        middle = (column + 0.5) * total / width  # each column shows the step at its midpoint
+        step = steps[min(bisect.bisect_right(ends, middle), len(steps) - 1)]
         style = _COLOUR[step.kind] if column <= here else f"{_COLOUR[step.kind]} dim"
         shape.append(_GLYPH[step.kind], style=style)
     marker = Text(" " * here + "▲", style="bold white")
-    done = Text(
-        f"{clock_text(min(position_s, total))} of {clock_text(total)}   ▂ walk  █ run",
-        style="grey70",
-    )
-    return Text("\n").join([shape, marker, done])
+    legend = Text(f"{done}   ▂ walk  █ run", style="grey70")
+    return Text("\n").join([shape, marker, legend])
 
 
 def key_bar() -> Text:
