@@ -27,6 +27,7 @@ from treadlink.session.events import (
     Acknowledged,
     BeltStopped,
     Finished,
+    Paused,
     Refused,
     Resumed,
     SegmentStarted,
@@ -190,3 +191,19 @@ async def test_ctrl_c_on_the_screen_stops_the_belt_and_ends(tmp_path: Path) -> N
         finished = await rig.run
     assert not finished.completed
     assert rig.events.of(StopRequested)[0].reason == "runner quit"
+
+
+@fake_time
+async def test_pause_holds_the_countdown_and_says_how_to_resume(tmp_path: Path) -> None:
+    async with screen_on(short_stage(tmp_path)) as rig:
+        await rig.at(10.5)
+        await rig.pilot.press("p")
+        await rig.events.next(Paused)
+        await asyncio.sleep(20)  # the plan clock stands still while paused
+        assert rig.app.face is not None and rig.app.face.word == "PAUSED"
+        assert countdown(rig.app) == "0:30"
+        assert text(rig.app, "cue") == "Paused (runner's key): press p to resume."
+        await rig.pilot.press("p")
+        await rig.events.next(Resumed)
+        await asyncio.sleep(0.3)
+        assert rig.app.face is not None and rig.app.face.word == "WALK"

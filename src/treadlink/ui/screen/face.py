@@ -59,6 +59,17 @@ def _step_text(step: Step) -> str:
     return f"{WORDS.get(step.kind, step.name)} {span} at {step.speed_kmh:.1f} km/h"
 
 
+def _cue(v: SessionView) -> str:
+    """The segment's cue, or what the runner needs to know instead of it."""
+    if v.phase == "paused":
+        return f"Paused ({v.pause_reason}): press p to resume."
+    if v.phase == "finished":
+        return "Stage completed. Well done." if v.completed else "The session ended early."
+    if v.segment is None:
+        return "Starting the belt…" if v.phase == "starting" else ""
+    return v.segment.cue or v.segment.name
+
+
 def fault_face(view: SessionView) -> FaultFace | None:
     stop = view.stop
     if view.fault is None and stop.unconfirmed_s is None:
@@ -125,7 +136,7 @@ def face(tracker: ViewTracker, now: float) -> Face:
         kind=kind,
         title=f"{v.stage or 'treadlink'}{count} · {v.treadmill or 'no treadmill yet'}"
         + ("" if v.link_up else " · LINK DOWN"),
-        cue=(seg.cue or seg.name) if seg is not None else "",
+        cue=_cue(v),
         countdown=countdown,
         countdown_label=label,
         then=then,
