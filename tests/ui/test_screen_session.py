@@ -35,7 +35,7 @@ from treadlink.session.events import (
 )
 from treadlink.session.view import ViewTracker
 from treadlink.ui.commands import RunnerCommands
-from treadlink.ui.screen import RunnerScreen
+from treadlink.ui.screen.app import RunnerScreen
 
 STOP, SET_SPEED = 0x08, 0x02
 SIZE = (100, 30)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from tests.ui.replay import stage_one, stopped_by_the_runner, until
 from treadlink.events import Event
 from treadlink.session.view import ViewTracker
-from treadlink.ui.screen import RunnerScreen
+from treadlink.ui.screen.app import RunnerScreen
 
 SIZE = (100, 30)
 Compare = Callable[..., bool]

@@ -20,9 +20,8 @@ from treadlink.session.view import ViewTracker
 from treadlink.ui.commands import HELP, RunnerCommands
 from treadlink.ui.keys import RunnerKeys
 from treadlink.ui.lines import LinePrinter, describe
-from treadlink.ui.screen.app import RunnerScreen
 
-__all__ = ["RunnerScreen", "attach", "wants_screen"]
+__all__ = ["attach", "wants_screen"]
 
 HOLD_S = 1.5  # the finished screen stays this long before the terminal is given back
 AFTERWARDS = 8  # lines of the session's story printed once the screen has closed
@@ -47,6 +46,8 @@ async def attach(
                 print(HELP, file=out, flush=True)
             yield
         return
+    from treadlink.ui.screen.app import RunnerScreen  # textual: only for the full screen
+
     tracker = ViewTracker(session.timeline)
     session.subscribe(tracker)
     story: deque[str] = deque(maxlen=AFTERWARDS)
