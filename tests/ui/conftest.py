@@ -12,6 +12,7 @@ from treadlink.plans.limits import TreadmillLimits
 from treadlink.plans.loader import load_stage
 from treadlink.plans.timeline import Timeline
 
+WAIT_S = 60.0
 PROFILE = RunnerProfile(walk_speed=5.5, run_speed=8.5, incline=1.0, max_speed=9.0)
 SHORT_STAGE = """\
 name: "Screen check"
@@ -48,10 +49,12 @@ class Events(list[Event]):
     async def next[E: Event](
         self, kind: type[E], where: Callable[[E], bool] = lambda _: True, *, after: int = 0
     ) -> E:
-        """The first `kind` event from position `after` on that satisfies `where`."""
-        while True:
-            for e in self[after:]:
-                if isinstance(e, kind) and where(e):
-                    return e
-            self._changed.clear()
-            await self._changed.wait()
+        """The first `kind` event from position `after` on that satisfies `where` (within a
+        minute of loop time: in fake time, a missing event fails fast instead of hanging)."""
+        async with asyncio.timeout(WAIT_S):
+            while True:
+                for e in self[after:]:
+                    if isinstance(e, kind) and where(e):
+                        return e
+                self._changed.clear()
+                await self._changed.wait()

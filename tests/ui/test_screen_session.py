@@ -14,14 +14,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from textual.pilot import Pilot
 from textual.widgets import Digits, Static
 
 from tests.conftest import fake_time, link
-from tests.ui.conftest import PROFILE, Events, short_stage
+from tests.ui.conftest import PROFILE, WAIT_S, Events, short_stage
 from treadlink.plans.timeline import Timeline
-from treadlink.safety.guard import GuardSettings
+from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import (
     Acknowledged,
@@ -75,15 +74,14 @@ class Rig:
 @asynccontextmanager
 async def screen_on(stage: Timeline) -> AsyncIterator[Rig]:
     """The screen over a session of `stage` on the simulator, once its first segment began."""
-    async with link(control=False, telemetry_hz=2.0) as connection:
+    settings = GuardSettings(cap_kmh=PROFILE.max_speed)
+    async with (
+        link(telemetry_hz=2.0) as connection,
+        SafetyGuard(connection.link, settings=settings) as guard,
+    ):
         writes: list[bytes] = []
         connection.simulator.add_control_point_listener(lambda data: writes.append(bytes(data)))
-        session = Session(
-            connection.treadmill,
-            stage,
-            on_fault="pause",
-            safety=GuardSettings(cap_kmh=PROFILE.max_speed),
-        )
+        session = Session(guard, stage, on_fault="pause")
         events = Events()
         session.subscribe(events)
         tracker = ViewTracker(stage)
@@ -93,9 +91,15 @@ async def screen_on(stage: Timeline) -> AsyncIterator[Rig]:
             run = asyncio.create_task(session.run())
             first = await events.next(SegmentStarted)
             rig = Rig(session, events, app, pilot, writes, first, run)
-            yield rig
-            if not run.done():
-                await rig.quit()
+            try:
+                yield rig
+                if not run.done():
+                    await rig.quit()
+            finally:
+                if not run.done():  # a failed test: still end the session and stop the belt
+                    session.quit("the test failed")
+                    async with asyncio.timeout(WAIT_S):
+                        await run
         assert connection.simulator.stopped
 
 
@@ -144,14 +148,14 @@ async def test_acknowledge_and_speed_keys_refused_while_latched(tmp_path: Path) 
         await rig.at(5)
         await press("space")
         sent = len(speeds_sent(rig.writes))
-        await press("plus")  # latched: refused at once, nothing sent
-        assert "faster: REFUSED" in app.message and "latched" in app.message
+        await press("plus")  # latched: refused at once, with its reason; nothing sent
+        assert app.message.startswith("faster: REFUSED — ")
         await press("minus")
-        assert "slower: REFUSED" in app.message
+        assert app.message.startswith("slower: REFUSED — ")
         await press("p")  # no resume while latched either
-        assert "REFUSED" in app.message
+        assert app.message.startswith("pause/resume: REFUSED — ") and "latched" in app.message
         assert len(speeds_sent(rig.writes)) == sent
-        assert {e.command for e in events.of(Refused)} >= {"set target", "resume"}
+        assert {e.command for e in events.of(Refused)} >= {"resume"}
 
         await events.next(BeltStopped)
         await press("a")
@@ -166,14 +170,10 @@ async def test_acknowledge_and_speed_keys_refused_while_latched(tmp_path: Path) 
         assert app.message == "slower"
         await press("plus")
         await asyncio.sleep(1)
-        assert speeds_sent(rig.writes[mark:]) == [5.0, 6.0]  # the segment's 5.5 ∓ 0.5
+        # From the belt's target, step by step: 5.5 - 0.5, then + 0.5.
+        assert speeds_sent(rig.writes[mark:]) == [5.0, 5.5]
 
 
-@pytest.mark.xfail(
-    reason="api-v1's change_speed checks the treadmill's range only; the runner's cap is checked "
-    "later by the interlock, without a Verdict (frontend-api.md promises caps too)",
-    strict=False,
-)
 @fake_time
 async def test_faster_refused_above_the_runners_cap(tmp_path: Path) -> None:
     at_the_cap = "name: At the cap\nitems:\n  - speed: 9.0\n    for: 1:00\n"

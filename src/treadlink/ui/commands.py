@@ -33,7 +33,7 @@ KEYS: tuple[KeyCommand, ...] = (
     KeyCommand("acknowledge", "a", ("a",), b"aA", "acknowledge fault"),
     KeyCommand("slower", "-", ("minus",), b"-", "slower"),
     KeyCommand("faster", "+", ("plus", "equals_sign"), b"+=", "faster"),
-    KeyCommand("quit", "q", ("q",), b"qQ", "stop and quit"),
+    KeyCommand("quit", "q", ("q",), b"qQ", "stop and quit"),  # again: leave anyway
 )
 STOP_KEYS = frozenset(KEYS[0].keys)
 _BY_CHAR = {char: k.action for k in KEYS for char in k.chars}
@@ -67,4 +67,6 @@ class RunnerCommands:
             case "faster":
                 return s.change_speed(SPEED_STEP_KMH)
             case "quit":
-                return s.stop("runner quit")
+                # Pressed again while the stop is unconfirmed: stop waiting for it, and say that
+                # the belt may still be running.
+                return s.quit("runner quit")

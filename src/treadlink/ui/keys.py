@@ -1,6 +1,7 @@
 """The runner's keys for `treadlink run --plain` on a terminal: single keys without Enter.
 
-The full-screen display reads keys through textual instead; both use the table in
+q or Ctrl-C stops and ends; pressed again while the stop is unconfirmed, it leaves anyway. The
+full-screen display reads keys through textual instead; both use the table in
 `treadlink.ui.commands`, so a key means the same thing in either.
 """
 

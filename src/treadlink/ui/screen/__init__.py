@@ -40,8 +40,8 @@ async def attach(
     sys.stdout as it is when called)."""
     out = sys.stdout if out is None else out
     if not wants_screen(plain, out, sys.stdin):
-        session.subscribe(LinePrinter(out))
         with RunnerKeys(session) as keys:
+            session.subscribe(LinePrinter(out, keys=keys.active))
             if keys.active:
                 print(HELP, file=out, flush=True)
             yield
