@@ -77,9 +77,10 @@ def fault_face(view: SessionView) -> FaultFace | None:
     what = view.fault.message if view.fault is not None else f"stop ({stop.reason})"
     urgent = stop.unconfirmed_s is not None
     if urgent:
+        fact = "BELT NOT SEEN STOPPED" if stop.accepted else "STOP NOT CONFIRMED"
         todo = (
-            f"STOP NOT CONFIRMED after {stop.unconfirmed_s:.0f} s: USE THE TREADMILL'S STOP "
-            "BUTTON OR PULL THE SAFETY KEY"
+            f"{fact} after {stop.unconfirmed_s:.0f} s: USE THE TREADMILL'S STOP BUTTON OR PULL "
+            "THE SAFETY KEY"
         )
     elif not view.link_up:
         todo = "The treadmill is not connected: step off the belt; treadlink is reconnecting."
