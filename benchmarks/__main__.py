@@ -40,7 +40,7 @@ def main() -> int:
         ("programme_fake_time_4hz", lambda: programme.measure(4.0)),
         ("programme_fake_time_1hz", lambda: programme.measure(1.0)),
         ("run_sim_startup", lambda: startup.measure(2 if quick else 7)),
-        ("screen_key_stop", lambda: screen_keys.measure(15 if quick else 100)),
+        ("screen_key_stop", lambda: screen_keys.measure(15 if quick else 60)),
     ]
     for name, bench in steps:
         print(f"… {name}", file=sys.stderr, flush=True)

@@ -134,7 +134,7 @@ async def _trials(plain: bool, trials: int, key: bytes = b" ") -> list[float]:
     return latencies
 
 
-def measure(trials: int = 100) -> dict[str, Any]:
+def measure(trials: int = 60) -> dict[str, Any]:
     screen = summary(asyncio.run(_trials(False, trials)))
     plain = summary(asyncio.run(_trials(True, trials)))
     # Esc: textual's parser holds a lone ESC for ESCDELAY (100 ms) in case a sequence follows.
