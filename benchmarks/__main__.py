@@ -16,7 +16,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import boundaries, cadence, estop, programme, recorder, round_trip, startup
+from benchmarks import (
+    boundaries,
+    cadence,
+    estop,
+    programme,
+    recorder,
+    round_trip,
+    screen_keys,
+    startup,
+)
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench-results" / "latest.json"
 
@@ -43,6 +52,7 @@ def main() -> int:
         ("programme_fake_time_1hz", lambda: programme.measure(1.0)),
         ("run_sim_startup", lambda: startup.measure(2 if quick else 7)),
         ("recorder", recorder.measure),
+        ("screen_key_stop", lambda: screen_keys.measure(15 if quick else 60)),
     ]
     for name, bench in steps:
         print(f"… {name}", file=sys.stderr, flush=True)
@@ -122,6 +132,17 @@ def print_table(r: dict[str, Any]) -> None:
             "no disk I/O on the loop",
         )
     )
+    k = r["screen_key_stop"]
+    rows += [
+        ("key press → Stop bytes, full screen, 10 Hz", _ms(k["screen_ms"]), "p99 ≤ 20 ms"),
+        ("key press → Stop bytes, --plain, 10 Hz", _ms(k["plain_ms"]), ""),
+        ("Esc → Stop bytes, full screen (parser waits ESCDELAY)", _ms(k["screen_esc_ms"]), ""),
+        (
+            "ratio screen / --plain (p99)",
+            f"{k['screen_ms']['p99'] / k['plain_ms']['p99']:.2f}×",
+            "≤ 2×",
+        ),
+    ]
     width = max(len(row[0]) for row in rows)
     for label, value, goal in rows:
         print(f"{label:<{width}}  {value:<46} {goal}")

@@ -36,7 +36,6 @@ from treadlink.cli.target import (
 )
 from treadlink.cli.validate import add_config_argument, profile_or_report
 from treadlink.config import RunnerProfile
-from treadlink.outlet import Outlet
 from treadlink.plans import (
     NOBLEPRO_ELITE,
     PlanError,
@@ -48,11 +47,9 @@ from treadlink.plans import (
 from treadlink.records.session_record import SessionRecording
 from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session
-from treadlink.session.events import Finished, TelemetryUpdate
+from treadlink.session.events import Finished
 from treadlink.session.recorder import EventLog
-from treadlink.ui.keys import HELP as KEYS_HELP
-from treadlink.ui.keys import RunnerKeys
-from treadlink.ui.lines import LinePrinter
+from treadlink.ui.screen import attach as attach_display
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -102,6 +99,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"how long to look for the treadmill, {between(0.5, 120, 's')} (default: 10)",
     )
     add_record_arguments(p)
+    p.add_argument(
+        "--plain", action="store_true", help="a line per event, not the full-screen display"
+    )
+    p.add_argument("--quiet", action="store_true", help="no beeps before each change")
     p.set_defaults(handler=run)
 
 
@@ -253,26 +254,16 @@ async def drive(
     loop = asyncio.get_running_loop()
     for signum, reason in ((signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")):
         loop.add_signal_handler(signum, session.quit, reason)
-    with contextlib.ExitStack() as stack:
-        keys = stack.enter_context(RunnerKeys(session))
-        # The terminal (or a pipe) is written from a thread of its own: a slow reader never
-        # holds up the loop, and telemetry lines are what gets dropped if it falls behind.
-        printer = Outlet(
-            LinePrinter(sys.stdout, keys=keys.active),
-            droppable=lambda event: isinstance(event, TelemetryUpdate),
-        )
-        session.subscribe(stack.enter_context(printer))
-        if events is not None:
-            session.subscribe(events.write)
-        if recording is not None:
-            session.subscribe(recording.listen)  # memory and a queue only, never the disk
-        if keys.active:
-            print(KEYS_HELP)
-        try:
+    if events is not None:
+        session.subscribe(events.write)
+    if recording is not None:
+        session.subscribe(recording.listen)  # memory and a queue only, never the disk
+    try:
+        async with attach_display(session, plain=args.plain, quiet=args.quiet):
             finished = await session.run()
-        finally:
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(signum)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
     if finished.belt == "may be running":
         return EXIT_BELT_MAY_BE_RUNNING, finished
     return (EXIT_OK if finished.completed else EXIT_FAILED), finished

@@ -1,7 +1,8 @@
-"""The runner's keys at the laptop, for `treadlink run` on a terminal.
+"""The runner's keys for `treadlink run --plain` on a terminal: single keys without Enter.
 
-space or Esc: stop the belt now · a: acknowledge a fault · p: pause or resume · s: skip to the
-next segment · q or Ctrl-C: stop and end (again, while the stop is unconfirmed: leave anyway).
+q or Ctrl-C stops and ends; pressed again while the stop is unconfirmed, it leaves anyway. The
+full-screen display reads keys through textual instead; both use the table in
+`treadlink.ui.commands`, so a key means the same thing in either.
 """
 
 from __future__ import annotations
@@ -15,19 +16,16 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from treadlink.session.engine import Session
+from treadlink.ui.commands import HELP, RunnerCommands, action_for_char
 
-HELP = (
-    "keys: space/Esc STOP · a acknowledge fault · p pause/resume · s skip segment · "
-    "q or Ctrl-C stop and quit"
-)
-_STOP_KEYS = frozenset(b" \x1b")
+__all__ = ["HELP", "RunnerKeys"]
 
 
 class RunnerKeys:
     """Reads single keys without Enter while active; restores the terminal on every way out."""
 
     def __init__(self, session: Session, stream: TextIO = sys.stdin) -> None:
-        self.session = session
+        self.commands = RunnerCommands(session)
         self._stream = stream
         self._fd: int | None = None
         self._saved: list[Any] | None = None
@@ -66,16 +64,7 @@ class RunnerKeys:
             self.press(key)
 
     def press(self, key: int) -> None:
-        if key in _STOP_KEYS:
-            self.session.emergency_stop("runner's key")
-        elif key in b"qQ":
-            self.session.quit("runner quit")
-        elif key in b"aA":
-            self.session.acknowledge()
-        elif key in b"pP":
-            if self.session.paused:
-                self.session.resume()
-            else:
-                self.session.pause("runner's key")
-        elif key in b"sS":
-            self.session.skip()
+        # A refusal is shown by the line printer, from the session's `refused` event.
+        action = action_for_char(key)
+        if action is not None:
+            self.commands.run(action)

@@ -34,7 +34,7 @@ from treadlink.session.events import (
 
 
 def describe(event: Event, *, keys: bool = False) -> str | None:
-    """The line for an event, or None for events that only the live line shows. `keys`: the
+    """The line for an event, or None for events too frequent for a line. `keys`: the
     runner has the keyboard, so a fault says which keys to press."""
     match event:
         case SessionStarted():
@@ -108,28 +108,15 @@ def describe(event: Event, *, keys: bool = False) -> str | None:
 
 
 class LinePrinter:
-    """Prints `describe` lines stamped with the session clock; on a terminal, also a live
-    telemetry line that each new line replaces."""
+    """Prints `describe` lines stamped with the session clock: for pipes, logs and `--plain`.
+    (The live picture on a terminal is the full-screen display's job.)"""
 
-    def __init__(
-        self, out: TextIO = sys.stdout, *, live: bool | None = None, keys: bool = False
-    ) -> None:
+    def __init__(self, out: TextIO = sys.stdout, *, keys: bool = False) -> None:
         self.out = out
-        self.live = out.isatty() if live is None else live
         self.keys = keys
-        self._live_shown = False
 
     def __call__(self, event: Event) -> None:
         line = describe(event, keys=self.keys)
         if line is not None:
-            if self._live_shown:
-                self.out.write("\r\033[K")
-                self._live_shown = False
             self.out.write(f"[{format_duration(event.at).split('.')[0]:>6}] {line}\n")
             self.out.flush()
-        elif self.live and isinstance(event, TelemetryUpdate):
-            speed = "—" if event.speed_kmh is None else f"{event.speed_kmh:4.1f}"
-            distance = "—" if event.distance_m is None else str(event.distance_m)
-            self.out.write(f"\r\033[K  belt {speed} km/h  distance {distance} m")
-            self.out.flush()
-            self._live_shown = True

@@ -1,0 +1,200 @@
+"""`RunnerScreen`: the full-screen display for the runner beside the treadmill (textual).
+
+A thin view over `ViewTracker`: each frame draws `face(tracker, clock())`; nothing here decides
+anything about the session. Keys call the Session's commands through `RunnerCommands`.
+
+The stop keys do not wait for textual: `post_message` is where the terminal driver hands every
+key to the app, on the event loop, before the app's queue, bindings and any rendering. A stop
+key calls `emergency_stop` right there, synchronously, and goes no further.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual import events
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Digits, Static
+
+from treadlink.session.view import ViewTracker
+from treadlink.ui.bigtext import big
+from treadlink.ui.commands import KEYS, STOP_KEYS, Action, RunnerCommands
+from treadlink.ui.screen.cue import CountdownCue
+from treadlink.ui.screen.face import Face, FaultFace, face
+from treadlink.ui.screen.widgets import key_bar, stage_bar
+
+log = logging.getLogger(__name__)
+
+FRAME_S = 0.1  # 10 frames a second: the countdown's tenths never show, the belt's speed does
+_LABELS = {k.action: k.label for k in KEYS}
+
+
+class RunnerScreen(App[None]):
+    CSS_PATH = "screen.tcss"
+    TITLE = "treadlink"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(key, f"command('{k.action}')", k.label, show=False)
+            for k in KEYS
+            if k.action != "stop"  # handled before bindings: see post_message
+            for key in k.keys
+        ),
+        Binding("ctrl+c", "command('quit')", "stop and quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        tracker: ViewTracker,
+        clock: Callable[[], float],
+        commands: RunnerCommands | None,
+        *,
+        cue: bool = True,
+        frame_s: float = FRAME_S,
+    ) -> None:
+        """`commands` None: a screen that only shows (a replayed session)."""
+        super().__init__()
+        self.tracker = tracker
+        self.clock = clock
+        self.commands = commands
+        self.frame_s = frame_s
+        self.cue = CountdownCue() if cue else None
+        self.beeps = 0  # rung so far (the bell is silent in a headless test)
+        self.message = ""
+        self.face: Face | None = None
+        self._drawn: dict[str, object] = {}
+        self._frames: asyncio.Task[None] | None = None
+
+    # --- keys ------------------------------------------------------------------------------
+    def post_message(self, message: Message) -> bool:
+        if isinstance(message, events.Key) and message.key in STOP_KEYS:
+            self.command("stop")  # before the queue, the bindings and any refresh
+            return True
+        return super().post_message(message)
+
+    def command(self, action: Action) -> None:
+        if self.commands is None:
+            return
+        verdict = self.commands.run(action)
+        label = _LABELS[action]
+        self.message = f"{label}: REFUSED — {verdict.reason}" if not verdict else label
+
+    def action_command(self, action: Action) -> None:
+        self.command(action)
+        self.show()
+
+    async def action_quit(self) -> None:  # textual's own Ctrl-Q: an orderly stop, too
+        self.action_command("quit")
+
+    # --- drawing ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Vertical(id="main"):
+            yield Static(id="title")
+            with Horizontal(id="now"):
+                yield Static(id="word")
+                with Vertical(id="clock"):
+                    yield Static(id="countdown-label")
+                    yield Digits(id="countdown")
+            yield Static(id="cue")
+            yield Static(id="then")
+            yield Static(id="stats")
+            yield Static(id="bar")
+            yield Static(id="message")
+        yield Static(id="fault")
+        yield Static(key_bar(), id="keys")
+
+    def on_mount(self) -> None:
+        self.show()
+        # The loop's own clock, not textual's timers (which keep wall-clock time), so that the
+        # frames follow fake time in the tests as the session does.
+        self._frames = asyncio.get_running_loop().create_task(self._frame_loop())
+
+    def on_unmount(self) -> None:
+        if self._frames is not None:
+            self._frames.cancel()
+
+    async def _frame_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.frame_s)
+            try:
+                self.show()
+            except Exception:  # a drawing bug must not freeze the screen for good
+                log.exception("drawing the runner's screen failed")
+
+    def beep(self) -> None:
+        self.beeps += 1
+        self.bell()
+
+    def show(self) -> None:
+        """Draw the current face."""
+        f = face(self.tracker, self.clock())
+        self.face = f
+        seg = self.tracker.view.segment
+        if (
+            self.cue is not None
+            and seg is not None
+            and self.tracker.view.phase == "running"
+            and self.cue.due(seg.index, self.tracker.remaining_s(self.clock()))
+        ):
+            self.beep()
+        self._set("title", f.title)
+        word = big(f.word)
+        self._set("word", word if word is not None else f.word)
+        self._set_kind("word", f.kind)
+        self._set("countdown-label", f.countdown_label)
+        self.query_one("#countdown", Digits).update(f.countdown)
+        self._set("cue", f.cue)
+        self._set("then", f.then)
+        stats = f"SPEED {f.speed}    INCLINE {f.incline}\n"
+        stats += f"DISTANCE {f.distance}    ELAPSED {f.elapsed}"
+        if f.heart_rate is not None:
+            stats += f"    HEART RATE {f.heart_rate}"
+        self._set("stats", stats)
+        if self.tracker.timeline is not None:
+            width = self.query_one("#bar").size.width or self.size.width - 4
+            self._set("bar", stage_bar(self.tracker.timeline.steps, width, f.position_s))
+        self._set("message", self.message)
+        self.query_one("#main").display = f.fault is None
+        fault = self.query_one("#fault")
+        fault.display = f.fault is not None
+        if f.fault is not None:
+            self._set("fault", fault_text(f.fault, self.message))
+            fault.set_class(f.fault.urgent, "urgent")
+
+    def _set(self, widget: str, content: object) -> None:
+        """Redraw a widget whose content changed. Every widget has a fixed size (screen.tcss),
+        so no redraw asks for a new layout of the screen: a frame stays short, and so does
+        the wait of a key that arrives during one."""
+        if self._drawn.get(widget) != content:
+            self._drawn[widget] = content
+            self.query_one(f"#{widget}", Static).update(content, layout=False)  # type: ignore[arg-type]
+
+    def _set_kind(self, widget: str, kind: str) -> None:
+        node = self.query_one(f"#{widget}")
+        node.set_classes(kind)
+
+
+def fault_text(fault: FaultFace, message: str) -> str:
+    def fact(done: bool) -> str:
+        return "YES" if done else "NOT YET"
+
+    belt = "" if fault.belt_kmh is None else f" (belt at {fault.belt_kmh:.1f} km/h)"
+    lines = [
+        big("STOP") or "STOP",
+        "",
+        "FAULT — THE BELT IS BEING HELD STOPPED",
+        "",
+        f"What happened:             {fault.what}",
+        f"Treadmill accepted stop:   {fact(fault.stop_accepted)}",
+        f"Belt seen stopped:         {fact(fault.belt_stopped)}{belt}",
+        "",
+        fault.todo,
+    ]
+    if message:
+        lines += ["", message]
+    return "\n".join(lines)
