@@ -75,7 +75,7 @@ def _subscribe_front_ends(
     """What a real run hangs on the guard: the line display (live telemetry line included) and
     the events file, both hearing every guard event and every 10 Hz frame."""
     sink = stack.enter_context(open(os.devnull, "w"))  # noqa: SIM115 - closed by the stack
-    printer = LinePrinter(sink, live=True, keys=True)
+    printer = LinePrinter(sink, keys=True)
     record = stack.enter_context(EventLog(Path(tempfile.mkdtemp()) / "bench.jsonl"))
 
     def on_frame(event: TreadmillEvent) -> None:

@@ -528,6 +528,11 @@ class SafetyGuard:
         if not self.stopping or self.stop_accepted:
             return
         self.stop_accepted = True
+        # Accepted: the belt now needs the time to slow down. The runner is told only if it
+        # has not been seen at rest once that time, the window and the usual grace are over.
+        braking = self._last_moving_kmh / self.settings.slowest_deceleration_kmh_s
+        delay = braking + self.settings.still_window_s + self.settings.confirm_within_s
+        self._arm("unconfirmed", delay, self._warn_unconfirmed)
         self._emit(StopAccepted(at=self._now(), how=how))
 
     def _belt_is_stopped(self, frames: int, window_s: float) -> None:

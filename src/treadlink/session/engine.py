@@ -193,6 +193,15 @@ class Session:
             return self._refuse("set target", reason)
         if self._adjusting is not None and not self._adjusting.done():
             return self._refuse("set target", "the previous change is still being sent")
+        self._emit(
+            SetpointSent(
+                at=self.clock(),
+                index=self.current.index,
+                speed_kmh=speed_kmh if speed_kmh is not None else self.guard.target_kmh or 0.0,
+                incline_pct=incline_pct,
+                lag_ms=0.0,
+            )
+        )
         self._adjusting = asyncio.get_running_loop().create_task(
             self._send_target(speed_kmh, incline_pct)
         )
@@ -452,6 +461,11 @@ class Session:
             self._stop_reason = "end of plan" if ended_normally else "session ended early"
         if not self.guard.stopping and not self.guard.belt_stopped:
             self.guard.stop(self._stop_reason)
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            # The loop itself is going away (nobody cancels a session otherwise): the stop
+            # has been asked for and goes on while the loop lives; waiting would never end.
+            return "stopped" if self.guard.belt_stopped else "may be running"
         stopped = asyncio.ensure_future(self.guard.wait_belt_stopped())
         gave_up = asyncio.ensure_future(self._gave_up.wait())
         try:
