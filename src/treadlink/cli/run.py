@@ -17,6 +17,7 @@ from treadlink.cli.validate import add_config_argument, profile_or_report
 from treadlink.config import RunnerProfile
 from treadlink.ftms.control import ControlPointError
 from treadlink.ftms.treadmill import Treadmill
+from treadlink.mqtt import run_hook as mqtt
 from treadlink.plans import (
     NOBLEPRO_ELITE,
     PlanError,
@@ -69,6 +70,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="what the belt does when the plan ends (default: %(default)s)",
     )
     p.add_argument("--timeout", type=float, default=10.0, help="scan timeout in seconds")
+    mqtt.add_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -80,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         print("treadlink run: --speedup must be a positive number", file=sys.stderr)
         return EXIT_BAD_INPUT
     profile = profile_or_report(args.config)
-    if profile is None:
+    if profile is None or not mqtt.check(args):
         return EXIT_BAD_INPUT
     try:
         timeline = load_session(args, profile)  # checked before any radio is opened
@@ -174,7 +176,8 @@ async def drive(
         if stack.enter_context(RunnerKeys(session)).active:
             print(KEYS_HELP)
         try:
-            finished = await session.run()
+            async with mqtt.published(args, session, profile):
+                finished = await session.run()
         finally:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)

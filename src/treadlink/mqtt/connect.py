@@ -1,0 +1,55 @@
+"""Wire one bridge to one broker connection: what `run --mqtt` and `serve` both build."""
+
+from __future__ import annotations
+
+import json
+
+from treadlink.mqtt.bridge import Caps, MqttBridge, Rules, Starter
+from treadlink.mqtt.client import BrokerLink, Kind, TlsFiles
+from treadlink.mqtt.discovery import Machine, discovery_messages
+from treadlink.mqtt.settings import MqttSettings
+from treadlink.mqtt.topics import Topics
+
+
+def connect_bridge(
+    settings: MqttSettings,
+    topics: Topics,
+    *,
+    caps: Caps,
+    rules: Rules,
+    machine: Machine | None = None,
+    starter: Starter | None = None,
+    queue_limit: int = 1000,
+) -> tuple[MqttBridge, BrokerLink]:
+    """The bridge and its broker link (enter the link with `async with` to connect).
+
+    With `machine`, Home Assistant discovery is published on every connection and whenever
+    Home Assistant announces itself `online`."""
+    bridge: MqttBridge
+    subscriptions = [topics.commands] + ([topics.ha_status] if machine is not None else [])
+    link = BrokerLink(
+        settings.broker_address(),
+        client_id=f"treadlink-{topics.device_id}",
+        status_topic=topics.status,
+        subscriptions=subscriptions,
+        on_message=lambda message: bridge.on_message(message),
+        on_connect=lambda: bridge.on_connect(),
+        urgent=(topics.command("stop"), topics.command("pause")),
+        tls=TlsFiles(
+            ca=None if settings.tls_ca is None else str(settings.tls_ca),
+            cert=None if settings.tls_cert is None else str(settings.tls_cert),
+            key=None if settings.tls_key is None else str(settings.tls_key),
+        ),
+        queue_limit=queue_limit,
+    )
+
+    def announce() -> None:
+        if machine is None:
+            return
+        for topic, config in discovery_messages(topics, machine, caps, rules):
+            link.publish(topic, json.dumps(config), Kind.KEEP, retain=True)
+
+    bridge = MqttBridge(
+        topics, publish=link.publish, caps=caps, rules=rules, starter=starter, on_ha_online=announce
+    )
+    return bridge, link

@@ -1,0 +1,97 @@
+"""`treadlink run … --mqtt [URL]`: the run is published, and MQTT may stop, pause, skip or slow
+it; it never resumes, acknowledges, starts or speeds up anything (RULES_FOR_RUN).
+
+cli/run.py calls three things: `add_arguments(parser)`, `check(args)` before any radio is
+opened (bad settings: exit 2), and `published(args, session, profile)` around `session.run()`.
+A broker that is down or slow changes nothing: the session runs and the link keeps retrying.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from treadlink.config import RunnerProfile
+from treadlink.mqtt.bridge import RULES_FOR_RUN, Caps, MqttBridge
+from treadlink.mqtt.client import BrokerLink
+from treadlink.mqtt.connect import connect_bridge
+from treadlink.mqtt.discovery import Machine
+from treadlink.mqtt.settings import MqttSettings, load_mqtt_settings
+from treadlink.mqtt.topics import Topics, device_slug
+from treadlink.plans.errors import PlanError
+from treadlink.session.engine import Session
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--mqtt",
+        nargs="?",
+        const="",
+        metavar="URL",
+        help="also publish the run over MQTT (mqtt[s]://[user:pass@]host[:port]; default: the "
+        "config's mqtt.broker); MQTT may stop, pause, skip or slow the run, nothing more",
+    )
+
+
+def check(args: argparse.Namespace) -> bool:
+    """Load the MQTT settings if --mqtt was given; False after printing why they are bad."""
+    args.mqtt_settings = None
+    if args.mqtt is None:
+        return True
+    try:
+        args.mqtt_settings = load_mqtt_settings(args.config, args.mqtt or None)
+    except PlanError as e:
+        print("bad MQTT settings:", file=sys.stderr)
+        for problem in e.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return False
+    return True
+
+
+def topics_for(settings: MqttSettings, address: str) -> Topics:
+    device_id = settings.device_id or device_slug(address)
+    return Topics(settings.base_topic, device_id, settings.discovery_prefix)
+
+
+def caps_of(profile: RunnerProfile) -> Caps:
+    return Caps(max_speed_kmh=profile.max_speed, max_incline_pct=profile.max_incline)
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    bridge: MqttBridge
+    link: BrokerLink
+
+
+@asynccontextmanager
+async def published(
+    args: argparse.Namespace, session: Session, profile: RunnerProfile
+) -> AsyncIterator[Published | None]:
+    """Publish `session` while inside, if --mqtt was given (None otherwise)."""
+    settings: MqttSettings | None = getattr(args, "mqtt_settings", None)
+    if settings is None:
+        yield None
+        return
+    treadmill = session.treadmill
+    assert treadmill.speed_range is not None  # known once connected
+    machine = Machine(
+        name=treadmill.device.name or treadmill.device.address,
+        speed=treadmill.speed_range,
+        incline=treadmill.incline_range if treadmill.supports_incline else None,
+    )
+    bridge, link = connect_bridge(
+        settings,
+        topics_for(settings, treadmill.device.address),
+        caps=caps_of(profile),
+        rules=RULES_FOR_RUN,
+        machine=machine,
+    )
+    async with link:
+        bridge.attach(session)
+        try:
+            yield Published(bridge, link)
+        finally:
+            bridge.close()
