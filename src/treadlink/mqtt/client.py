@@ -188,6 +188,7 @@ class BrokerLink:
         self.subscriptions = tuple(subscriptions)
         self.queue = PublishQueue(queue_limit)
         self.connections = 0  # how many times a connection was made (the first one included)
+        self.last_error: str | None = None  # why the last connection failed or ended
         self._on_message = on_message
         self._on_connect = on_connect
         self._queue_type = urgent_first(urgent)
@@ -196,6 +197,7 @@ class BrokerLink:
         self._timeout_s = timeout_s
         self._keepalive_s = keepalive_s
         self._connected = asyncio.Event()
+        self._failed = asyncio.Event()
         self._closing = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -205,6 +207,12 @@ class BrokerLink:
 
     async def wait_connected(self) -> None:
         await self._connected.wait()
+
+    async def wait_failed(self) -> str:
+        """Wait for the next failed or lost connection; return why."""
+        self._failed.clear()
+        await self._failed.wait()
+        return self.last_error or ""
 
     def publish(
         self,
@@ -254,8 +262,10 @@ class BrokerLink:
                     delay = low
                     await self._serve(client)
                     return
-            except aiomqtt.MqttError as e:
+            except (aiomqtt.MqttError, OSError) as e:  # OSError: a TLS file that will not load
                 log.warning("MQTT broker %s: %s (again in %.1f s)", self.broker, e, delay)
+                self.last_error = str(e)
+                self._failed.set()
             finally:
                 self._connected.clear()
             with contextlib.suppress(TimeoutError):

@@ -14,6 +14,7 @@ from typing import Any, Final
 from treadlink import __version__
 from treadlink.ftms.layouts import Range
 from treadlink.mqtt.bridge import Caps, Rules
+from treadlink.mqtt.client import BrokerLink, Kind
 from treadlink.mqtt.topics import ONLINE, Topics
 
 Message = tuple[str, dict[str, Any]]
@@ -168,3 +169,11 @@ def _number(topics: Topics, name: str, r: Range, cap: float) -> dict[str, Any]:
         "unit_of_measurement": r.unit,
         "mode": "box",
     }
+
+
+async def remove_discovery(link: BrokerLink, topics: Topics) -> None:
+    """Once connected, queue the empty retained payloads that make Home Assistant forget this
+    device; closing the link then sends them."""
+    await link.wait_connected()
+    for topic in removal_topics(topics):
+        link.publish(topic, b"", Kind.KEEP, retain=True)

@@ -42,7 +42,7 @@ def check(args: argparse.Namespace) -> bool:
     if args.mqtt is None:
         return True
     try:
-        args.mqtt_settings = load_mqtt_settings(args.config, args.mqtt or None)
+        args.mqtt_settings = load_mqtt_settings(args.config, args.mqtt or None, option="--mqtt")
     except PlanError as e:
         print("bad MQTT settings:", file=sys.stderr)
         for problem in e.problems:

@@ -149,9 +149,11 @@ class MqttSettings(BaseSettings):
         return broker
 
 
-def load_mqtt_settings(config: Path | str | None = None, broker: str | None = None) -> MqttSettings:
+def load_mqtt_settings(
+    config: Path | str | None = None, broker: str | None = None, *, option: str = "--broker"
+) -> MqttSettings:
     """The `mqtt:` section of the config file (`config`, else $TREADLINK_CONFIG, else the default
-    file), with the environment on top and `broker` (from the command line) on top of that.
+    file), with the environment on top and `broker` (from the command line `option`) on top.
 
     Raises PlanError naming the file, line and field of every bad value.
     """
@@ -174,17 +176,15 @@ def load_mqtt_settings(config: Path | str | None = None, broker: str | None = No
         try:
             parse_broker(broker)
         except ValueError as e:
-            raise PlanError([Problem("command line", None, "--broker", str(e))]) from None
+            raise PlanError([Problem("command line", None, option, str(e))]) from None
         section = {**section, "broker": broker}
     try:
         return MqttSettings(**section)
     except ValidationError as e:
-        raise PlanError(_problems(e, source, from_command_line=broker is not None)) from None
+        raise PlanError(_problems(e, source, option if broker is not None else None)) from None
 
 
-def _problems(
-    error: ValidationError, source: SourceMap, *, from_command_line: bool
-) -> list[Problem]:
+def _problems(error: ValidationError, source: SourceMap, option: str | None) -> list[Problem]:
     problems: list[Problem] = []
     for err in error.errors():
         loc = tuple(p for p in err["loc"] if p != "[key]")
@@ -197,8 +197,8 @@ def _problems(
         env_name = ENV_PREFIX + field.upper()
         if field and env_name in os.environ:
             problems.append(Problem(f"${env_name}", None, "", message))
-        elif field == "broker" and from_command_line:
-            problems.append(Problem("command line", None, "--broker", message))
+        elif field == "broker" and option is not None:
+            problems.append(Problem("command line", None, option, message))
         else:
             path = (SECTION, *loc)
             problems.append(source.problem(path, message, ".".join(str(p) for p in path)))
