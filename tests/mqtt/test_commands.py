@@ -256,3 +256,13 @@ async def test_a_bad_response_topic_still_gets_the_result_topic(
         assert (await watcher.command("stop"))["ok"]  # the link lives on
         finished: Any = await rig.run
         assert isinstance(finished, Finished)
+
+
+@pytest.mark.parametrize("body", [b"\xff\xfe", b"{", b"x" * 2000, b"NaN"])
+async def test_a_stop_that_cannot_be_read_is_still_a_stop(
+    broker: Mosquitto, tmp_path: Path, body: bytes
+) -> None:
+    async with walking(broker, tmp_path) as (rig, watcher):
+        assert (await watcher.command("stop", body))["ok"]
+        await rig.run
+        assert rig.simulator.stopped

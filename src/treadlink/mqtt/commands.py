@@ -5,8 +5,9 @@
     parse("start", b'{"stage": "next"}') -> Start("next")
     parse("skip", b"")                  -> Button("skip")
 
-Buttons (stop, pause, skip, resume) take an empty payload, Home Assistant's `PRESS`, or a JSON
-object. Range, grid and permission checks need the treadmill and the config: the bridge does them.
+Stop and pause act whatever the payload: a stop that cannot be read is still a stop (the safe
+direction; docs/decisions/0004). Skip and resume take an empty payload, Home Assistant's `PRESS`,
+or a JSON object. Range, grid and permission checks need the treadmill and the config: the bridge does them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from treadlink.mqtt.topics import COMMANDS
 
 MAX_PAYLOAD: Final = 512  # bytes: a stage name or a number never needs more
 MAX_STAGE: Final = 200  # characters of a stage name or relative path
+_ALWAYS: Final = frozenset({"stop", "pause"})
 
 
 class Malformed(ValueError):
@@ -48,6 +50,8 @@ Command = Button | Setpoint | Start
 def parse(name: str, payload: bytes) -> Command:
     if name not in COMMANDS:
         raise Malformed(f"unknown command {name!r} (known: {', '.join(COMMANDS)})")
+    if name in _ALWAYS:
+        return Button(name)
     if len(payload) > MAX_PAYLOAD:
         raise Malformed(f"payload of {len(payload)} bytes is over the {MAX_PAYLOAD}-byte limit")
     if name in ("speed", "incline"):
