@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import boundaries, estop, programme, round_trip, startup
+from benchmarks import boundaries, estop, mqtt_stop, programme, round_trip, startup
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench-results" / "latest.json"
 
@@ -40,6 +40,7 @@ def main() -> int:
         ("programme_fake_time_4hz", lambda: programme.measure(4.0)),
         ("programme_fake_time_1hz", lambda: programme.measure(1.0)),
         ("run_sim_startup", lambda: startup.measure(2 if quick else 7)),
+        ("mqtt_stop", lambda: mqtt_stop.measure(20 if quick else 200)),
     ]
     for name, bench in steps:
         print(f"… {name}", file=sys.stderr, flush=True)
@@ -97,6 +98,15 @@ def print_table(r: dict[str, Any]) -> None:
             "< 2 s",
         )
     )
+    m = r["mqtt_stop"]
+    rows += [
+        ("MQTT command/stop → Stop bytes, idle", _ms(m["idle_ms"]), "p99 ≤ 10 ms"),
+        (
+            f"MQTT command/stop → Stop bytes, flood {m['flood_msg_per_s']:.0f} msg/s",
+            _ms(m["flood_ms"]),
+            "p99 ≤ 10 ms",
+        ),
+    ]
     width = max(len(row[0]) for row in rows)
     for label, value, goal in rows:
         print(f"{label:<{width}}  {value:<46} {goal}")

@@ -7,7 +7,8 @@
 
 Stop and pause act whatever the payload: a stop that cannot be read is still a stop (the safe
 direction; docs/decisions/0004). Skip and resume take an empty payload, Home Assistant's `PRESS`,
-or a JSON object. Range, grid and permission checks need the treadmill and the config: the bridge does them.
+or a JSON object. Range, grid and permission checks need the treadmill and the config: the
+bridge does them.
 """
 
 from __future__ import annotations
