@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import getpass
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -127,6 +128,15 @@ class Mosquitto:
         if process is not None:
             process.kill()
             process.wait(timeout=10)
+
+    def freeze(self) -> None:
+        """SIGSTOP: a broker that is there but answers nothing (a hung or swamped one)."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
 
     @property
     def running(self) -> bool:

@@ -132,6 +132,27 @@ async def test_broker_killed_and_restarted_mid_session(broker: Mosquitto, tmp_pa
     assert [e.reason for e in rig.events.of(StopRequested)] == ["end of plan"]
 
 
+async def test_a_hung_broker_never_delays_the_plan_or_a_stop(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    timeline = write_stage(
+        tmp_path, 'name: "Intervals"\nitems:\n  - walk: 1:00\n  - run: 1:00\n  - walk: 1:00\n'
+    )
+    async with published_session(broker.url, timeline, speedup=30) as rig:
+        await rig.events.wait_for(SetpointSent)
+        broker.freeze()  # connected, silent: every publish now waits for an answer never sent
+        try:
+            await rig.events.wait_for(SegmentStarted, lambda e: e.index == 2)
+            rig.session.stop("runner quit")
+            finished = await rig.run
+            assert rig.simulator.stopped
+        finally:
+            broker.thaw()
+    starts = [e.at for e in rig.events.of(SegmentStarted)]
+    assert [round(b - a) for a, b in itertools.pairwise(starts)] == [60, 60]
+    assert not finished.completed
+
+
 async def test_a_stop_while_the_broker_is_gone_still_stops(
     broker: Mosquitto, tmp_path: Path
 ) -> None:
