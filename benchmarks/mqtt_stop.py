@@ -87,7 +87,8 @@ async def _trials(
     caps = Caps(max_speed_kmh=10.0, max_incline_pct=5.0)
     async with simulated_link(control=False, telemetry_hz=10.0, profile=fast_belt()) as link:
         arrival = StopArrival(link.simulator)
-        bridge, broker_link = connect_bridge(settings, TOPICS, caps=caps, rules=RULES_FOR_RUN)
+        bridged = connect_bridge(settings, TOPICS, caps=caps, rules=RULES_FOR_RUN)
+        bridge, broker_link = bridged.bridge, bridged.link
         async with (
             broker_link,
             aiomqtt.Client("127.0.0.1", mosquitto.port, identifier="bench-commander") as client,

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 
 from treadlink.mqtt.bridge import Caps, MqttBridge, Rules, Starter
-from treadlink.mqtt.client import BrokerLink, Kind, TlsFiles
-from treadlink.mqtt.discovery import Machine, discovery_messages
+from treadlink.mqtt.client import BrokerLink, TlsFiles
+from treadlink.mqtt.discovery import Discovery, Machine
 from treadlink.mqtt.settings import MqttSettings
 from treadlink.mqtt.topics import Topics
+
+
+@dataclass(frozen=True, slots=True)
+class Bridged:
+    bridge: MqttBridge
+    link: BrokerLink
+    discovery: Discovery
 
 
 def connect_bridge(
@@ -20,13 +27,13 @@ def connect_bridge(
     machine: Machine | None = None,
     starter: Starter | None = None,
     queue_limit: int = 1000,
-) -> tuple[MqttBridge, BrokerLink]:
+) -> Bridged:
     """The bridge and its broker link (enter the link with `async with` to connect).
 
-    With `machine`, Home Assistant discovery is published on every connection and whenever
-    Home Assistant announces itself `online`."""
+    Once the machine is known (`machine`, or later `discovery.set_machine`), Home Assistant
+    discovery is published on every connection and whenever Home Assistant says `online`."""
     bridge: MqttBridge
-    subscriptions = [topics.commands] + ([topics.ha_status] if machine is not None else [])
+    subscriptions = [topics.commands, topics.ha_status]
     link = BrokerLink(
         settings.broker_address(),
         client_id=f"treadlink-{topics.device_id}",
@@ -43,13 +50,13 @@ def connect_bridge(
         queue_limit=queue_limit,
     )
 
-    def announce() -> None:
-        if machine is None:
-            return
-        for topic, config in discovery_messages(topics, machine, caps, rules):
-            link.publish(topic, json.dumps(config), Kind.KEEP, retain=True)
-
+    discovery = Discovery(topics, caps, rules, link, machine)
     bridge = MqttBridge(
-        topics, publish=link.publish, caps=caps, rules=rules, starter=starter, on_ha_online=announce
+        topics,
+        publish=link.publish,
+        caps=caps,
+        rules=rules,
+        starter=starter,
+        on_ha_online=discovery.announce,
     )
-    return bridge, link
+    return Bridged(bridge, link, discovery)

@@ -8,6 +8,7 @@ advertises and by the runner's caps, so Home Assistant never offers a value trea
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -99,6 +100,29 @@ class Machine:
     name: str
     speed: Range
     incline: Range | None
+
+
+class Discovery:
+    """Publishes this device's discovery once its machine is known, and again on request (each
+    connection to the broker, each `online` from Home Assistant)."""
+
+    def __init__(
+        self, topics: Topics, caps: Caps, rules: Rules, link: BrokerLink, machine: Machine | None
+    ) -> None:
+        self.topics, self.caps, self.rules, self.link = topics, caps, rules, link
+        self.machine = machine
+
+    def set_machine(self, machine: Machine) -> None:
+        changed = machine != self.machine
+        self.machine = machine
+        if changed:
+            self.announce()
+
+    def announce(self) -> None:
+        if self.machine is None:
+            return
+        for topic, config in discovery_messages(self.topics, self.machine, self.caps, self.rules):
+            self.link.publish(topic, json.dumps(config), Kind.KEEP, retain=True)
 
 
 def discovery_messages(topics: Topics, machine: Machine, caps: Caps, rules: Rules) -> list[Message]:

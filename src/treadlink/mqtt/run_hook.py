@@ -12,12 +12,10 @@ import argparse
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from treadlink.config import RunnerProfile
-from treadlink.mqtt.bridge import RULES_FOR_RUN, Caps, MqttBridge
-from treadlink.mqtt.client import BrokerLink
-from treadlink.mqtt.connect import connect_bridge
+from treadlink.mqtt.bridge import RULES_FOR_RUN, Caps
+from treadlink.mqtt.connect import Bridged, connect_bridge
 from treadlink.mqtt.discovery import Machine
 from treadlink.mqtt.settings import MqttSettings, load_mqtt_settings
 from treadlink.mqtt.topics import Topics, device_slug
@@ -60,16 +58,10 @@ def caps_of(profile: RunnerProfile) -> Caps:
     return Caps(max_speed_kmh=profile.max_speed, max_incline_pct=profile.max_incline)
 
 
-@dataclass(frozen=True, slots=True)
-class Published:
-    bridge: MqttBridge
-    link: BrokerLink
-
-
 @asynccontextmanager
 async def published(
     args: argparse.Namespace, session: Session, profile: RunnerProfile
-) -> AsyncIterator[Published | None]:
+) -> AsyncIterator[Bridged | None]:
     """Publish `session` while inside, if --mqtt was given (None otherwise)."""
     settings: MqttSettings | None = getattr(args, "mqtt_settings", None)
     if settings is None:
@@ -82,16 +74,16 @@ async def published(
         speed=treadmill.speed_range,
         incline=treadmill.incline_range if treadmill.supports_incline else None,
     )
-    bridge, link = connect_bridge(
+    bridged = connect_bridge(
         settings,
         topics_for(settings, treadmill.device.address),
         caps=caps_of(profile),
         rules=RULES_FOR_RUN,
         machine=machine,
     )
-    async with link:
-        bridge.attach(session)
+    async with bridged.link:
+        bridged.bridge.attach(session)
         try:
-            yield Published(bridge, link)
+            yield bridged
         finally:
-            bridge.close()
+            bridged.bridge.close()
