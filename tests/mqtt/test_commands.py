@@ -266,3 +266,15 @@ async def test_a_stop_that_cannot_be_read_is_still_a_stop(
         assert (await watcher.command("stop", body))["ok"]
         await rig.run
         assert rig.simulator.stopped
+
+
+async def test_a_stop_behind_a_flood_still_stops(broker: Mosquitto, tmp_path: Path) -> None:
+    async with walking(broker, tmp_path) as (rig, watcher):
+        for _ in range(2000):
+            await watcher.client.publish(f"{BASE}/command/speed", b"flood", qos=0)
+        answer = await watcher.command("stop")
+        assert answer["ok"]
+        finished = await rig.run
+        assert rig.simulator.stopped
+    assert not finished.completed
+    assert rig.events.of(StopRequested)[0].reason == "MQTT stop"

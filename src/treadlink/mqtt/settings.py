@@ -20,11 +20,12 @@ from typing import Annotated, Any, Final
 from urllib.parse import unquote, urlsplit
 
 from pydantic import AfterValidator, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from treadlink.config import CONFIG_ENV, default_config_path
 from treadlink.plans.errors import PlanError, Problem
 from treadlink.plans.yaml_loader import SourceMap, parse_yaml, read_text
+from treadlink.settings_file import FileThenEnvironment, check_keys, settings_problems
 
 SECTION: Final = "mqtt"
 ENV_PREFIX: Final = "TREADLINK_MQTT_"
@@ -94,7 +95,7 @@ TopicPrefix = Annotated[str, AfterValidator(_topic_level)]
 Slug = Annotated[str, AfterValidator(_slug)]
 
 
-class MqttSettings(BaseSettings):
+class MqttSettings(FileThenEnvironment):
     """Everything the MQTT bridge is told. Remote start and remote increase are off unless the
     config turns them on (DESIGN.md, safety contract item 8)."""
 
@@ -129,18 +130,6 @@ class MqttSettings(BaseSettings):
             raise ValueError(f"{str(value)!r} is not a directory")
         return None if value is None else value.expanduser()
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The file's values arrive as init arguments; the environment overrides them.
-        return env_settings, init_settings
-
     def broker_address(self) -> Broker:
         """The broker, with the URL's credentials winning over username/password."""
         broker = parse_broker(self.broker)
@@ -169,9 +158,7 @@ def load_mqtt_settings(
         section = {}
     if not isinstance(section, dict):
         raise PlanError([source.problem((SECTION,), "the mqtt section must be a mapping")])
-    bad_keys = [k for k in section if not isinstance(k, str) or k.startswith("_")]
-    if bad_keys:  # `_env_file` and friends would be taken as pydantic-settings options
-        raise PlanError([source.problem((SECTION, k), f"unknown key {k!r}") for k in bad_keys])
+    check_keys(section, source, (SECTION,))
     if broker is not None:
         try:
             parse_broker(broker)
@@ -181,25 +168,12 @@ def load_mqtt_settings(
     try:
         return MqttSettings(**section)
     except ValidationError as e:
-        raise PlanError(_problems(e, source, option if broker is not None else None)) from None
-
-
-def _problems(error: ValidationError, source: SourceMap, option: str | None) -> list[Problem]:
-    problems: list[Problem] = []
-    for err in error.errors():
-        loc = tuple(p for p in err["loc"] if p != "[key]")
-        field = str(loc[0]) if loc else ""
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = f"unknown key {field!r} (known: {', '.join(MqttSettings.model_fields)})"
-        elif "input" in err and not isinstance(err["input"], dict | list):
-            message += f", got {err['input']!r}"
-        env_name = ENV_PREFIX + field.upper()
-        if field and env_name in os.environ:
-            problems.append(Problem(f"${env_name}", None, "", message))
-        elif field == "broker" and option is not None:
-            problems.append(Problem("command line", None, option, message))
-        else:
-            path = (SECTION, *loc)
-            problems.append(source.problem(path, message, ".".join(str(p) for p in path)))
-    return problems
+        problems = settings_problems(
+            e,
+            source,
+            env_prefix=ENV_PREFIX,
+            known=MqttSettings.model_fields,
+            at=(SECTION,),
+            options={"broker": option} if broker is not None else None,
+        )
+        raise PlanError(problems) from None
