@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from treadlink import __version__
 
 # Sub-command modules, in the order `treadlink --help` lists them.
-COMMANDS = ("run", "plan", "validate", "probe", "scan")
+COMMANDS = ("run", "serve", "plan", "validate", "probe", "scan")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

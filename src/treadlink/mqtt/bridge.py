@@ -26,7 +26,7 @@ from paho.mqtt.properties import Properties
 
 from treadlink.mqtt.client import Kind
 from treadlink.mqtt.commands import Button, Malformed, Setpoint, Start, parse
-from treadlink.mqtt.state import state_document
+from treadlink.mqtt.state import BeltTracker, state_document
 from treadlink.mqtt.topics import OFFLINE, ONLINE, Topics
 from treadlink.safety.faults import Verdict, refused
 from treadlink.session.engine import Session
@@ -115,6 +115,7 @@ class MqttBridge:
         self.rules = rules
         self.session: Session | None = None
         self.tracker = ViewTracker()
+        self.belt = BeltTracker()
         self.treadmill_online = False
         self._publish = publish
         self._starter = starter
@@ -132,11 +133,10 @@ class MqttBridge:
         self.session = session
         self.tracker = ViewTracker(session.timeline)
         self._targets = {"speed": None, "incline": None}
-        self._unsubscribe = session.subscribe(self._on_event)
+        self._unsubscribe = session.subscribe(self.observe)
         self.set_treadmill_online(True)
         self._publish_state()
-        if self._ticker is None:
-            self._ticker = asyncio.get_running_loop().call_later(_STATE_PERIOD_S, self._tick)
+        self._start_ticking()
 
     def detach(self) -> None:
         if self._unsubscribe is not None:
@@ -159,14 +159,19 @@ class MqttBridge:
 
     def on_connect(self) -> None:
         """A (re)connection to the broker: refresh every retained topic."""
+        self._start_ticking()
         self._publish_treadmill()
         self._last_state = None
         self._publish_state()
         if self._on_ha_online is not None:
             self._on_ha_online()
 
-    def _on_event(self, event: Event) -> None:
+    def observe(self, event: Event) -> None:
+        """Apply one event to the view and publish it (the session's listener; `serve` also
+        feeds the idle treadmill's telemetry here)."""
         changed = self.tracker.update(event)
+        if self.belt.update(event):
+            changed.add("belt")
         self._follow_targets(event)
         kind = Kind.EVENT
         if isinstance(event, TelemetryUpdate):
@@ -192,6 +197,10 @@ class MqttBridge:
         elif isinstance(event, SegmentStarted) and self._targets["incline"] is None:
             self._targets["incline"] = event.incline_pct
 
+    def _start_ticking(self) -> None:
+        if self._ticker is None:
+            self._ticker = asyncio.get_running_loop().call_later(_STATE_PERIOD_S, self._tick)
+
     def _tick(self) -> None:
         self._ticker = asyncio.get_running_loop().call_later(_STATE_PERIOD_S, self._tick)
         if self._dirty or self.tracker.view.phase in _ACTIVE:
@@ -199,7 +208,12 @@ class MqttBridge:
 
     def _publish_state(self) -> None:
         now = self.session.clock() if self.session is not None else 0.0
-        document = state_document(self.tracker, now, remote_start=self._start_refusal() is None)
+        document = state_document(
+            self.tracker,
+            now,
+            remote_start=self._start_refusal() is None,
+            belt_running=self.belt.running,
+        )
         text = json.dumps(document, separators=(",", ":"))
         self._dirty = False
         if text != self._last_state:
@@ -301,7 +315,7 @@ class MqttBridge:
             return "the treadmill is not connected"
         if view.phase in _ACTIVE:
             return "a session is running"
-        if view.belt_running or (view.stop.requested and not view.stop.belt_stopped):
+        if self.belt.running or (view.stop.requested and not view.stop.belt_stopped):
             return "the belt has not been confirmed stopped"
         return None
 

@@ -171,7 +171,7 @@ class BrokerLink:
         broker: Broker,
         *,
         client_id: str,
-        status_topic: str,
+        status_topic: str | None,
         subscriptions: Iterable[str],
         on_message: Callable[[aiomqtt.Message], None],
         on_connect: Callable[[], None],
@@ -287,7 +287,9 @@ class BrokerLink:
             identifier=self.client_id,
             protocol=aiomqtt.ProtocolVersion.V5,
             clean_start=True,  # and no session expiry: nothing is kept for us while away
-            will=aiomqtt.Will(self.status_topic, OFFLINE, qos=1, retain=True),
+            will=None
+            if self.status_topic is None
+            else aiomqtt.Will(self.status_topic, OFFLINE, qos=1, retain=True),
             keepalive=self._keepalive_s,
             timeout=self._timeout_s,
             tls_context=tls_context,
@@ -299,7 +301,8 @@ class BrokerLink:
         options = SubscribeOptions(qos=1, retainAsPublished=True)
         for topic in self.subscriptions:
             await client.subscribe(topic, options=options)
-        await client.publish(self.status_topic, ONLINE, qos=1, retain=True)
+        if self.status_topic is not None:
+            await client.publish(self.status_topic, ONLINE, qos=1, retain=True)
         self.connections += 1
         self._connected.set()
         self._on_connect()
@@ -323,7 +326,8 @@ class BrokerLink:
             async with asyncio.timeout(self._timeout_s):
                 while len(self.queue):
                     await self._publish(client, await self.queue.get())
-                await client.publish(self.status_topic, OFFLINE, qos=1, retain=True)
+                if self.status_topic is not None:
+                    await client.publish(self.status_topic, OFFLINE, qos=1, retain=True)
 
     async def _receive(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:

@@ -42,11 +42,15 @@ def check(args: argparse.Namespace) -> bool:
     try:
         args.mqtt_settings = load_mqtt_settings(args.config, args.mqtt or None, option="--mqtt")
     except PlanError as e:
-        print("bad MQTT settings:", file=sys.stderr)
-        for problem in e.problems:
-            print(f"  {problem}", file=sys.stderr)
+        report_settings(e)
         return False
     return True
+
+
+def report_settings(error: PlanError) -> None:
+    print("bad MQTT settings:", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  {problem}", file=sys.stderr)
 
 
 def topics_for(settings: MqttSettings, address: str) -> Topics:

@@ -4,12 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
+from treadlink.session.events import BeltMoving, BeltStopped, Event, TelemetryUpdate
 from treadlink.session.view import ViewTracker
 
 
-def state_document(tracker: ViewTracker, now: float, *, remote_start: bool) -> dict[str, Any]:
+class BeltTracker:
+    """Whether the belt runs: the guard's confirmed stop wins over the last frame seen (the
+    session may end before a zero-speed frame reaches its listeners); a frame that moves after
+    it, or the guard's `belt_moving`, says running again."""
+
+    _STILL = 0.005  # km/h: below the wire's 0.01 resolution
+
+    def __init__(self) -> None:
+        self.running = False
+
+    def update(self, event: Event) -> bool:
+        """Apply one event; True if the reading changed."""
+        before = self.running
+        if isinstance(event, TelemetryUpdate):
+            self.running = (event.speed_kmh or 0.0) > self._STILL
+        elif isinstance(event, BeltStopped):
+            self.running = False
+        elif isinstance(event, BeltMoving):
+            self.running = True
+        return self.running != before
+
+
+def state_document(
+    tracker: ViewTracker, now: float, *, remote_start: bool, belt_running: bool
+) -> dict[str, Any]:
     """`now` is the session clock, for the time left in the segment; `remote_start` says
-    whether a `start` command would be accepted at this moment."""
+    whether a `start` command would be accepted at this moment; `belt_running` is the bridge's
+    reading of the belt (BeltTracker)."""
     v = tracker.view
     seg = v.segment if v.phase != "finished" else None
     segment = None
@@ -29,7 +55,7 @@ def state_document(tracker: ViewTracker, now: float, *, remote_start: bool) -> d
         "distance_m": v.distance_m,
         "elapsed_s": v.elapsed_s,
         "heart_rate_bpm": v.heart_rate_bpm,
-        "belt": "running" if v.belt_running else "stopped",
+        "belt": "running" if belt_running else "stopped",
         "session": v.phase,
         "plan": v.plan,
         "stage": v.stage,
