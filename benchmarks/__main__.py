@@ -16,7 +16,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import boundaries, estop, mqtt_stop, programme, round_trip, startup
+from benchmarks import (
+    boundaries,
+    clinic,
+    estop,
+    mqtt_stop,
+    programme,
+    round_trip,
+    serve_footprint,
+    startup,
+)
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench-results" / "latest.json"
 
@@ -41,6 +50,8 @@ def main() -> int:
         ("programme_fake_time_1hz", lambda: programme.measure(1.0)),
         ("run_sim_startup", lambda: startup.measure(2 if quick else 7)),
         ("mqtt_stop", lambda: mqtt_stop.measure(20 if quick else 200)),
+        ("serve_footprint", lambda: serve_footprint.measure(10 if quick else 60)),
+        ("clinic", lambda: clinic.measure(10, 3 if quick else 20)),
     ]
     for name, bench in steps:
         print(f"… {name}", file=sys.stderr, flush=True)
@@ -107,6 +118,32 @@ def print_table(r: dict[str, Any]) -> None:
             "p99 ≤ 10 ms",
         ),
     ]
+    f = r["serve_footprint"]
+    rows += [
+        (
+            f"serve --sim, session, {f['telemetry_hz']:g} Hz telemetry: CPU",
+            f"{f['cpu_pct_of_one_core']:.2f} % of one core over {f['window_s']:g} s",
+            "< 2 %",
+        ),
+        ("serve --sim, session: RSS", f"{f['rss_mb']:.1f} MB", "< 100 MB"),
+    ]
+    for key, label in (
+        ("one", "1 bridge"),
+        ("clinic", f"clinic of {r['clinic']['clinic']['bridges']}"),
+    ):
+        c = r["clinic"][key]
+        rows += [
+            (
+                f"{label}: command/stop → stop_requested back (round trip)",
+                _ms(c["round_trip_ms"]),
+                "p99 unchanged",
+            ),
+            (
+                f"{label}: CPU per bridge at {c['speedup']:g}× speed-up",
+                f"median {c['cpu_pct_per_bridge']['median']:.1f} %, max {c['cpu_pct_per_bridge']['max']:.1f} %",
+                "",
+            ),
+        ]
     width = max(len(row[0]) for row in rows)
     for label, value, goal in rows:
         print(f"{label:<{width}}  {value:<46} {goal}")

@@ -48,6 +48,7 @@ class Mosquitto:
         self._config = directory / "mosquitto.conf"
         lines = [
             "per_listener_settings true",
+            "set_tcp_nodelay true",  # as docs/mqtt.md recommends: no Nagle delay on commands
             f"user {getpass.getuser()}",  # as root, it would drop to a user that cannot read tmp
             "log_dest stderr",
             "log_type error",

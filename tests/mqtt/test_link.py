@@ -41,6 +41,32 @@ def test_the_queue_drops_old_telemetry_first_and_never_state_or_faults() -> None
     assert asyncio.run(drain()) == [b"state-2", b"fault", b"skipped", b"finished"]
 
 
+def test_publishes_given_back_after_a_failure_keep_the_newest_state() -> None:
+    async def scenario(order: tuple[int, ...]) -> list[bytes]:
+        queue = PublishQueue()
+        taken = []
+        for payload, kind in ((b"state-1", Kind.KEEP), (b"fault", Kind.KEEP)):
+            queue.put(
+                Outgoing(
+                    "s" if payload.startswith(b"s") else "e",
+                    payload,
+                    kind,
+                    payload.startswith(b"s"),
+                )
+            )
+            taken.append(await queue.get())
+        queue.put(Outgoing("e", b"telemetry", Kind.TELEMETRY))
+        queue.put(Outgoing("s", b"state-2", Kind.KEEP, retain=True))
+        taken += [await queue.get(), await queue.get()]  # all four in flight when the link fails
+        for i in order:
+            queue.put_back(taken[i])
+        return [(await queue.get()).payload for _ in range(len(queue))]
+
+    # Whichever publish is given back first, the older state never wins; telemetry is let go.
+    for order in ((0, 1, 2, 3), (3, 2, 1, 0)):
+        assert sorted(asyncio.run(scenario(order))) == [b"fault", b"state-2"]
+
+
 def test_a_full_queue_of_what_is_kept_still_keeps_it() -> None:
     queue = PublishQueue(limit=2)
     for n in range(5):

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
 import random
+import socket
 import ssl
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -38,6 +40,8 @@ from treadlink.mqtt.settings import Broker
 from treadlink.mqtt.topics import OFFLINE, ONLINE
 
 log = logging.getLogger(__name__)
+
+_IN_FLIGHT = 32  # publishes awaiting the broker at once
 
 
 class Kind(IntEnum):
@@ -56,6 +60,7 @@ class Outgoing:
     retain: bool = False
     properties: Properties | None = None
     done: bool = False  # sent or dropped
+    seq: int = 0  # order of queueing: what was queued later is newer
 
 
 class PublishQueue:
@@ -70,6 +75,8 @@ class PublishQueue:
             Kind.EVENT: deque(),
         }
         self._retained: dict[str, Outgoing] = {}  # pending retained message per topic
+        self._retry: list[tuple[int, Outgoing]] = []  # put back after a failed publish, by seq
+        self._seq = 0
         self._live = 0
         self._ready = asyncio.Event()
 
@@ -77,13 +84,10 @@ class PublishQueue:
         return self._live
 
     def put(self, message: Outgoing) -> None:
-        if message.retain:
-            pending = self._retained.get(message.topic)
-            if pending is not None:  # not sent yet: only the newest value matters
-                pending.payload, pending.properties = message.payload, message.properties
-                pending.kind = max(pending.kind, message.kind)
-                return
-            self._retained[message.topic] = message
+        self._seq += 1
+        message.seq = self._seq
+        if message.retain and self._coalesced(message):
+            return
         self._items.append(message)
         self._live += 1
         if message.kind in self._droppable:
@@ -93,18 +97,34 @@ class PublishQueue:
         self._ready.set()
 
     def put_back(self, message: Outgoing) -> None:
-        """A message whose publish failed: state and faults go out again first; the rest is lost."""
-        if message.kind != Kind.KEEP or message.topic in self._retained:
+        """A message whose publish failed: state and faults go out again first, oldest first;
+        the rest is lost."""
+        if message.kind != Kind.KEEP or (message.retain and self._coalesced(message)):
             return
         message.done = False
-        if message.retain:
-            self._retained[message.topic] = message
-        self._items.appendleft(message)
+        heapq.heappush(self._retry, (message.seq, message))
         self._live += 1
         self._ready.set()
 
+    def _coalesced(self, message: Outgoing) -> bool:
+        """Merge a retained message into the one pending for its topic (the newer value wins);
+        False if none is pending, and it is then the pending one."""
+        pending = self._retained.get(message.topic)
+        if pending is None:
+            self._retained[message.topic] = message
+            return False
+        if message.seq > pending.seq:
+            pending.payload, pending.properties = message.payload, message.properties
+            pending.seq = message.seq
+        pending.kind = max(pending.kind, message.kind)
+        return True
+
     async def get(self) -> Outgoing:
         while True:
+            if self._retry:
+                _, message = heapq.heappop(self._retry)
+                self._mark_done(message)
+                return message
             while self._items:
                 message = self._items.popleft()
                 if message.done:
@@ -294,6 +314,9 @@ class BrokerLink:
             timeout=self._timeout_s,
             tls_context=tls_context,
             queue_type=self._queue_type,
+            # Nagle's algorithm would hold a small publish (an answer, a state) back until the
+            # broker acknowledges the previous segment: tens of milliseconds under traffic.
+            socket_options=((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),),
         )
 
     async def _serve(self, client: aiomqtt.Client) -> None:
@@ -337,13 +360,33 @@ class BrokerLink:
                 log.exception("MQTT message on %s not handled", message.topic)
 
     async def _send(self, client: aiomqtt.Client) -> None:
-        while True:
-            message = await self.queue.get()
-            try:
-                await self._publish(client, message)
-            except BaseException:
-                self.queue.put_back(message)
-                raise
+        # Several publishes in flight: one waiting for the broker's PUBACK does not hold the
+        # ones behind it (paho still writes them in queue order).
+        in_flight = asyncio.Semaphore(_IN_FLIGHT)
+        try:
+            async with asyncio.TaskGroup() as group:
+                while True:
+                    message = await self.queue.get()
+                    await in_flight.acquire()
+                    group.create_task(self._send_one(client, message, in_flight))
+        except* aiomqtt.MqttError as failed:
+            raise failed.exceptions[0] from None
+
+    async def _send_one(
+        self, client: aiomqtt.Client, message: Outgoing, in_flight: asyncio.Semaphore
+    ) -> None:
+        try:
+            await self._publish(client, message)
+        except aiomqtt.MqttError:
+            self.queue.put_back(message)
+            raise
+        except ValueError as e:  # paho refuses the topic or payload: nothing to retry
+            log.warning("not published to %r: %s", message.topic, e)
+        except asyncio.CancelledError:
+            self.queue.put_back(message)
+            raise
+        finally:
+            in_flight.release()
 
     @staticmethod
     async def _publish(client: aiomqtt.Client, message: Outgoing) -> None:
