@@ -132,6 +132,7 @@ def print_table(r: dict[str, Any]) -> None:
         ("clinic", f"clinic of {r['clinic']['clinic']['bridges']}"),
     ):
         c = r["clinic"][key]
+        cpu = c["cpu_pct_per_bridge"]
         rows += [
             (
                 f"{label}: command/stop → stop_requested back (round trip)",
@@ -140,7 +141,7 @@ def print_table(r: dict[str, Any]) -> None:
             ),
             (
                 f"{label}: CPU per bridge at {c['speedup']:g}× speed-up",
-                f"median {c['cpu_pct_per_bridge']['median']:.1f} %, max {c['cpu_pct_per_bridge']['max']:.1f} %",
+                f"median {cpu['median']:.1f} %, max {cpu['max']:.1f} %",
                 "",
             ),
         ]
