@@ -12,6 +12,7 @@ from benchmarks.stats import summary
 from treadlink.ble.bumble.radio import simulated_link
 from treadlink.config import RunnerProfile
 from treadlink.plans import load_stage
+from treadlink.safety.guard import SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import Event, SetpointSent
 
@@ -31,8 +32,8 @@ async def measure(seconds: float = 120.0, segment_s: float = 2.0) -> dict[str, A
         path.write_text(short_segments(seconds, segment_s))
         timeline = load_stage(path, RunnerProfile())
     events: list[Event] = []
-    async with simulated_link(control=False, telemetry_hz=10.0) as link:
-        session = Session(link.treadmill, timeline)
+    async with simulated_link(telemetry_hz=10.0) as link, SafetyGuard(link.link) as guard:
+        session = Session(guard, timeline)
         session.subscribe(events.append)
         await session.run()
     # The first setpoint follows the belt start; every later one has a scheduled boundary.

@@ -24,7 +24,7 @@ from benchmarks.stats import summary
 from treadlink.ble.bumble.radio import SimulatedLink, simulated_link
 from treadlink.ftms.control import ControlPointError
 from treadlink.safety.faults import FaultKind
-from treadlink.safety.guard import SafetyGuard
+from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink_sim.faults import Fault
 from treadlink_sim.treadmill import TreadmillSimulator
 
@@ -65,41 +65,44 @@ async def _pending_command(
 async def _ours(trials: int) -> dict[str, Any]:
     idle: list[float] = []
     pending: list[float] = []
-    async with simulated_link(telemetry_hz=10.0) as link:
-        # Short procedure timeouts keep the trials with a never-answered command quick.
-        link.treadmill.control.timeout = 0.2
-        guard = SafetyGuard(link.treadmill)
+    # Short procedure timeouts keep the trials with a never-answered command quick, and a short
+    # standstill window the settling between trials (the latency measured is trip -> bytes).
+    settings = GuardSettings(still_window_s=0.05, still_frames=1)
+    async with (
+        simulated_link(telemetry_hz=10.0, procedure_timeout=0.2) as link,
+        SafetyGuard(link.link, settings=settings) as guard,
+    ):
+        await guard.request_control()
         arrival = StopArrival(link.simulator)
-        async with guard:
-            for i in range(trials):
-                command = None
-                if i % 2:
-                    command = await _pending_command(link, lambda: link.treadmill.set_incline(1.0))
-                arrived = arrival.arm()
-                t0 = time.perf_counter()
-                guard.trip(FaultKind.STOP_INPUT, "bench")
-                latency_ms = (await arrived - t0) * 1000
-                (pending if command else idle).append(latency_ms)
-                if command is not None:
-                    with contextlib.suppress(ControlPointError):
-                        await command  # times out: the treadmill never answers it
-                    await link.simulator.clear_fault(Fault.INDICATIONS_LOST)
-                if not await guard.wait_stopped(5):
-                    raise RuntimeError("stop not confirmed during the bench")
-                guard.acknowledge()
-                await asyncio.sleep(SETTLE_S)
+        for i in range(trials):
+            command = None
+            if i % 2:
+                command = await _pending_command(link, lambda: guard.set_incline(1.0))
+            arrived = arrival.arm()
+            t0 = time.perf_counter()
+            guard.trip(FaultKind.STOP_INPUT, "bench")
+            latency_ms = (await arrived - t0) * 1000
+            (pending if command else idle).append(latency_ms)
+            if command is not None:
+                with contextlib.suppress(ControlPointError):
+                    await command  # times out: the treadmill never answers it
+                await link.simulator.clear_fault(Fault.INDICATIONS_LOST)
+            if not await guard.wait_belt_stopped(5):
+                raise RuntimeError("stop not confirmed during the bench")
+            guard.acknowledge()
+            await asyncio.sleep(SETTLE_S)
     return {"idle_ms": summary(idle), "pending_ms": summary(pending)}
 
 
 async def _pyftms(trials: int, pending_trials: int) -> dict[str, Any]:
     idle: list[float] = []
     pending: list[float] = []
-    async with simulated_link(control=False, telemetry_hz=10.0) as link:
-        await link.treadmill.disconnect()
+    async with simulated_link(telemetry_hz=10.0) as link:
+        await link.link.disconnect()
         arrival = StopArrival(link.simulator)
         with backend_forwarded():
             client = pyftms.get_client(
-                link.treadmill.device, MachineType.TREADMILL, backend=link.radio.client_backend
+                link.link.device, MachineType.TREADMILL, backend=link.radio.client_backend
             )
             async with client:
                 for i in range(trials + pending_trials):

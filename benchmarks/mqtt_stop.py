@@ -32,6 +32,7 @@ from treadlink.mqtt.topics import Topics
 from treadlink.plans.limits import TreadmillLimits
 from treadlink.plans.loader import load_stage
 from treadlink.plans.timeline import Timeline
+from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import Event, SetpointSent
 from treadlink_sim.profile import load_profile as load_machine
@@ -85,7 +86,10 @@ async def _trials(
     latencies: list[float] = []
     settings = MqttSettings(broker=mosquitto.url)
     caps = Caps(max_speed_kmh=10.0, max_incline_pct=5.0)
-    async with simulated_link(control=False, telemetry_hz=10.0, profile=fast_belt()) as link:
+    async with (
+        simulated_link(telemetry_hz=10.0, profile=fast_belt()) as link,
+        SafetyGuard(link.link, settings=GuardSettings(cap_kmh=10.0)) as guard,
+    ):
         arrival = StopArrival(link.simulator)
         bridged = connect_bridge(settings, TOPICS, caps=caps, rules=RULES_FOR_RUN)
         bridge, broker_link = bridged.bridge, bridged.link
@@ -96,7 +100,7 @@ async def _trials(
             await broker_link.wait_connected()
             with flooding(mosquitto.port, TOPICS.command("speed")) if flood else _nothing():
                 for _ in range(trials):
-                    session = Session(link.treadmill, timeline, on_fault="end")
+                    session = Session(guard, timeline, on_fault="end")
                     segment = _first(session, SetpointSent)
                     bridge.attach(session)
                     run = asyncio.create_task(session.run())

@@ -10,6 +10,7 @@ from treadlink.ble.bumble.radio import simulated_link
 from treadlink.config import RunnerProfile
 from treadlink.plans import load_plan
 from treadlink.plans.timeline import Timeline
+from treadlink.safety.guard import SafetyGuard
 from treadlink.session.engine import Session
 from treadlink_sim.clock import VirtualClockLoop
 
@@ -17,8 +18,8 @@ PLAN = Path(__file__).resolve().parents[1] / "workouts" / "return-to-run" / "pla
 
 
 async def _run_stage(timeline: Timeline, telemetry_hz: float) -> bool:
-    async with simulated_link(control=False, telemetry_hz=telemetry_hz) as link:
-        finished = await Session(link.treadmill, timeline).run()
+    async with simulated_link(telemetry_hz=telemetry_hz) as link, SafetyGuard(link.link) as guard:
+        finished = await Session(guard, timeline).run()
     return finished.completed
 
 

@@ -19,18 +19,20 @@ SPEEDS = [float(v) for v in range(5, 13)]
 
 async def measure(n: int = 300, warmup: int = 20) -> dict[str, Any]:
     async with simulated_link() as link:
+        commands = link.treadmill.take_control(lambda _event: None)  # no guard: the wire alone
+        await commands.request_control()
         ours: list[float] = []
         for i in range(warmup + n):
             t0 = time.perf_counter()
-            await link.treadmill.set_speed(SPEEDS[i % len(SPEEDS)])
+            await commands.set_speed(SPEEDS[i % len(SPEEDS)])
             if i >= warmup:
                 ours.append((time.perf_counter() - t0) * 1000)
-        await link.treadmill.disconnect()
+        await link.link.disconnect()
 
         theirs: list[float] = []
         with backend_forwarded():
             client = pyftms.get_client(
-                link.treadmill.device, MachineType.TREADMILL, backend=link.radio.client_backend
+                link.link.device, MachineType.TREADMILL, backend=link.radio.client_backend
             )
             async with client:
                 for i in range(warmup + n):

@@ -302,6 +302,10 @@ class TreadmillSimulator:
             self._faults.runaway_kmh = self._model.runaway_kmh = 0.0
         elif fault is Fault.LINK_LOST:
             await self._advertise()
+        elif fault is Fault.SAFETY_KEY:
+            # The key is back: the console leaves its post-workout screen for idle, which is
+            # the only word FTMS gives of it (Training Status).
+            self._set_training(TrainingStatus.IDLE)
         elif fault is Fault.CONTROL_TAKEN and self._controller is _OTHER_CLIENT:
             self._controller = None
         self._changed()

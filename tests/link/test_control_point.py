@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.conftest import fake_time, link
+from tests.conftest import commanded, fake_time, link
 from treadlink.ftms.control import (
     ProcedureFailed,
     ProcedurePreempted,
@@ -29,7 +29,7 @@ def wire(sim: TreadmillSimulator) -> list[str]:
 
 
 async def test_reads_what_the_treadmill_is(treadmill: Treadmill) -> None:
-    assert treadmill.info.manufacturer == "NoblePro"
+    assert treadmill.capabilities.info.manufacturer == "NoblePro"
     assert str(treadmill.speed_range) == "1.0–20.0 km/h in steps of 0.1"
     assert str(treadmill.incline_range) == "0.0–15.0 % in steps of 0.5"
     assert treadmill.supports_incline
@@ -59,7 +59,7 @@ async def test_control_not_permitted_before_request_control(
     treadmill: Treadmill, sim: TreadmillSimulator
 ) -> None:
     with pytest.raises(ProcedureFailed) as failure:
-        await treadmill.set_speed(5.0)
+        await commanded(treadmill).set_speed(5.0)
     assert failure.value.response.result == ResultCode.CONTROL_NOT_PERMITTED
     assert "control not permitted" in str(failure.value)
 
@@ -121,13 +121,14 @@ async def test_refusals_raise_with_the_result_code(
 @fake_time
 async def test_a_procedure_with_no_indication_times_out() -> None:
     async with link() as connection:
-        controlled, sim = connection.treadmill, connection.simulator
+        controlled, sim = commanded(connection.treadmill), connection.simulator
+        await controlled.request_control()
         await sim.set_fault(Fault.INDICATIONS_LOST)
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         with pytest.raises(ProcedureTimeout, match="no response"):
             await controlled.set_speed(6.0)
-        assert loop.time() - t0 == pytest.approx(controlled.control.timeout, abs=0.05)
+        assert loop.time() - t0 == pytest.approx(controlled.procedure_timeout, abs=0.05)
         # The treadmill did act on it; only the answer is missing.
         assert sim.target_speed_kmh == 6.0
 
@@ -137,7 +138,8 @@ async def test_stop_is_written_while_a_command_is_in_flight_and_retried_after_0x
     # A 30 ms connection interval between each write and its indication, as on a real radio.
     profile = load_profile("noblepro-elite", indication_delay_s=0.03)
     async with link(profile=profile) as connection:
-        controlled, sim = connection.treadmill, connection.simulator
+        controlled, sim = commanded(connection.treadmill), connection.simulator
+        await controlled.request_control()
         await controlled.start()
         sim.control_point_log.clear()
         speed = asyncio.ensure_future(controlled.set_speed(9.0))

@@ -6,15 +6,15 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from bleak.backends.device import BLEDevice
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import fake_time, link
+from tests.conftest import commanded, fake_time, link
 from treadlink.ftms.control import LinkLost, ProcedureTimeout
 from treadlink.ftms.layouts import MachineStatus
 from treadlink.ftms.protocol import MachineStatusOp, StopPause
 from treadlink.ftms.state import (
+    Answered,
     Disconnected,
     StatusChanged,
     Telemetry,
@@ -51,7 +51,8 @@ class Recorder:
 @fake_time
 async def test_telemetry_carries_the_whole_state() -> None:
     async with link() as connection:
-        controlled, sim = connection.treadmill, connection.simulator
+        controlled, sim = commanded(connection.treadmill), connection.simulator
+        await controlled.request_control()
         await controlled.start()
         await controlled.set_speed(6.0)
         await sim.wait_for(lambda s: s.belt_speed_kmh == 6.0, timeout=30)
@@ -103,7 +104,8 @@ async def test_console_and_safety_key_statuses(
 @pytest.mark.parametrize("fault", [Fault.TRUNCATED_TREADMILL_DATA, Fault.EMPTY_MACHINE_STATUS])
 async def test_malformed_notifications_are_dropped_and_the_link_carries_on(fault: Fault) -> None:
     async with link() as connection:
-        controlled, sim = connection.treadmill, connection.simulator
+        controlled, sim = commanded(connection.treadmill), connection.simulator
+        await controlled.request_control()
         await sim.set_fault(fault)
         recorder = Recorder(controlled)
         await controlled.start()
@@ -122,7 +124,8 @@ async def test_malformed_notifications_are_dropped_and_the_link_carries_on(fault
 @fake_time
 async def test_trailing_bytes_do_not_cost_the_frame() -> None:
     async with link() as connection:
-        controlled, sim = connection.treadmill, connection.simulator
+        controlled, sim = commanded(connection.treadmill), connection.simulator
+        await controlled.request_control()
         await sim.set_fault(Fault.TRAILING_BYTES)
         recorder = Recorder(controlled)
         event = await recorder.next(Telemetry)
@@ -133,7 +136,8 @@ async def test_trailing_bytes_do_not_cost_the_frame() -> None:
 @fake_time
 async def test_a_garbage_indication_is_dropped_and_the_procedure_times_out() -> None:
     async with link() as connection:
-        controlled, sim = connection.treadmill, connection.simulator
+        controlled, sim = commanded(connection.treadmill), connection.simulator
+        await controlled.request_control()
         await sim.set_fault(Fault.GARBAGE_INDICATION)
         with pytest.raises(ProcedureTimeout):
             await controlled.start()
@@ -170,12 +174,14 @@ def test_no_notification_raises_out_of_the_callbacks(data: bytes) -> None:
     seen: list[TreadmillEvent] = []
 
     async def feed() -> None:
-        treadmill = Treadmill(BLEDevice("F0:F0:F0:F0:F0:01", "x", None))
+        treadmill = Treadmill("x", "F0:F0:F0:F0:F0:01")
         treadmill.subscribe(seen.append)
-        treadmill._on_treadmill_data(data)
-        treadmill._on_machine_status(data)
-        treadmill._on_training_status(data)
-        treadmill.control.on_indication(data)
+        treadmill.on_treadmill_data(data)
+        treadmill.on_machine_status(data)
+        treadmill.on_training_status(data)
+        treadmill.on_control_point(data)
 
     asyncio.run(feed())
-    assert all(isinstance(e, Telemetry | StatusChanged | TrainingStatusChanged) for e in seen)
+    assert all(
+        isinstance(e, Telemetry | StatusChanged | TrainingStatusChanged | Answered) for e in seen
+    )

@@ -9,10 +9,11 @@ import sys
 
 import pytest
 
+from tests.conftest import commanded
 from tests.sim.test_standalone import simulator_process
 from treadlink.ble.bumble.radio import BumbleRadio
+from treadlink.ble.link import Link
 from treadlink.ftms.state import Telemetry, TreadmillEvent
-from treadlink.ftms.treadmill import Treadmill
 
 
 async def test_treadmill_over_tcp() -> None:
@@ -23,8 +24,9 @@ async def test_treadmill_over_tcp() -> None:
     ):
         assert radio.simulator is None
         device = await radio.find_treadmill(timeout=5)
-        async with Treadmill(device, backend=radio.client_backend) as treadmill:
-            assert treadmill.info.manufacturer == "NoblePro"
+        async with Link(device, backend=radio.client_backend) as link:
+            treadmill = commanded(link.treadmill)
+            assert treadmill.capabilities.info.manufacturer == "NoblePro"
             moving: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
             def on_event(event: TreadmillEvent) -> None:

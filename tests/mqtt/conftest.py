@@ -27,6 +27,7 @@ from treadlink.mqtt.topics import Topics
 from treadlink.plans.limits import TreadmillLimits
 from treadlink.plans.loader import load_stage
 from treadlink.plans.timeline import Timeline
+from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import Event, Finished
 from treadlink_sim.profile import load_profile as load_machine
@@ -202,12 +203,16 @@ async def published_session(
     """A session on the in-process simulator, published by `run_hook.published` as in
     `treadlink run --mqtt`; stopped and awaited on the way out."""
     machine = faster_machine(belt_speedup)
-    async with link(control=False, profile=machine, telemetry_hz=telemetry_hz) as connection:
-        session = Session(connection.treadmill, timeline, speedup=speedup, on_fault="pause")
+    caps = GuardSettings(cap_kmh=PROFILE.max_speed, cap_incline_pct=PROFILE.max_incline)
+    async with (
+        link(profile=machine, telemetry_hz=telemetry_hz) as connection,
+        SafetyGuard(connection.link, settings=caps) as guard,
+    ):
+        session = Session(guard, timeline, speedup=speedup, on_fault="pause")
         events = Recorder()
         session.subscribe(events)
         args = argparse.Namespace(mqtt_settings=MqttSettings(broker=broker_url, **(settings or {})))
-        async with run_hook.published(args, session, PROFILE) as published:
+        async with run_hook.published(args, session) as published:
             assert published is not None
             if rules is not None:
                 published.bridge.rules = rules

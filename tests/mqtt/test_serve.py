@@ -42,7 +42,7 @@ async def serving(
             yield service, radio.simulator
         finally:
             service.terminate("test over")
-            assert await task == 0
+            assert await task  # every stop it asked for was confirmed
 
 
 async def test_the_idle_treadmill_is_published_and_found_again(
@@ -140,3 +140,22 @@ def test_serve_cli_sigterm_and_remove_discovery(broker: Mosquitto, tmp_path: Pat
         [*command[:-1], "ftp://x"], capture_output=True, text=True, env=env, timeout=60
     )
     assert bad.returncode == 2 and "--broker" in bad.stderr and "Traceback" not in bad.stderr
+
+
+async def test_stop_while_idle_stops_a_belt_run_from_the_console(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    async with (
+        watching(broker.url) as watcher,
+        serving(broker, tmp_path, allow_remote_start=True) as (service, simulator),
+    ):
+        await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"online")
+        await simulator.console_start()
+        await watcher.state(lambda s: s["belt"] == "running")
+        mark = len(watcher.messages)
+        assert (await watcher.command("stop", "PRESS"))["ok"]
+        await watcher.expect(
+            f"{BASE}/event", lambda m: payload(m)["event"] == "belt_stopped", after=mark
+        )
+        assert simulator.stopped
+        assert service.sessions == 0

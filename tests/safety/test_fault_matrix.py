@@ -27,16 +27,17 @@ from treadlink.ftms.protocol import OpCode
 from treadlink.plans import TreadmillLimits, load_stage
 from treadlink.plans.timeline import Timeline
 from treadlink.safety.faults import FaultKind, InterlockError
-from treadlink.safety.guard import GuardSettings
+from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import (
     Acknowledged,
+    BeltStopped,
+    Event,
     Fault,
     Reconnected,
     SegmentStarted,
-    SessionEvent,
     SetpointSent,
-    BeltStopped,
+    StopAccepted,
     StopUnconfirmed,
 )
 from treadlink.session.recorder import EventLog
@@ -173,7 +174,7 @@ class Case:
     trigger: Trigger
     kind: FaultKind
     heal: Callable[[SimulatedLink], Awaitable[None]] = _nothing
-    # The treadmill cannot take our stop until healed: the runner is told to use the safety key.
+    # The stop cannot be confirmed until healed: the runner is told to use the safety key.
     stop_blocked: bool = False
 
 
@@ -187,7 +188,8 @@ CASES = {
     # A treadmill that fails every procedure fails the Stop too.
     "command_fails": Case(_command_fails, FaultKind.COMMAND_FAILED, _stop_failing, True),
     "command_times_out": Case(_command_times_out, FaultKind.COMMAND_FAILED, _indications_back),
-    "telemetry_silent": Case(_telemetry_silent, FaultKind.STALE_TELEMETRY, _telemetry_back),
+    # Without frames the belt cannot be seen standing still: unconfirmed until they come back.
+    "telemetry_silent": Case(_telemetry_silent, FaultKind.STALE_TELEMETRY, _telemetry_back, True),
     "speed_runaway": Case(_runaway, FaultKind.OVERSPEED, _runaway_over),
     "above_cap": Case(_console_above_cap, FaultKind.ABOVE_CAP),
     "sustained_zero": Case(_sustained_zero, FaultKind.BELT_STOPPED, _zero_over),
@@ -200,26 +202,22 @@ def matrix_stage(tmp_path: Path) -> Timeline:
     return load_stage(path, RunnerProfile(), TreadmillLimits())
 
 
-class Recorder(list[SessionEvent]):
+class Recorder(list[Event]):
     def __init__(self) -> None:
         super().__init__()
-        self._waiters: list[
-            tuple[Callable[[SessionEvent], bool], asyncio.Future[SessionEvent]]
-        ] = []
+        self._waiters: list[tuple[Callable[[Event], bool], asyncio.Future[Event]]] = []
 
-    def __call__(self, event: SessionEvent) -> None:
+    def __call__(self, event: Event) -> None:
         self.append(event)
         for predicate, future in self._waiters:
             if not future.done() and predicate(event):
                 future.set_result(event)
 
-    async def first(
-        self, predicate: Callable[[SessionEvent], bool], timeout: float = 6000
-    ) -> SessionEvent:
+    async def first(self, predicate: Callable[[Event], bool], timeout: float = 6000) -> Event:
         for event in self:
             if predicate(event):
                 return event
-        future: asyncio.Future[SessionEvent] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
         self._waiters.append((predicate, future))
         async with asyncio.timeout(timeout):
             return await future
@@ -232,16 +230,22 @@ async def test_fault(name: str, tmp_path: Path) -> None:
     record = tmp_path / "session.jsonl"
     events = Recorder()
     loop = asyncio.get_running_loop()
-    async with link(control=False, telemetry_hz=4.0) as connection:
-        sim, treadmill = connection.simulator, connection.treadmill
+    async with (
+        link(telemetry_hz=4.0) as connection,
+        SafetyGuard(connection.link, settings=GuardSettings(cap_kmh=10.0)) as guard,
+    ):
+        sim = connection.simulator
         watch = Watch(sim)
-        session = Session(
-            treadmill,
-            matrix_stage(tmp_path),
-            on_fault="pause",
-            safety=GuardSettings(cap_kmh=10.0),
-        )
+        session = Session(guard, matrix_stage(tmp_path), on_fault="pause")
         session.subscribe(events)
+        # What the belt really did at each of the two facts: the simulator's word, not ours.
+        belt_at: dict[str, float] = {}
+
+        def facts(event: Event) -> None:
+            if isinstance(event, StopAccepted | BeltStopped):
+                belt_at.setdefault(event.kind, sim.belt_speed_kmh)
+
+        session.subscribe(facts)
         with EventLog(record) as log:
             session.subscribe(log.write)
             run = loop.create_task(session.run())
@@ -261,15 +265,21 @@ async def test_fault(name: str, tmp_path: Path) -> None:
                 await events.first(lambda e: isinstance(e, StopUnconfirmed))
                 await case.heal(connection)
             await events.first(lambda e: isinstance(e, BeltStopped))
+            assert belt_at["belt_stopped"] == 0.0, "belt_stopped while the belt still moved"
+            assert "stop_accepted" in belt_at, "belt_stopped without the treadmill accepting"
             if name == "link_drop":  # the guard reconnected by itself to send the stop
                 await events.first(lambda e: isinstance(e, Reconnected))
             await sim.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=30)
 
             # no rise: refused locally, and nothing reached the treadmill
             with pytest.raises(InterlockError):
-                await treadmill.start()
+                await guard.start()
             with pytest.raises(InterlockError):
-                await treadmill.set_speed(9.0)
+                await guard.set_speed(9.0)
+            with pytest.raises(InterlockError):
+                await guard.set_incline(2.0)
+            assert not session.skip(), "a skip while latched must be refused, not queued"
+            assert not session.resume(), "resume must not acknowledge"
             if not case.stop_blocked:
                 await case.heal(connection)
             await asyncio.sleep(5)  # fake time: five seconds of the belt standing still
@@ -280,8 +290,11 @@ async def test_fault(name: str, tmp_path: Path) -> None:
             assert not [e for e in events if isinstance(e, SetpointSent) and e.at > fault.at]
 
             # ease in: the runner acknowledges; the first speed is not above the belt's
-            session.resume()
+            assert session.acknowledge(), [
+                e for e in events if not type(e).__name__.startswith("Tele")
+            ][-12:]
             await events.first(lambda e: isinstance(e, Acknowledged))
+            assert session.resume()
             await events.first(lambda e: isinstance(e, SetpointSent) and e.at > fault.at)
             first_speed = watch.speeds(ack_at)[0]
             assert first_speed.data[1:] and int.from_bytes(
@@ -293,5 +306,6 @@ async def test_fault(name: str, tmp_path: Path) -> None:
     # record: on disk, line by line
     kinds = [json.loads(line) for line in record.read_text().splitlines()]
     assert any(k["event"] == "fault" and k["fault"] == case.kind.value for k in kinds)
+    assert any(k["event"] == "stop_accepted" for k in kinds)
     assert any(k["event"] == "belt_stopped" for k in kinds)
     assert kinds[-1]["event"] == "finished"

@@ -15,8 +15,10 @@ from tests.conftest import fake_time, link
 from tests.safety.test_fault_matrix import Recorder, matrix_stage
 from treadlink.config import RunnerProfile
 from treadlink.plans import TreadmillLimits, load_stage
+from treadlink.safety.guard import SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import (
+    BeltStopped,
     ConsoleOverride,
     Fault,
     Finished,
@@ -24,7 +26,6 @@ from treadlink.session.events import (
     Resumed,
     SegmentStarted,
     SetpointSent,
-    BeltStopped,
 )
 from treadlink_sim.faults import Fault as SimFault
 
@@ -32,9 +33,9 @@ from treadlink_sim.faults import Fault as SimFault
 @fake_time
 async def test_a_lone_zero_frame_is_not_a_stop_but_a_sustained_one_is(tmp_path: Path) -> None:
     events = Recorder()
-    async with link(control=False, telemetry_hz=4.0) as connection:
+    async with link(telemetry_hz=4.0) as connection, SafetyGuard(connection.link) as guard:
         sim = connection.simulator
-        session = Session(connection.treadmill, matrix_stage(tmp_path), on_fault="pause")
+        session = Session(guard, matrix_stage(tmp_path), on_fault="pause")
         session.subscribe(events)
         run = asyncio.get_running_loop().create_task(session.run())
         await events.first(lambda e: isinstance(e, SegmentStarted) and e.index == 1)
@@ -57,9 +58,9 @@ async def test_a_console_speed_change_pauses_the_plan_and_the_belt_keeps_it(
     tmp_path: Path,
 ) -> None:
     events = Recorder()
-    async with link(control=False, telemetry_hz=4.0) as connection:
+    async with link(telemetry_hz=4.0) as connection, SafetyGuard(connection.link) as guard:
         sim = connection.simulator
-        session = Session(connection.treadmill, matrix_stage(tmp_path), on_fault="pause")
+        session = Session(guard, matrix_stage(tmp_path), on_fault="pause")
         session.subscribe(events)
         run = asyncio.get_running_loop().create_task(session.run())
         await events.first(lambda e: isinstance(e, SegmentStarted) and e.index == 1)
@@ -74,6 +75,7 @@ async def test_a_console_speed_change_pauses_the_plan_and_the_belt_keeps_it(
         assert session.guard.latched is None
         assert sim.belt_speed_kmh == 7.5
         assert not [e for e in events if isinstance(e, SetpointSent) and e.at > paused.at]
+        session.acknowledge()
         session.resume()
         await events.first(lambda e: isinstance(e, Resumed))
         resent = await events.first(lambda e: isinstance(e, SetpointSent) and e.at > paused.at)
@@ -91,8 +93,8 @@ async def test_an_error_inside_the_session_leaves_the_belt_stopped(tmp_path: Pat
     path.write_text("name: half\nitems:\n  - speed: 5.0\n    incline: 0.5\n    for: 5:00\n")
     timeline = load_stage(path, RunnerProfile(), TreadmillLimits())
     events = Recorder()
-    async with link(control=False, profile="generic") as connection:
-        session = Session(connection.treadmill, timeline)
+    async with link(profile="generic") as connection, SafetyGuard(connection.link) as guard:
+        session = Session(guard, timeline)
         session.subscribe(events)
         finished = await session.run()
         await connection.simulator.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=30)

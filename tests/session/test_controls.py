@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import fake_time, link
 from tests.session.test_engine import Events, stage
+from treadlink.safety.guard import SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import Paused, Resumed, SegmentStarted, Skipped, StopRequested
 from treadlink.ui.keys import RunnerKeys
@@ -16,8 +17,8 @@ from treadlink.ui.keys import RunnerKeys
 @fake_time
 async def test_skip_ends_the_segment_and_the_plan_goes_on() -> None:
     events = Events()
-    async with link(control=False, telemetry_hz=1.0) as connection:
-        session = Session(connection.treadmill, stage(1))
+    async with link(telemetry_hz=1.0) as connection, SafetyGuard(connection.link) as guard:
+        session = Session(guard, stage(1))
         session.subscribe(events.append)
         loop = asyncio.get_running_loop()
 
@@ -33,16 +34,18 @@ async def test_skip_ends_the_segment_and_the_plan_goes_on() -> None:
     assert segments[1].at - segments[0].at == pytest.approx(60)
     # Later boundaries are scheduled from the skip, not from the original plan.
     assert segments[2].at - segments[1].at == pytest.approx(30)
-    assert finished.at - segments[0].at == pytest.approx(
-        1800 - 120
-    )  # the plan ended two minutes early
+    # The plan ended two minutes early; the session then waited for the belt to stand still.
+    end_of_plan = events.of(StopRequested)[0]
+    assert end_of_plan.reason == "end of plan"
+    assert end_of_plan.at - segments[0].at == pytest.approx(1800 - 120)
+    assert finished.at > end_of_plan.at and finished.belt == "stopped"
 
 
 @fake_time
 async def test_keys_pause_resume_and_stop() -> None:
     events = Events()
-    async with link(control=False, telemetry_hz=1.0) as connection:
-        session = Session(connection.treadmill, stage(1))
+    async with link(telemetry_hz=1.0) as connection, SafetyGuard(connection.link) as guard:
+        session = Session(guard, stage(1))
         session.subscribe(events.append)
         keys = RunnerKeys(session)
         loop = asyncio.get_running_loop()

@@ -13,9 +13,11 @@ from treadlink.config import RunnerProfile
 from treadlink.plans.limits import TreadmillLimits
 from treadlink.plans.loader import load_stage
 from treadlink.plans.timeline import Timeline
+from treadlink.safety.guard import SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import (
     BeltStarted,
+    BeltStopped,
     ControlRequested,
     Fault,
     Paused,
@@ -23,7 +25,7 @@ from treadlink.session.events import (
     SegmentStarted,
     SessionEvent,
     SetpointSent,
-    BeltStopped,
+    StopRequested,
 )
 from treadlink_sim.faults import Fault as SimFault
 
@@ -50,8 +52,8 @@ class Events(list[SessionEvent]):
 async def test_stage_one_end_to_end() -> None:
     timeline = stage(1)
     events = Events()
-    async with link(control=False) as connection:
-        session = Session(connection.treadmill, timeline)
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        session = Session(guard, timeline)
         session.subscribe(events.append)
         loop = asyncio.get_running_loop()
         belt_speeds: list[tuple[float, float]] = []
@@ -61,8 +63,9 @@ async def test_stage_one_end_to_end() -> None:
 
         connection.simulator.add_control_point_listener(sample)
         finished = await session.run()
+        # The session returns only once the belt stands still: the simulator's own belt says so.
         assert connection.simulator.stopped
-        await connection.simulator.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=10)
+        assert connection.simulator.belt_speed_kmh == 0.0
 
     assert finished.completed and finished.segments_done == 13
     assert events.of(ControlRequested)[0].result == "success"
@@ -74,7 +77,8 @@ async def test_stage_one_end_to_end() -> None:
     t0 = segments[0].at
     expected = [0.0] + [180 + 270 * i + offset for i in range(6) for offset in (0, 30)]
     assert [round(s.at - t0, 6) for s in segments] == expected
-    assert finished.at - t0 == pytest.approx(1800, abs=0.01)
+    assert events.of(StopRequested)[-1].at - t0 == pytest.approx(1800, abs=0.01)
+    assert finished.belt == "stopped" and finished.at >= events.of(BeltStopped)[0].at
     assert max(e.lag_ms for e in events.of(SetpointSent)) < 1.0  # fake time: no real lag
     assert events.of(BeltStopped)
 
@@ -85,8 +89,8 @@ async def test_a_distance_segment_ends_at_its_distance(tmp_path: Path) -> None:
         tmp_path, "name: d\nitems:\n  - walk: 1:00\n  - run: 400m\n  - walk: 1:00\n"
     )
     events = Events()
-    async with link(control=False) as connection:
-        session = Session(connection.treadmill, timeline)
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        session = Session(guard, timeline)
         session.subscribe(events.append)
         distances: dict[int, int] = {}
         session.subscribe(
@@ -105,8 +109,8 @@ async def test_a_distance_segment_ends_at_its_distance(tmp_path: Path) -> None:
 async def test_pause_holds_the_plan_clock() -> None:
     timeline = stage(1)
     events = Events()
-    async with link(control=False) as connection:
-        session = Session(connection.treadmill, timeline)
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        session = Session(guard, timeline)
         session.subscribe(events.append)
         loop = asyncio.get_running_loop()
 
@@ -115,6 +119,7 @@ async def test_pause_holds_the_plan_clock() -> None:
             session.pause()
             await connection.simulator.wait_for(lambda s: s.paused)
             await asyncio.sleep(120)  # the runner ties a shoelace for two minutes
+            session.acknowledge()
             session.resume()
 
         runner = loop.create_task(runner_pauses())
@@ -131,8 +136,8 @@ async def test_pause_holds_the_plan_clock() -> None:
 @fake_time
 async def test_a_console_stop_pauses_the_plan_instead_of_fighting_it() -> None:
     events = Events()
-    async with link(control=False) as connection:
-        session = Session(connection.treadmill, stage(1), on_fault="pause")
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        session = Session(guard, stage(1), on_fault="pause")
         session.subscribe(events.append)
         loop = asyncio.get_running_loop()
 
@@ -158,7 +163,7 @@ async def test_a_console_stop_pauses_the_plan_instead_of_fighting_it() -> None:
 @fake_time
 async def test_request_control_answered_failed_is_tolerated() -> None:
     events = Events()
-    async with link(control=False) as connection:
+    async with link() as connection, SafetyGuard(connection.link) as guard:
         await connection.simulator.set_fault(SimFault.CONTROL_FAILING)
 
         async def heal() -> None:  # only Request Control fails, as on some real treadmills
@@ -166,7 +171,7 @@ async def test_request_control_answered_failed_is_tolerated() -> None:
             await connection.simulator.clear_fault(SimFault.CONTROL_FAILING)
 
         asyncio.get_running_loop().create_task(heal())
-        session = Session(connection.treadmill, stage(1))
+        session = Session(guard, stage(1))
         session.subscribe(events.append)
         loop = asyncio.get_running_loop()
         loop.call_later(200, session.stop)
@@ -179,8 +184,8 @@ async def test_request_control_answered_failed_is_tolerated() -> None:
 @pytest.mark.parametrize("number", range(1, 16))
 async def test_every_stage_runs_through_the_full_stack(number: int) -> None:
     timeline = stage(number)
-    async with link(control=False, telemetry_hz=1.0) as connection:
-        finished = await Session(connection.treadmill, timeline).run()
+    async with link(telemetry_hz=1.0) as connection, SafetyGuard(connection.link) as guard:
+        finished = await Session(guard, timeline).run()
         assert connection.simulator.stopped
     assert finished.completed
     assert finished.segments_done == len(timeline.steps)

@@ -9,6 +9,7 @@ import sys
 
 from bleak.exc import BleakError
 
+from treadlink.ble.link import Link
 from treadlink.cli.target import add_target_arguments, radio_for
 from treadlink.ftms.state import Telemetry, TreadmillEvent, TreadmillState
 from treadlink.ftms.treadmill import Treadmill
@@ -49,10 +50,10 @@ async def probe(args: argparse.Namespace) -> int:
         async with radio_for(args) as radio:
             device = await radio.find_treadmill(args.device, timeout=args.timeout)
             print(f"device     {device.name or '?'} ({device.address})", file=out)
-            async with Treadmill(device, backend=radio.client_backend) as treadmill:
-                describe(treadmill)
+            async with Link(device, backend=radio.client_backend) as link:
+                describe(link.treadmill)
                 if args.seconds > 0:
-                    await show_live(treadmill, args.seconds)
+                    await show_live(link.treadmill, args.seconds)
     except BleakError as e:
         print(f"treadlink probe: {e}", file=sys.stderr)
         return 1
@@ -60,7 +61,9 @@ async def probe(args: argparse.Namespace) -> int:
 
 
 def describe(treadmill: Treadmill) -> None:
-    info = treadmill.info
+    capabilities = treadmill.capabilities
+    assert capabilities is not None, "describe() needs a connected treadmill"
+    info = capabilities.info
     rows = [
         ("maker", info.manufacturer),
         ("model", info.model),
@@ -71,11 +74,11 @@ def describe(treadmill: Treadmill) -> None:
     ]
     for label, value in rows:
         print(f"{label:<10} {value or '—'}")
-    if treadmill.features is not None:
-        machine = ", ".join(str(f.name).lower() for f in treadmill.features.machine) or "none"
-        targets = ", ".join(str(f.name).lower() for f in treadmill.features.targets) or "none"
-        print(f"reports    {machine}")
-        print(f"targets    {targets}")
+    features = capabilities.features
+    machine = ", ".join(str(f.name).lower() for f in features.machine) or "none"
+    targets = ", ".join(str(f.name).lower() for f in features.targets) or "none"
+    print(f"reports    {machine}")
+    print(f"targets    {targets}")
     print(f"speed      {treadmill.speed_range}")
     print(f"incline    {treadmill.incline_range or 'not adjustable'}")
 

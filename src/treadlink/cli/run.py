@@ -12,11 +12,17 @@ from typing import Any
 
 from bleak.exc import BleakError
 
+from treadlink.ble.link import Link
+from treadlink.cli.exit_codes import (
+    EXIT_BAD_INPUT,
+    EXIT_BELT_MAY_BE_RUNNING,
+    EXIT_FAILED,
+    EXIT_OK,
+)
 from treadlink.cli.target import IN_PROCESS, add_target_arguments, radio_for
 from treadlink.cli.validate import add_config_argument, profile_or_report
 from treadlink.config import RunnerProfile
 from treadlink.ftms.control import ControlPointError
-from treadlink.ftms.treadmill import Treadmill
 from treadlink.mqtt import run_hook as mqtt
 from treadlink.plans import (
     NOBLEPRO_ELITE,
@@ -26,14 +32,13 @@ from treadlink.plans import (
     TreadmillLimits,
     load_workout,
 )
-from treadlink.safety.guard import GuardSettings
+from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session
+from treadlink.session.events import Finished
 from treadlink.session.recorder import EventLog
 from treadlink.ui.keys import HELP as KEYS_HELP
 from treadlink.ui.keys import RunnerKeys
 from treadlink.ui.lines import LinePrinter
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,9 +83,6 @@ def run(args: argparse.Namespace) -> int:
     if args.speedup != 1.0 and args.sim is None:
         print("treadlink run: --speedup is only for the simulator (--sim)", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if not args.speedup > 0:
-        print("treadlink run: --speedup must be a positive number", file=sys.stderr)
-        return EXIT_BAD_INPUT
     profile = profile_or_report(args.config)
     if profile is None or not mqtt.check(args):
         return EXIT_BAD_INPUT
@@ -89,7 +91,33 @@ def run(args: argparse.Namespace) -> int:
     except PlanError as e:
         report(e)
         return EXIT_BAD_INPUT
-    return asyncio.run(run_session(args, profile, timeline))
+    with contextlib.ExitStack() as stack:
+        events: EventLog | None = None
+        if args.events is not None:
+            try:  # opened and checked before any radio is opened, too
+                events = stack.enter_context(EventLog(args.events, on_problem=_warn))
+            except OSError as e:
+                print(
+                    f"treadlink run: cannot write the events file {args.events}: "
+                    f"{e.strerror or e}; nothing was sent to the treadmill",
+                    file=sys.stderr,
+                )
+                return EXIT_BAD_INPUT
+        code, finished = asyncio.run(run_session(args, profile, timeline, events))
+    if finished is not None and finished.belt == "may be running":
+        # Last, and loud: nothing printed after this may hide it.
+        print(BELT_MAY_BE_RUNNING, file=sys.stderr, flush=True)
+    return code
+
+
+BELT_MAY_BE_RUNNING = (
+    "\n!!! THE TREADMILL DID NOT CONFIRM THE STOP: THE BELT MAY STILL BE RUNNING. !!!\n"
+    "!!! STOP IT WITH THE TREADMILL'S STOP BUTTON OR PULL THE SAFETY KEY NOW.     !!!"
+)
+
+
+def _warn(message: str) -> None:
+    print(f"treadlink run: {message}", file=sys.stderr, flush=True)
 
 
 def load_session(
@@ -132,11 +160,15 @@ def simulator_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"profile": faster}
 
 
-async def run_session(args: argparse.Namespace, profile: RunnerProfile, timeline: Timeline) -> int:
+async def run_session(
+    args: argparse.Namespace, profile: RunnerProfile, timeline: Timeline, events: EventLog | None
+) -> tuple[int, Finished | None]:
+    """The link, the guard over it for its whole life, and the session under the guard."""
     try:
         async with radio_for(args, **simulator_options(args)) as radio:
             device = await radio.find_treadmill(args.device, timeout=args.timeout)
-            async with Treadmill(device, backend=radio.client_backend) as treadmill:
+            async with Link(device, backend=radio.client_backend) as link:
+                treadmill = link.treadmill
                 assert treadmill.speed_range is not None
                 limits = TreadmillLimits(
                     treadmill.speed_range, treadmill.incline_range or TreadmillLimits().incline
@@ -145,40 +177,46 @@ async def run_session(args: argparse.Namespace, profile: RunnerProfile, timeline
                     timeline = load_session(args, profile, limits)
                 except PlanError as e:
                     report(e)
-                    return EXIT_BAD_INPUT
-                return await drive(args, treadmill, timeline, profile)
-    except (BleakError, ControlPointError) as e:
+                    return EXIT_BAD_INPUT, None
+                settings = GuardSettings(
+                    cap_kmh=profile.max_speed, cap_incline_pct=profile.max_incline
+                )
+                async with SafetyGuard(link, settings=settings) as guard:
+                    return await drive(args, guard, timeline, events)
+    except (BleakError, ControlPointError, OSError, TimeoutError) as e:
         print(f"treadlink run: {e}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_FAILED, None
 
 
 async def drive(
-    args: argparse.Namespace, treadmill: Treadmill, timeline: Timeline, profile: RunnerProfile
-) -> int:
+    args: argparse.Namespace, guard: SafetyGuard, timeline: Timeline, events: EventLog | None
+) -> tuple[int, Finished]:
     # A fault holds the plan for the runner to acknowledge, if there is a keyboard to do it
-    # with; otherwise the session ends there (the belt is stopped either way).
+    # with; otherwise the session ends there. Stopping is the same either way.
     interactive = sys.stdin.isatty()
     session = Session(
-        treadmill,
+        guard,
         timeline,
         speedup=args.speedup,
         at_end=args.at_end,
         on_fault="pause" if interactive else "end",
-        safety=GuardSettings(cap_kmh=profile.max_speed),
     )
-    session.subscribe(LinePrinter(sys.stdout))
     loop = asyncio.get_running_loop()
     for signum, reason in ((signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")):
-        loop.add_signal_handler(signum, session.stop, reason)
+        loop.add_signal_handler(signum, session.quit, reason)
     with contextlib.ExitStack() as stack:
-        if args.events is not None:
-            session.subscribe(stack.enter_context(EventLog(args.events)).write)
-        if stack.enter_context(RunnerKeys(session)).active:
+        keys = stack.enter_context(RunnerKeys(session))
+        session.subscribe(LinePrinter(sys.stdout, keys=keys.active))
+        if events is not None:
+            session.subscribe(events.write)
+        if keys.active:
             print(KEYS_HELP)
         try:
-            async with mqtt.published(args, session, profile):
+            async with mqtt.published(args, session):
                 finished = await session.run()
         finally:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)
-    return EXIT_OK if finished.completed else EXIT_FAILED
+    if finished.belt == "may be running":
+        return EXIT_BELT_MAY_BE_RUNNING, finished
+    return (EXIT_OK if finished.completed else EXIT_FAILED), finished

@@ -11,7 +11,13 @@ import sys
 from bleak.exc import BleakError
 
 from treadlink.ble.radio import Radio
-from treadlink.cli.run import simulator_options
+from treadlink.cli.exit_codes import (
+    EXIT_BAD_INPUT,
+    EXIT_BELT_MAY_BE_RUNNING,
+    EXIT_FAILED,
+    EXIT_OK,
+)
+from treadlink.cli.run import BELT_MAY_BE_RUNNING, simulator_options
 from treadlink.cli.target import IN_PROCESS, add_target_arguments, radio_for
 from treadlink.cli.validate import add_config_argument, profile_or_report
 from treadlink.config import RunnerProfile
@@ -23,7 +29,6 @@ from treadlink.mqtt.settings import MqttSettings, load_mqtt_settings
 from treadlink.mqtt.topics import Topics, device_slug
 from treadlink.plans.errors import PlanError
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 _ADDRESS = re.compile(r"([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}|[0-9A-Fa-f-]{36}")
 
 
@@ -117,10 +122,14 @@ async def serve(args: argparse.Namespace, profile: RunnerProfile, settings: Mqtt
             loop.add_signal_handler(signum, service.terminate, reason)
         try:
             print(f"treadlink serve: {topics.base} on {settings.broker_address()}", flush=True)
-            return await service.run()
+            confirmed = await service.run()
         finally:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)
+        if not confirmed:
+            print(BELT_MAY_BE_RUNNING, file=sys.stderr, flush=True)
+            return EXIT_BELT_MAY_BE_RUNNING
+        return EXIT_OK
 
 
 async def remove(settings: MqttSettings, topics: Topics) -> int:

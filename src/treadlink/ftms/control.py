@@ -15,8 +15,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from bleak.exc import BleakError, BleakGATTProtocolError
-
 from treadlink.ftms.layouts import ControlResponse, MalformedFrame, encode_request, stop_parameter
 from treadlink.ftms.protocol import (
     ATT_PROCEDURE_ALREADY_IN_PROGRESS,
@@ -28,6 +26,9 @@ from treadlink.ftms.protocol import (
 log = logging.getLogger(__name__)
 
 Writer = Callable[[bytes], Awaitable[None]]
+"""Writes one control-point request with response. Raises WriteRefused when the treadmill's ATT
+layer refuses the write, LinkLost when there is no link to write on; the link translates its
+stack's errors into these, so this layer knows no Bluetooth library."""
 
 DEFAULT_TIMEOUT = 2.0  # s; FTMS gives the server 30 s, but a treadmill that slow is a fault
 STOP_RETRY_INTERVAL = 0.005  # s between stop writes refused with 0xFE when nothing is in flight
@@ -35,6 +36,14 @@ STOP_RETRY_INTERVAL = 0.005  # s between stop writes refused with 0xFE when noth
 
 class ControlPointError(Exception):
     """A control-point procedure did not succeed."""
+
+
+class WriteRefused(Exception):
+    """The ATT write itself was refused with an error code (raised by the link's writer)."""
+
+    def __init__(self, att_error: int) -> None:
+        super().__init__(f"ATT error 0x{att_error:02X}")
+        self.att_error = att_error
 
 
 class ProcedureFailed(ControlPointError):
@@ -75,8 +84,17 @@ class LinkLost(ControlPointError):
 
 
 class ControlPoint:
-    def __init__(self, write: Writer, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        write: Writer,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        on_response: Callable[[ControlResponse], None] | None = None,
+    ) -> None:
         self._write = write
+        # Told of every response, matched or late: a late "success" to a Stop whose attempt
+        # timed out still means the treadmill accepted a stop.
+        self._on_response = on_response
         self.timeout = timeout
         self._turn = asyncio.Lock()
         self._responses: dict[int, asyncio.Future[ControlResponse]] = {}
@@ -92,6 +110,8 @@ class ControlPoint:
         except MalformedFrame as e:
             log.warning("dropped control point indication: %s", e)
             return
+        if self._on_response is not None:
+            self._on_response(response)
         waiter = self._responses.pop(response.request, None)
         if waiter is None or waiter.done():
             log.warning("control point response %s matches no request in flight", data.hex(" "))
@@ -128,7 +148,8 @@ class ControlPoint:
     async def stop(
         self, kind: StopPause = StopPause.STOP, *, timeout: float | None = None
     ) -> ControlResponse:
-        """Write Stop (or Pause) now, whatever else is in flight or queued."""
+        """Write Stop (or Pause) now, whatever else is in flight or queued, and wait at most
+        `timeout` (the whole attempt, write included) for the treadmill's answer."""
         self._stops_asked += 1
         op = OpCode.STOP_OR_PAUSE
         request = encode_request(op, stop_parameter(kind))
@@ -169,17 +190,16 @@ class ControlPoint:
     ) -> ControlResponse:
         limit = self.timeout if timeout is None else max(timeout, 0.0)
         try:
-            try:
-                await self._write(request)
-            except BleakGATTProtocolError as e:
-                raise ProcedureRejected(op, e.code) from e
-            except BleakError as e:  # not connected, or the link dropped mid-write
-                raise LinkLost(f"{op.name.lower().replace('_', ' ')}: {e}") from e
-            try:
-                async with asyncio.timeout(limit):
-                    response = await asyncio.shield(waiter)
-            except TimeoutError:
-                raise ProcedureTimeout(op, limit) from None
+            # The write is inside the limit too: a write that hangs on a dying link must not
+            # hold up the next stop attempt.
+            async with asyncio.timeout(limit):
+                try:
+                    await self._write(request)
+                except WriteRefused as e:
+                    raise ProcedureRejected(op, e.att_error) from e
+                response = await asyncio.shield(waiter)
+        except TimeoutError:
+            raise ProcedureTimeout(op, limit) from None
         finally:
             if self._responses.get(op) is waiter and waiter.done() is False:
                 # Our caller gave up (timeout, cancel, refused write): a late response must not

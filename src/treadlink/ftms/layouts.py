@@ -212,6 +212,12 @@ class Range:
         units = round(exact)
         return units if abs(exact - units) <= 1e-6 and self.contains(units) else None
 
+    def floor(self, value: float) -> float:
+        """The highest value on the grid at or below `value` (the lowest one if none is)."""
+        units = math.floor(round(value / self.scale, 6))
+        below = (units - self.minimum) // self.step * self.step
+        return self.value(self.minimum + min(max(0, below), self.maximum - self.minimum))
+
     def grid(self) -> list[float]:
         """Every value the machine accepts, lowest first."""
         return [self.value(u) for u in range(self.minimum, self.maximum + 1, self.step)]

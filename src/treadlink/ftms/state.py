@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from treadlink.ftms.layouts import MachineStatus
+from treadlink.ftms.layouts import ControlResponse, MachineStatus
 from treadlink.ftms.protocol import OpCode, TrainingStatus
 
 
@@ -93,6 +93,20 @@ class Connected:
     at: float
 
 
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """A control-point response indication, whether or not anyone still waited for it."""
+
+    at: float
+    response: ControlResponse
+
+
 TreadmillEvent = (
-    Telemetry | StatusChanged | TrainingStatusChanged | Disconnected | Connected | CommandFailed
+    Telemetry
+    | StatusChanged
+    | TrainingStatusChanged
+    | Disconnected
+    | Connected
+    | CommandFailed
+    | Answered
 )

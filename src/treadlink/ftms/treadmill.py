@@ -1,34 +1,28 @@
-"""`Treadmill`: one FTMS treadmill over bleak, whichever bleak backend reaches it.
+"""`Treadmill`: one FTMS treadmill as typed state and events, fed with the bytes its link receives.
 
-    async with Treadmill(ble_device, backend=backend) as treadmill:
-        await treadmill.request_control()
-        await treadmill.start()
-        await treadmill.set_speed(8.2)          # 0x0334 on the wire, never 819
-        print(treadmill.state.speed_kmh)
-        await treadmill.stop()
+This layer knows FTMS, not Bluetooth: the link (treadlink.ble.link) connects, reads the
+capabilities into `capabilities`, feeds every notification to the `on_*` handlers and writes the
+control point through the port it attaches. Anyone may `subscribe` to what the treadmill
+reports; only one owner may command it:
 
-Setpoints are checked against the ranges the treadmill advertises before anything is written.
-Listeners added with `subscribe` get every event synchronously, in arrival order.
+    commands = treadmill.take_control(guard.on_treadmill)   # once per treadmill, ever
+    await commands.set_speed(8.2)                            # 0x0334 on the wire, never 819
+
+`take_control` hands out the one `Commands` object and makes its taker the first to hear every
+event, before any subscriber. The safety guard takes it as the link comes up, so nothing else in
+the program can write to the treadmill, and no display or recorder hears a frame before it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Protocol, Self
-
-from bleak import BleakClient
-from bleak.backends.characteristic import BleakGATTCharacteristic
-from bleak.backends.client import BaseBleakClient
-from bleak.backends.device import BLEDevice
-from bleak.exc import BleakError
+from typing import Any, Protocol
 
 from treadlink.fanout import Fanout
-from treadlink.ftms.control import ControlPoint, ControlPointError
+from treadlink.ftms.control import ControlPoint, ControlPointError, LinkLost
 from treadlink.ftms.layouts import (
     ControlResponse,
     Features,
@@ -36,24 +30,15 @@ from treadlink.ftms.layouts import (
     MalformedFrame,
     Range,
     SetpointError,
-    decode_incline_range,
-    decode_speed_range,
     decode_training_status,
     decode_treadmill_data,
     incline_parameter,
     setpoint_units,
     speed_parameter,
 )
-from treadlink.ftms.protocol import (
-    DEVICE_INFORMATION_SERVICE,
-    FITNESS_MACHINE_SERVICE,
-    Characteristic,
-    OpCode,
-    StopPause,
-    TargetSettingFeature,
-    uuid16,
-)
+from treadlink.ftms.protocol import OpCode, StopPause, TargetSettingFeature
 from treadlink.ftms.state import (
+    Answered,
     CommandFailed,
     Connected,
     Disconnected,
@@ -69,28 +54,15 @@ log = logging.getLogger(__name__)
 Listener = Callable[[TreadmillEvent], None]
 
 
-class Interlock(Protocol):
-    """Checked before any command that could start the belt or make it faster or steeper.
+class ControlPointPort(Protocol):
+    """What the link offers this layer: a control-point write with response that raises
+    WriteRefused (an ATT error) or LinkLost (no link)."""
 
-    Raises (a ControlPointError) to refuse; nothing is written then. The safety guard is one.
-    """
-
-    def check_start(self) -> None: ...
-
-    def check_speed(self, kmh: float) -> None: ...
-
-    def check_incline(self, pct: float) -> None: ...
-
-    def will_stop(self, kind: StopPause) -> None:
-        """Told, never asked: a stop or pause is about to be written."""
+    async def write_control_point(self, data: bytes) -> None: ...
 
 
-# FitShow's private treadmill protocol (many NoblePro units without FTMS) lives in service 0xFFF0.
-FITSHOW_SERVICE = 0xFFF0
-
-
-class NotFitnessMachine(BleakError):
-    """The device does not expose the Fitness Machine Service."""
+class ControlTaken(RuntimeError):
+    """`take_control` was called a second time: the treadmill has one commander."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,137 +75,93 @@ class DeviceInfo:
     software_revision: str | None = None
 
 
-_DEVICE_INFO_FIELDS = {
-    "manufacturer": Characteristic.MANUFACTURER_NAME,
-    "model": Characteristic.MODEL_NUMBER,
-    "serial": Characteristic.SERIAL_NUMBER,
-    "hardware_revision": Characteristic.HARDWARE_REVISION,
-    "firmware_revision": Characteristic.FIRMWARE_REVISION,
-    "software_revision": Characteristic.SOFTWARE_REVISION,
-}
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What the treadmill says it is and can do, read once per connection."""
+
+    info: DeviceInfo
+    features: Features
+    speed_range: Range
+    incline_range: Range | None
 
 
 class Treadmill:
-    def __init__(
-        self,
-        device: BLEDevice,
-        *,
-        backend: type[BaseBleakClient] | None = None,
-        procedure_timeout: float = 2.0,
-        connect_timeout: float = 10.0,
-    ) -> None:
-        self.device = device
-        self._backend = backend
-        self._connect_timeout = connect_timeout
-        self._client: BleakClient | None = None
+    def __init__(self, name: str | None, address: str, *, procedure_timeout: float = 2.0) -> None:
+        self.name = name
+        self.address = address
         self._events: Fanout[TreadmillEvent] = Fanout()
-        self._closing = False
-        self.control = ControlPoint(self._write_control_point, timeout=procedure_timeout)
+        self._first: Listener | None = None  # the commander's watcher: hears everything first
+        self._port: ControlPointPort | None = None
+        self._control = ControlPoint(
+            self._write, timeout=procedure_timeout, on_response=self._on_response
+        )
+        self._commands: Commands | None = None
+        self.capabilities: Capabilities | None = None
         self.state = TreadmillState()
-        self.info = DeviceInfo()
-        self.features: Features | None = None
-        self.speed_range: Range | None = None
-        self.incline_range: Range | None = None
         self.frames_dropped = 0
-        self.interlock: Interlock | None = None
-        # Looked up once: bleak resolves a UUID by scanning every characteristic.
-        self._control_point: BleakGATTCharacteristic | None = None
-
-    # --- connection ------------------------------------------------------------------------
-    async def __aenter__(self) -> Self:
-        await self.connect()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.disconnect()
 
     @property
-    def is_connected(self) -> bool:
-        return self._client is not None and self._client.is_connected
+    def label(self) -> str:
+        return self.name or self.address
 
-    async def connect(self) -> None:
-        """Connect, read what the treadmill is and can do, and subscribe to what it reports."""
-        client = BleakClient(
-            self.device,
-            disconnected_callback=self._on_disconnected,
-            timeout=self._connect_timeout,
-            backend=self._backend,
-        )
-        self._closing = False
-        await client.connect()
-        try:
-            await self._set_up(client)
-        except BaseException:
-            self._closing = True
-            with contextlib.suppress(BleakError, TimeoutError):
-                await client.disconnect()
-            raise
-        self._client = client
-        self.control.link_restored()
+    # --- the link's side -------------------------------------------------------------------
+    @property
+    def is_connected(self) -> bool:
+        return self._port is not None
+
+    def attach(self, port: ControlPointPort, capabilities: Capabilities) -> None:
+        """The link is up: commands go through `port` from now on."""
+        self.capabilities = capabilities
+        self._port = port
+        self._control.link_restored()
         self._emit(Connected(self._now()))
 
-    async def _set_up(self, client: BleakClient) -> None:
-        services = client.services
-        if services.get_service(uuid16(FITNESS_MACHINE_SERVICE)) is None:
-            hint = ""
-            if services.get_service(uuid16(FITSHOW_SERVICE)) is not None:
-                hint = (
-                    " It exposes service 0xFFF0, FitShow's private treadmill protocol"
-                    " (common on NoblePro units): treadlink drives FTMS treadmills only."
-                )
-            raise NotFitnessMachine(
-                f"{self.device.name or self.device.address} does not expose the Fitness Machine "
-                f"Service (0x1826).{hint}"
-            )
-        self._control_point = services.get_characteristic(
-            uuid16(Characteristic.FITNESS_MACHINE_CONTROL_POINT)
-        )
-        self.info = await self._read_device_info(client)
-        self.features = Features.decode(
-            await self._read(client, Characteristic.FITNESS_MACHINE_FEATURE)
-        )
-        self.speed_range = decode_speed_range(
-            await self._read(client, Characteristic.SUPPORTED_SPEED_RANGE)
-        )
-        if self._has(client, Characteristic.SUPPORTED_INCLINATION_RANGE):
-            self.incline_range = decode_incline_range(
-                await self._read(client, Characteristic.SUPPORTED_INCLINATION_RANGE)
-            )
-        subscriptions: list[tuple[Characteristic, Callable[[bytes], None]]] = [
-            (Characteristic.FITNESS_MACHINE_CONTROL_POINT, self.control.on_indication),
-            (Characteristic.TREADMILL_DATA, self._on_treadmill_data),
-            (Characteristic.FITNESS_MACHINE_STATUS, self._on_machine_status),
-            (Characteristic.TRAINING_STATUS, self._on_training_status),
-        ]
-        for characteristic, handler in subscriptions:
-            if self._has(client, characteristic):
-                await client.start_notify(uuid16(characteristic), _ignore_sender(handler))
-        if self._has(client, Characteristic.TRAINING_STATUS):
-            self._on_training_status(await self._read(client, Characteristic.TRAINING_STATUS))
+    def detach(self, *, solicited: bool) -> None:
+        """The link is down: every procedure in flight fails, later ones fail at once."""
+        self._port = None
+        self._control.link_lost()
+        self._emit(Disconnected(self._now(), solicited=solicited))
 
-    async def disconnect(self) -> None:
-        client, self._client = self._client, None
-        self._closing = True
-        if client is not None and client.is_connected:
-            await client.disconnect()
+    def on_control_point(self, data: bytes) -> None:
+        self._control.on_indication(data)
 
-    def _on_disconnected(self, _client: BleakClient) -> None:
-        self.control.link_lost()
-        self._client = None
-        self._emit(Disconnected(self._now(), solicited=self._closing))
+    def on_treadmill_data(self, data: bytes) -> None:
+        frame = self._decoded(decode_treadmill_data, data)
+        if frame is None:
+            return
+        if frame.extra:
+            log.debug("treadmill data carries %d byte(s) past its fields", len(frame.extra))
+        self.state = self.state.updated(frame.values)
+        self._emit(Telemetry(self._now(), self.state))
+
+    def on_machine_status(self, data: bytes) -> None:
+        status = self._decoded(MachineStatus.decode, data)
+        if status is not None:
+            self._emit(StatusChanged(self._now(), status))
+
+    def on_training_status(self, data: bytes) -> None:
+        status = self._decoded(decode_training_status, data)
+        if status is None or status == self.state.training_status:
+            return
+        self.state = self.state.updated({"training_status": status})
+        self._emit(TrainingStatusChanged(self._now(), status))
 
     # --- what the treadmill can do ---------------------------------------------------------
     @property
+    def speed_range(self) -> Range | None:
+        return self.capabilities.speed_range if self.capabilities else None
+
+    @property
+    def incline_range(self) -> Range | None:
+        return self.capabilities.incline_range if self.capabilities else None
+
+    @property
     def supports_incline(self) -> bool:
+        c = self.capabilities
         return (
-            self.incline_range is not None
-            and self.features is not None
-            and TargetSettingFeature.INCLINATION_TARGET_SETTING in self.features.targets
+            c is not None
+            and c.incline_range is not None
+            and TargetSettingFeature.INCLINATION_TARGET_SETTING in c.features.targets
         )
 
     def speed_units(self, kmh: float) -> int:
@@ -247,67 +175,32 @@ class Treadmill:
             raise SetpointError("this treadmill does not take an inclination target")
         return setpoint_units("incline", pct, self.incline_range)
 
-    # --- commands ----------------------------------------------------------------------------
-    # Every command is reported as CommandFailed to the listeners when it does not succeed, so
-    # a watcher (the safety guard) hears of failures whoever sent the command.
-    async def request_control(self) -> ControlResponse:
-        return await self._reported(
-            OpCode.REQUEST_CONTROL, self.control.execute(OpCode.REQUEST_CONTROL)
-        )
-
-    async def reset(self) -> ControlResponse:
-        return await self._reported(OpCode.RESET, self.control.execute(OpCode.RESET))
-
-    async def set_speed(self, kmh: float) -> ControlResponse:
-        parameter = speed_parameter(self.speed_units(kmh))
-        if self.interlock is not None:
-            self.interlock.check_speed(kmh)
-        op = OpCode.SET_TARGET_SPEED
-        return await self._reported(op, self.control.execute(op, parameter))
-
-    async def set_incline(self, pct: float) -> ControlResponse:
-        parameter = incline_parameter(self.incline_units(pct))
-        if self.interlock is not None:
-            self.interlock.check_incline(pct)
-        op = OpCode.SET_TARGET_INCLINATION
-        return await self._reported(op, self.control.execute(op, parameter))
-
-    async def start(self) -> ControlResponse:
-        if self.interlock is not None:
-            self.interlock.check_start()
-        op = OpCode.START_OR_RESUME
-        return await self._reported(op, self.control.execute(op))
-
-    async def pause(self) -> ControlResponse:
-        if self.interlock is not None:
-            self.interlock.will_stop(StopPause.PAUSE)
-        return await self.control.stop(StopPause.PAUSE)
-
-    async def stop(self) -> ControlResponse:
-        """Stop the belt now: never waits behind another command (see ControlPoint.stop)."""
-        if self.interlock is not None:
-            self.interlock.will_stop(StopPause.STOP)
-        return await self.control.stop(StopPause.STOP)
-
-    async def _reported(
-        self, op: OpCode, procedure: Coroutine[Any, Any, ControlResponse]
-    ) -> ControlResponse:
-        try:
-            return await procedure
-        except ControlPointError as e:
-            self._emit(CommandFailed(self._now(), op, str(e)))
-            raise
-
     # --- events ------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call `listener` with every event; returns the function that unsubscribes it."""
+        """Call `listener` with every event, after the commander's watcher."""
         return self._events.subscribe(listener)
 
+    def take_control(self, watcher: Listener) -> Commands:
+        """The one command surface, for the one owner; `watcher` hears every event first."""
+        if self._commands is not None:
+            raise ControlTaken(f"{self.label}: the control point already has its owner")
+        self._first = watcher
+        self._commands = Commands(self, self._control)
+        return self._commands
+
     def _emit(self, event: TreadmillEvent) -> None:
+        if self._first is not None:
+            try:
+                self._first(event)
+            except Exception:  # the watcher must never be the reason a frame is lost
+                log.exception("the treadmill's watcher failed on %r", event)
         self._events.emit(event)
 
+    def _on_response(self, response: ControlResponse) -> None:
+        self._emit(Answered(self._now(), response))
+
     def _decoded[T](self, decode: Callable[[bytes], T], data: bytes) -> T | None:
-        """Decode a notification, or log and drop it: never raise out of a bleak callback."""
+        """Decode a notification, or log and drop it: never raise out of a link callback."""
         try:
             return decode(data)
         except MalformedFrame as e:
@@ -315,59 +208,64 @@ class Treadmill:
             log.warning("dropped notification %s: %s", data.hex(" "), e)
             return None
 
-    def _on_treadmill_data(self, data: bytes) -> None:
-        frame = self._decoded(decode_treadmill_data, data)
-        if frame is None:
-            return
-        if frame.extra:
-            log.debug("treadmill data carries %d byte(s) past its fields", len(frame.extra))
-        self.state = self.state.updated(frame.values)
-        self._emit(Telemetry(self._now(), self.state))
-
-    def _on_machine_status(self, data: bytes) -> None:
-        status = self._decoded(MachineStatus.decode, data)
-        if status is not None:
-            self._emit(StatusChanged(self._now(), status))
-
-    def _on_training_status(self, data: bytes) -> None:
-        status = self._decoded(decode_training_status, data)
-        if status is None or status == self.state.training_status:
-            return
-        self.state = self.state.updated({"training_status": status})
-        self._emit(TrainingStatusChanged(self._now(), status))
-
-    # --- GATT helpers ------------------------------------------------------------------------
-    async def _write_control_point(self, request: bytes) -> None:
-        client, characteristic = self._client, self._control_point
-        if client is None or characteristic is None:
-            raise BleakError("not connected to the treadmill")
-        await client.write_gatt_char(characteristic, request, response=True)
-
-    @staticmethod
-    def _has(client: BleakClient, characteristic: Characteristic) -> bool:
-        return client.services.get_characteristic(uuid16(characteristic)) is not None
-
-    @staticmethod
-    async def _read(client: BleakClient, characteristic: Characteristic) -> bytes:
-        return bytes(await client.read_gatt_char(uuid16(characteristic)))
-
-    async def _read_device_info(self, client: BleakClient) -> DeviceInfo:
-        if client.services.get_service(uuid16(DEVICE_INFORMATION_SERVICE)) is None:
-            return DeviceInfo()
-        values: dict[str, str] = {}
-        for name, characteristic in _DEVICE_INFO_FIELDS.items():
-            if self._has(client, characteristic):
-                raw = await self._read(client, characteristic)
-                values[name] = raw.decode("utf-8", "replace").rstrip("\x00")
-        return DeviceInfo(**values)
+    async def _write(self, request: bytes) -> None:
+        port = self._port
+        if port is None:
+            raise LinkLost("not connected to the treadmill")
+        await port.write_control_point(request)
 
     @staticmethod
     def _now() -> float:
         return asyncio.get_running_loop().time()
 
 
-def _ignore_sender(handler: Callable[[bytes], None]) -> Callable[[object, bytearray], None]:
-    def callback(_sender: object, data: bytearray) -> None:
-        handler(bytes(data))
+class Commands:
+    """The treadmill's control procedures, checked against its advertised ranges before any
+    byte is written. Only `Treadmill.take_control` makes one. A command that does not succeed
+    is reported as CommandFailed to the treadmill's listeners, whoever sent it."""
 
-    return callback
+    def __init__(self, treadmill: Treadmill, control: ControlPoint) -> None:
+        self._treadmill = treadmill
+        self._control = control
+
+    @property
+    def procedure_timeout(self) -> float:
+        return self._control.timeout
+
+    async def request_control(self) -> ControlResponse:
+        op = OpCode.REQUEST_CONTROL
+        return await self._reported(op, self._control.execute(op))
+
+    async def reset(self) -> ControlResponse:
+        return await self._reported(OpCode.RESET, self._control.execute(OpCode.RESET))
+
+    async def set_speed(self, kmh: float) -> ControlResponse:
+        parameter = speed_parameter(self._treadmill.speed_units(kmh))
+        op = OpCode.SET_TARGET_SPEED
+        return await self._reported(op, self._control.execute(op, parameter))
+
+    async def set_incline(self, pct: float) -> ControlResponse:
+        parameter = incline_parameter(self._treadmill.incline_units(pct))
+        op = OpCode.SET_TARGET_INCLINATION
+        return await self._reported(op, self._control.execute(op, parameter))
+
+    async def start(self) -> ControlResponse:
+        op = OpCode.START_OR_RESUME
+        return await self._reported(op, self._control.execute(op))
+
+    async def stop(self, *, timeout: float | None = None) -> ControlResponse:
+        """Stop now: never waits behind another command (see ControlPoint.stop)."""
+        return await self._control.stop(StopPause.STOP, timeout=timeout)
+
+    async def pause(self, *, timeout: float | None = None) -> ControlResponse:
+        """Pause now, the same way as a stop: queued commands are dropped."""
+        return await self._control.stop(StopPause.PAUSE, timeout=timeout)
+
+    async def _reported(
+        self, op: OpCode, procedure: Coroutine[Any, Any, ControlResponse]
+    ) -> ControlResponse:
+        try:
+            return await procedure
+        except ControlPointError as e:
+            self._treadmill._emit(CommandFailed(self._treadmill._now(), op, str(e)))
+            raise

@@ -28,7 +28,8 @@ from treadlink.mqtt.client import Kind
 from treadlink.mqtt.commands import Button, Malformed, Setpoint, Start, parse
 from treadlink.mqtt.state import BeltTracker, state_document
 from treadlink.mqtt.topics import OFFLINE, ONLINE, Topics
-from treadlink.safety.faults import Verdict, refused
+from treadlink.safety.faults import ACCEPTED, Verdict, refused
+from treadlink.safety.guard import SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import (
     ConsoleOverride,
@@ -64,7 +65,7 @@ class Publish(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Caps:
-    """The runner's caps (config.py's max_speed and max_incline)."""
+    """The runner's caps, for Home Assistant's bounds (the guard enforces them)."""
 
     max_speed_kmh: float
     max_incline_pct: float
@@ -114,6 +115,7 @@ class MqttBridge:
         self.caps = caps
         self.rules = rules
         self.session: Session | None = None
+        self.guard: SafetyGuard | None = None  # `serve`: the connection's guard, while idle too
         self.tracker = ViewTracker()
         self.belt = BeltTracker()
         self.treadmill_online = False
@@ -254,9 +256,11 @@ class MqttBridge:
             return refused(str(e))
         match command:
             case Button(name="stop"):
-                return self.session.stop("MQTT stop") if self.session else _IDLE
+                return self.session.stop("MQTT stop") if self.session else self._idle_stop(name)
             case Button(name="pause"):
-                return self.session.pause("MQTT pause") if self.session else _IDLE
+                if self.session is None:
+                    return self._idle_stop(name)
+                return self.session.pause("MQTT pause")
             case Button(name="skip"):
                 return self.session.skip() if self.session else _IDLE
             case Button(name="resume"):
@@ -269,17 +273,26 @@ class MqttBridge:
                 return self._start(command)
         return refused(f"unknown command {name!r}")
 
+    def _idle_stop(self, name: str) -> Verdict:
+        """No session: a belt moving from the console is stopped through the guard's stop
+        path all the same (a pause, too: the safe direction)."""
+        if self.guard is None:
+            return _IDLE
+        self.guard.stop(f"MQTT {name}")
+        return ACCEPTED
+
     def _setpoint(self, command: Setpoint) -> Verdict:
+        # Range, grid, caps and the latch are the guard's checks, through set_target; the rule
+        # on increases is the bridge's own.
         session = self.session
         if session is None or session.current is None or self.tracker.view.phase not in _ACTIVE:
             return refused("no segment is running")
         value = command.value
         speed = command.name == "speed"
-        cap = self.caps.max_speed_kmh if speed else self.caps.max_incline_pct
         unit = "km/h" if speed else "%"
-        if value > cap + _EPSILON:
-            return refused(f"{value:g} {unit} is above the runner's cap of {cap:g} {unit}")
-        current = self._targets[command.name]
+        current = session.treadmill_target() if speed else None
+        if current is None:
+            current = self._targets[command.name]
         if current is None:
             view = self.tracker.view
             current = (view.speed_kmh if speed else view.incline_pct) or 0.0
@@ -309,8 +322,14 @@ class MqttBridge:
         if self._starter is None:
             return "this bridge cannot start sessions"
         view = self.tracker.view
-        if view.fault is not None:
-            return f"a fault is latched ({view.fault.kind}): the runner acknowledges it locally"
+        guard = self.guard
+        latched = guard.latched.value if guard is not None and guard.latched is not None else None
+        if latched is None and view.fault is not None:
+            latched = view.fault.kind
+        if latched is not None:
+            return f"a fault is latched ({latched}): the runner acknowledges it locally"
+        if guard is not None and guard.stopping:
+            return "the belt has not been confirmed stopped"
         if not self.treadmill_online:
             return "the treadmill is not connected"
         if view.phase in _ACTIVE:

@@ -2,24 +2,25 @@
 it; it never resumes, acknowledges, starts or speeds up anything (RULES_FOR_RUN).
 
 cli/run.py calls three things: `add_arguments(parser)`, `check(args)` before any radio is
-opened (bad settings: exit 2), and `published(args, session, profile)` around `session.run()`.
+opened (bad settings: exit 2), and `published(args, session)` around `session.run()`.
 A broker that is down or slow changes nothing: the session runs and the link keeps retrying.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from treadlink.config import RunnerProfile
 from treadlink.mqtt.bridge import RULES_FOR_RUN, Caps
 from treadlink.mqtt.connect import Bridged, connect_bridge
 from treadlink.mqtt.discovery import Machine
 from treadlink.mqtt.settings import MqttSettings, load_mqtt_settings
 from treadlink.mqtt.topics import Topics, device_slug
 from treadlink.plans.errors import PlanError
+from treadlink.safety.guard import GuardSettings
 from treadlink.session.engine import Session
 
 
@@ -58,14 +59,16 @@ def topics_for(settings: MqttSettings, address: str) -> Topics:
     return Topics(settings.base_topic, device_id, settings.discovery_prefix)
 
 
-def caps_of(profile: RunnerProfile) -> Caps:
-    return Caps(max_speed_kmh=profile.max_speed, max_incline_pct=profile.max_incline)
+def caps_of(settings: GuardSettings) -> Caps:
+    """The runner's caps, as the guard enforces them (for Home Assistant's bounds)."""
+    return Caps(
+        max_speed_kmh=math.inf if settings.cap_kmh is None else settings.cap_kmh,
+        max_incline_pct=math.inf if settings.cap_incline_pct is None else settings.cap_incline_pct,
+    )
 
 
 @asynccontextmanager
-async def published(
-    args: argparse.Namespace, session: Session, profile: RunnerProfile
-) -> AsyncIterator[Bridged | None]:
+async def published(args: argparse.Namespace, session: Session) -> AsyncIterator[Bridged | None]:
     """Publish `session` while inside, if --mqtt was given (None otherwise)."""
     settings: MqttSettings | None = getattr(args, "mqtt_settings", None)
     if settings is None:
@@ -74,14 +77,14 @@ async def published(
     treadmill = session.treadmill
     assert treadmill.speed_range is not None  # known once connected
     machine = Machine(
-        name=treadmill.device.name or treadmill.device.address,
+        name=treadmill.label,
         speed=treadmill.speed_range,
         incline=treadmill.incline_range if treadmill.supports_incline else None,
     )
     bridged = connect_bridge(
         settings,
-        topics_for(settings, treadmill.device.address),
-        caps=caps_of(profile),
+        topics_for(settings, treadmill.address),
+        caps=caps_of(session.guard.settings),
         rules=RULES_FOR_RUN,
         machine=machine,
     )

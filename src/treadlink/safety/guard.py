@@ -1,18 +1,25 @@
-"""`SafetyGuard`: watches the treadmill, latches on every fault and stops the belt until the
-treadmill confirms it. Implements the safety contract in DESIGN.md.
+"""`SafetyGuard`: the one holder of the treadmill's control point, for the connection's whole
+life. It watches every frame first, latches on every fault and stops the belt until the
+treadmill says it has. Implements the safety contract in DESIGN.md; docs/safety.md maps each
+promise to the test that would fail without it.
 
-    guard = SafetyGuard(treadmill, clock=session.clock, cap_kmh=10.0)
-    guard.subscribe(print)
-    async with guard:          # attaches the interlock, starts watching
-        guard.trip(FaultKind.STOP_INPUT, "space bar")      # from any front end; never blocks
-        ...
-        guard.acknowledge()    # only from the runner at the laptop
+    async with Link(device) as link, SafetyGuard(link, settings) as guard:
+        await guard.request_control()
+        await guard.start()                    # refused while latched (InterlockError)
+        await guard.set_speed(8.5)             # checked against range, step and caps
+        guard.trip(FaultKind.STOP_INPUT, "space bar")   # from any front end; never waits
+        guard.acknowledge()                    # a Verdict; only the runner, locally
+        await guard.wait_belt_stopped()
 
-Nothing here waits behind the session engine, a lock or the network: `trip` is synchronous and
-starts the stop task at once; the stop goes to the control point without the command lock (see
-ControlPoint.stop) and is sent again until the treadmill reports the belt stopped. The watching
-is done with loop timers re-armed by the treadmill's own events, so a silent treadmill is
-noticed without polling.
+Stop wins: `trip` and `stop` are synchronous and hand the Stop to the Bluetooth stack before
+they return (an eager task, no lock: see ControlPoint.stop). A supervised loop writes Stop again
+every `stop_retry_s`, each attempt with its own short timeout, until the belt is stopped; no
+exception ends it, and if it ever ends early it is started again.
+
+Stopped means the treadmill said so. Two facts, reported apart: the stop is *accepted* when the
+treadmill answers our Stop with success (or reports status 02/03 after it); the belt is
+*stopped* only after that, once frames show 0 km/h and no distance gained over a window. A speed
+reading alone never confirms anything.
 """
 
 from __future__ import annotations
@@ -20,91 +27,121 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
-from bleak.exc import BleakError
-
+from treadlink.ble.link import Link
 from treadlink.fanout import Fanout
-from treadlink.ftms.control import ControlPointError, ProcedureFailed
-from treadlink.ftms.protocol import MachineStatusOp, OpCode, ResultCode, StopPause
+from treadlink.ftms.control import ControlPointError, LinkLost, ProcedureFailed
+from treadlink.ftms.layouts import ControlResponse, SetpointError
+from treadlink.ftms.protocol import (
+    MachineStatusOp,
+    OpCode,
+    ResultCode,
+    TrainingStatus,
+)
 from treadlink.ftms.state import (
+    Answered,
     CommandFailed,
     Disconnected,
     StatusChanged,
     Telemetry,
+    TrainingStatusChanged,
     TreadmillEvent,
+    TreadmillState,
 )
 from treadlink.ftms.treadmill import Treadmill
 from treadlink.safety.events import (
     Acknowledged,
+    BeltMoving,
     BeltStopped,
     ConsoleOverride,
     Fault,
     GuardEvent,
+    LinkDown,
     Reconnected,
     StopAccepted,
     StopRequested,
     StopUnconfirmed,
 )
-from treadlink.safety.faults import FaultKind, InterlockError
+from treadlink.safety.faults import ACCEPTED, FaultKind, InterlockError, Verdict, refused
 
 log = logging.getLogger(__name__)
 
-_SPEED_EPSILON = 0.005  # km/h: below the 0.01 km/h wire resolution
+_STILL = 0.005  # km/h: below the 0.01 km/h wire resolution
 
 
 @dataclass(frozen=True, slots=True)
 class GuardSettings:
     cap_kmh: float | None = None  # the runner's speed cap; the belt above it is a fault
+    cap_incline_pct: float | None = None  # the runner's incline cap; above it is refused
     stale_after_s: float = 3.0  # no Treadmill Data this long while the belt moves: fault
     overspeed_tolerance_kmh: float = 0.5  # belt above target by more than this...
     overspeed_grace_s: float = 2.0  # ...for this long without slowing down: fault
     zero_debounce_s: float = 1.0  # speed 0 while running: a stop only if it lasts this long
-    stop_retry_s: float = 0.25  # between stop attempts until the treadmill confirms
-    confirm_within_s: float = 3.0  # then the runner is told to use the safety key
+    stop_retry_s: float = 0.25  # one Stop write per this, each attempt bounded by it
+    confirm_within_s: float = 3.0  # then, and again every so long, the runner is told to act
     own_status_window_s: float = 2.0  # status 02/05 this soon after our own command is ours
+    still_window_s: float = 1.0  # belt stopped: 0 km/h and no distance gained for this long...
+    still_frames: int = 3  # ...over at least this many frames
+    # The belt counts as stopped no sooner than the slowest belt could stop from the last speed
+    # it was seen at (see _watch_stopping).
+    slowest_deceleration_kmh_s: float = 1.0
     reconnect_backoff_s: tuple[float, float] = (0.5, 5.0)
 
 
 DEFAULT_SETTINGS = GuardSettings()
 
 
+@dataclass(slots=True)
+class _StillWindow:
+    """Frames in a row showing the belt at rest: since when, from which distance, how many."""
+
+    since: float
+    distance_m: int | None
+    frames: int = 1
+
+
 class SafetyGuard:
-    def __init__(
-        self,
-        treadmill: Treadmill,
-        *,
-        clock: Callable[[], float] | None = None,
-        settings: GuardSettings = DEFAULT_SETTINGS,
-    ) -> None:
-        self.treadmill = treadmill
+    def __init__(self, link: Link, *, settings: GuardSettings = DEFAULT_SETTINGS) -> None:
+        self.link = link
+        self.treadmill: Treadmill = link.treadmill  # read-only for everyone else
         self.settings = settings
-        self._clock = clock
+        self._commands = link.treadmill.take_control(self._on_treadmill)
         self._events: Fanout[GuardEvent] = Fanout()
+        # The latch and the two facts of a stop.
         self.latched: FaultKind | None = None
-        self.stopping = False  # a stop was asked for and is not confirmed yet
+        self._fault_shown: FaultKind | None = None
+        self.stopping = False  # a stop was asked for and the belt is not seen stopped yet
+        self.stop_accepted = False
+        self.belt_stopped = False
+        self.safety_key_out = False
         self._stop_asked_at = 0.0
-        self._stop_confirmed = asyncio.Event()
-        self._stop_task: asyncio.Task[None] | None = None
-        self._reconnect_task: asyncio.Task[None] | None = None
-        self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._unsubscribe: Callable[[], None] | None = None
+        self._stop_writes = 0  # Stop attempts since the stop was asked for
+        self._belt_stopped_event = asyncio.Event()
+        self._still: _StillWindow | None = None
+        # What we asked the belt to do.
         self._running = False  # a Start went out and no stop or pause since
         self._belt_should_move = False  # ...and the belt has been seen moving since
         self._target_kmh: float | None = None
         self._own_targets: deque[tuple[float, float]] = deque(maxlen=8)  # (loop time, km/h)
+        self._own_stop_at = -math.inf  # when we last sent Stop or Pause
+        self._ease_in = False  # after an acknowledgement, until the first speed goes out
         self._last_speed: float | None = None
-        self._own_stop_at = -1e9  # when we last sent Stop or Pause
-        self._first_speed_checked = False  # after an acknowledgement, until the first speed
+        self._last_moving_kmh = 0.0  # the last speed read above 0 km/h
+        self._said: set[str] = set()
+        # Tasks and timers.
+        self._stop_task: asyncio.Task[None] | None = None
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._timers: dict[str, asyncio.TimerHandle] = {}
         self._closing = False
 
     # --- lifecycle -------------------------------------------------------------------------
     async def __aenter__(self) -> Self:
-        self.open()
         return self
 
     async def __aexit__(
@@ -115,30 +152,29 @@ class SafetyGuard:
     ) -> None:
         await self.close()
 
-    def open(self) -> None:
-        self.treadmill.interlock = self
-        self._unsubscribe = self.treadmill.subscribe(self._on_treadmill)
-
     async def close(self) -> None:
+        """The connection is ending: stop watching. Callers wait for the belt first (see
+        `wait_belt_stopped`); nothing here gives up on a stop that is still needed."""
         self._closing = True
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
         for task in (self._stop_task, self._reconnect_task):
-            if task is None:
-                continue
-            task.cancel()
-            # A task cancelled inside a library's own timeout may end in TimeoutError or a
-            # Bluetooth error rather than CancelledError: it is over either way.
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError, BleakError):
-                await task
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        if self.treadmill.interlock is self:
-            self.treadmill.interlock = None
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
 
     def subscribe(self, listener: Callable[[GuardEvent], None]) -> Callable[[], None]:
         return self._events.subscribe(listener)
+
+    @property
+    def link_up(self) -> bool:
+        return self.treadmill.is_connected
+
+    @property
+    def state(self) -> TreadmillState:
+        return self.treadmill.state
 
     # --- entry points: synchronous, never wait -----------------------------------------------
     def trip(self, kind: FaultKind, detail: str) -> None:
@@ -146,123 +182,187 @@ class SafetyGuard:
         first = self.latched is None
         if first:
             self.latched = kind
-        if first or not self.stopping:
+        restart = first or not self.stopping
+        if restart:
             self.stop(detail)  # before the Fault event: stopping never waits for a listener
-        self._emit(Fault(at=self._now_session(), message=detail, fault=kind.value, latched=True))
+        if restart or kind != self._fault_shown:
+            self._fault_shown = kind
+            self._emit(Fault(at=self._now(), message=detail, fault=kind.value, latched=True))
 
     def stop(self, reason: str) -> None:
-        """Stop the belt now and keep at it until the treadmill confirms. Not a fault by itself:
-        the end of a plan stops the belt this way without latching."""
-        if self._closing:
-            log.warning("stop asked for after the session ended: %s", reason)
-            return
+        """Stop the belt now and keep at it until it is stopped. Not a fault by itself: the end
+        of a plan stops the belt this way without latching."""
         self._running = self._belt_should_move = False
+        self._cancel("stale", "zero", "overspeed")
         if not self.stopping:
             self.stopping = True
-            self._stop_confirmed.clear()
+            self.stop_accepted = self.belt_stopped = False
+            self._belt_stopped_event.clear()
+            self._still = None
+            self._stop_writes = 0
             self._stop_asked_at = self._loop_time()
-            # Eager: the task runs until its first real wait inside this call, so the Stop is
-            # handed to the Bluetooth stack before any listener (display, disk) hears of it.
-            loop = asyncio.get_running_loop()
-            self._stop_task = asyncio.eager_task_factory(loop, self._stop_until_confirmed())
             self._arm("unconfirmed", self.settings.confirm_within_s, self._warn_unconfirmed)
-        self._cancel("stale", "zero", "overspeed")
-        self._emit(StopRequested(at=self._now_session(), reason=reason))
+        self._ensure_stop_loop()
+        self._emit(StopRequested(at=self._now(), reason=reason))
 
-    def acknowledge(self) -> None:
-        """The runner, at the laptop, acknowledges the fault. Wire this to local inputs only.
-
-        Raises InterlockError while acknowledging would be unsafe."""
+    def acknowledge(self) -> Verdict:
+        """The runner, at the laptop, acknowledges the fault. Wire this to local inputs only."""
         if self.latched is None:
-            return
-        if self.stopping:
-            raise InterlockError("the stop is not confirmed yet: use the treadmill's stop button")
-        if not self.treadmill.is_connected:
-            raise InterlockError("the treadmill is not connected: it cannot be watched")
-        fault, self.latched = self.latched, None
-        self._first_speed_checked = True
-        self._emit(Acknowledged(at=self._now_session(), fault=fault.value))
+            return refused("no fault to acknowledge")
+        reason = self._why_not_acknowledge()
+        if reason is not None:
+            return refused(reason)
+        fault, self.latched, self._fault_shown = self.latched, None, None
+        self._ease_in = True
+        self._emit(Acknowledged(at=self._now(), fault=fault.value))
+        return ACCEPTED
 
-    async def wait_stopped(self, timeout: float) -> bool:
-        """True once the treadmill has confirmed the stop asked for (or none was asked for)."""
+    def _why_not_acknowledge(self) -> str | None:
+        if not self.link_up:
+            return "the treadmill is not connected, so it cannot be watched"
+        if self.safety_key_out:
+            return "the safety key is out: put it back first"
+        if not self.stop_accepted:
+            return "the treadmill has not accepted the stop: use its stop button or safety key"
+        if not self.belt_stopped:
+            return "the belt has not been seen standing still yet"
+        return None
+
+    async def wait_belt_stopped(self, timeout: float | None = None) -> bool:
+        """True once the belt is stopped after the stop asked for (or none was asked for)."""
         if not self.stopping:
             return True
         try:
             async with asyncio.timeout(timeout):
-                await self._stop_confirmed.wait()
+                await self._belt_stopped_event.wait()
         except TimeoutError:
             return False
         return True
 
-    # --- the interlock: called by Treadmill before a command is written ------------------------
-    def check_start(self) -> None:
+    # --- guarded commands: the only way to the control point ----------------------------------
+    async def request_control(self) -> ControlResponse:
+        return await self._commands.request_control()
+
+    async def start(self) -> ControlResponse:
         if self.latched is not None:
             raise InterlockError(f"start refused: {self._latched_text()}")
+        if self.stopping:
+            raise InterlockError("start refused: the belt is being stopped")
+        if self.safety_key_out:
+            raise InterlockError("start refused: the safety key is out")
         self._running = True
+        return await self._commands.start()
 
-    def check_speed(self, kmh: float) -> None:
-        belt = self.treadmill.state.speed_kmh or 0.0
-        cap = self.settings.cap_kmh
-        if cap is not None and kmh > cap + _SPEED_EPSILON:
-            raise InterlockError(f"speed {kmh} km/h refused: above the runner's cap {cap}")
+    def refusal(
+        self, *, speed_kmh: float | None = None, incline_pct: float | None = None
+    ) -> str | None:
+        """Why a speed or incline would be refused now, or None: checked before anything is
+        written, by the guarded commands themselves and by front ends that answer at once."""
+        try:
+            if speed_kmh is not None:
+                self.treadmill.speed_units(speed_kmh)  # range and step first
+            if incline_pct is not None:
+                self.treadmill.incline_units(incline_pct)
+        except SetpointError as e:
+            return str(e)
+        cap, cap_incline = self.settings.cap_kmh, self.settings.cap_incline_pct
+        if speed_kmh is not None and cap is not None and speed_kmh > cap + _STILL:
+            return f"speed {speed_kmh:g} km/h is above the runner's cap {cap:g} km/h"
+        if incline_pct is not None and cap_incline is not None and incline_pct > cap_incline:
+            return f"incline {incline_pct:g} % is above the runner's cap {cap_incline:g} %"
         if self.latched is not None:
             # Stricter than "no increase": the belt is being stopped, nothing else goes out.
-            raise InterlockError(f"speed {kmh} km/h refused: {self._latched_text()}")
-        if self._first_speed_checked:
-            if kmh > belt + _SPEED_EPSILON:
-                raise InterlockError(
-                    f"first speed after a fault must not exceed the belt's {belt} km/h"
-                )
-            self._first_speed_checked = False
+            return self._latched_text()
+        if self.stopping:
+            return "the belt is being stopped"
+        if speed_kmh is not None and self._ease_in:
+            belt = self.state.speed_kmh or 0.0
+            if speed_kmh > belt + _STILL:
+                return f"the first speed after a fault must not exceed the belt's {belt:g} km/h"
+        return None
+
+    @property
+    def target_kmh(self) -> float | None:
+        """The speed last asked of the belt, by us or on its console."""
+        return self._target_kmh
+
+    async def set_speed(self, kmh: float) -> ControlResponse:
+        reason = self.refusal(speed_kmh=kmh)
+        if reason is not None:
+            raise InterlockError(f"speed {kmh:g} km/h refused: {reason}")
+        self._ease_in = False
         self._target_kmh = kmh
         self._own_targets.append((self._loop_time(), kmh))
+        return await self._commands.set_speed(kmh)
 
-    def check_incline(self, pct: float) -> None:
-        if self.latched is not None:
-            raise InterlockError(f"incline {pct} % refused: {self._latched_text()}")
+    async def set_incline(self, pct: float) -> ControlResponse:
+        reason = self.refusal(incline_pct=pct)
+        if reason is not None:
+            raise InterlockError(f"incline {pct:g} % refused: {reason}")
+        return await self._commands.set_incline(pct)
 
-    def will_stop(self, kind: StopPause) -> None:
+    async def pause(self) -> None:
+        """Pause the belt; while a stop is under way the stop loop is in charge instead."""
+        if self.stopping or self.latched is not None:
+            return
         self._running = self._belt_should_move = False
         self._own_stop_at = self._loop_time()
         self._cancel("stale", "zero", "overspeed")
+        await self._commands.pause()
 
-    # --- watching ----------------------------------------------------------------------------
+    # --- watching: every treadmill event, before anyone else ----------------------------------
     def _on_treadmill(self, event: TreadmillEvent) -> None:
         match event:
             case Telemetry(state=state):
-                self._on_speed(state.speed_kmh)
+                self._on_frame(state)
             case StatusChanged(status=status):
                 self._on_status(status.op, status.value)
-            case CommandFailed(op=op, error=error) if op != OpCode.REQUEST_CONTROL:
-                # A refused Request Control is the asker's to judge (some treadmills answer
-                # "failed" and obey); without control every later command fails and trips here.
+            case TrainingStatusChanged(status=status):
+                if self.safety_key_out and status != TrainingStatus.POST_WORKOUT:
+                    self.safety_key_out = False  # the console is back from the key stop
+            case Answered(response=response):
+                stopped = response.request == OpCode.STOP_OR_PAUSE
+                if stopped and response.result == ResultCode.SUCCESS and self._stop_writes:
+                    self._accept("indication")
+            case CommandFailed(op=op, error=error) if op not in _NOT_FAULTS:
                 self.trip(FaultKind.COMMAND_FAILED, f"control point: {error}")
             case Disconnected(solicited=False):
+                self._emit(LinkDown(at=self._now()))
                 self.trip(FaultKind.LINK_DROPPED, "the treadmill's link dropped")
                 self._start_reconnecting()
 
-    def _on_speed(self, speed: float | None) -> None:
+    def _on_frame(self, state: TreadmillState) -> None:
+        speed = state.speed_kmh
         if speed is None:
             return
         self._last_speed = speed
-        if self.stopping:
-            if speed <= _SPEED_EPSILON:
-                self._confirm_stop()
-            return
-        if speed > _SPEED_EPSILON and self._running and self.latched is None:
-            self._belt_should_move = True
-        if not self._belt_should_move:
-            return
-        self._arm("stale", self.settings.stale_after_s, self._on_stale)
-        # A lone speed-0 frame is a known firmware glitch; a sustained one means the belt stopped.
-        if speed <= _SPEED_EPSILON:
-            self._arm_once("zero", self.settings.zero_debounce_s, self._on_sustained_zero)
-        else:
-            self._cancel("zero")
+        if speed > _STILL:
+            self._last_moving_kmh = speed
         cap = self.settings.cap_kmh
-        if cap is not None and speed > cap + _SPEED_EPSILON:
-            self.trip(FaultKind.ABOVE_CAP, f"belt at {speed} km/h, above the runner's cap {cap}")
+        if cap is not None and speed > cap + _STILL:  # every frame, whoever moves the belt
+            self.trip(
+                FaultKind.ABOVE_CAP, f"belt at {speed:g} km/h, above the runner's cap {cap:g}"
+            )
+        if self.stopping:
+            self._watch_stopping(speed, state.distance_m)
+        elif self.belt_stopped and speed > _STILL:
+            self.belt_stopped = False  # moved again (the console): no longer at rest
+            self._belt_stopped_event.clear()
+            self._emit(BeltMoving(at=self._now(), speed_kmh=speed))
+        if speed > _STILL or self._running:
+            self._arm("stale", self.settings.stale_after_s, self._on_stale)
+        else:
+            self._cancel("stale")
+        if self.stopping:
             return
+        if speed > _STILL and self._running and self.latched is None:
+            self._belt_should_move = True
+        if self._belt_should_move:
+            # A lone 0 km/h frame is a known firmware glitch; a sustained one means it stopped.
+            if speed <= _STILL:
+                self._arm_once("zero", self.settings.zero_debounce_s, self._on_sustained_zero)
+            else:
+                self._cancel("zero")
         target = self._target_kmh
         if target is not None and speed > target + self.settings.overspeed_tolerance_kmh:
             if "overspeed" not in self._timers:
@@ -270,39 +370,66 @@ class SafetyGuard:
         else:
             self._cancel("overspeed")
 
+    def _watch_stopping(self, speed: float, distance_m: int | None) -> None:
+        """Count frames at rest after the stop was accepted; the belt is stopped after a window."""
+        now = self._loop_time()
+        still = self._still
+        at_rest = speed <= _STILL and (
+            still is None or distance_m is None or distance_m == still.distance_m
+        )
+        if not (self.stop_accepted and at_rest):
+            self._still = (
+                _StillWindow(now, distance_m) if self.stop_accepted and speed <= _STILL else None
+            )
+            return
+        if still is None:
+            self._still = _StillWindow(now, distance_m)
+            return
+        still.frames += 1
+        # Frames may read 0 km/h while the belt runs (a firmware glitch), and 1 m of distance
+        # resolution cannot see a crawling belt: the window lasts at least as long as the
+        # slowest belt takes to stop from the last speed it was seen at, the distance
+        # unchanged all along when it is reported.
+        window = max(
+            self.settings.still_window_s,
+            self._last_moving_kmh / self.settings.slowest_deceleration_kmh_s,
+        )
+        if still.frames >= self.settings.still_frames and now - still.since >= window:
+            self._belt_is_stopped(still.frames, now - still.since)
+
     def _on_status(self, op: MachineStatusOp | int, value: float | int | None) -> None:
-        # A stop/pause status this soon after our own Stop or Pause is the echo of it.
         ours = self._loop_time() - self._own_stop_at <= self.settings.own_status_window_s
         if op == MachineStatusOp.STOPPED_BY_SAFETY_KEY:
-            self._confirm_stop()
+            self.safety_key_out = True
             self.trip(FaultKind.SAFETY_KEY, "the safety key was pulled")
+            self._accept("status safety key")
         elif op == MachineStatusOp.CONTROL_PERMISSION_LOST:
             self.trip(FaultKind.CONTROL_LOST, "another device took control of the treadmill")
         elif op == MachineStatusOp.STOPPED_OR_PAUSED_BY_USER:
-            if self.stopping:
-                self._confirm_stop()
-            elif not ours:
+            if not self.stopping and not ours:
                 self.trip(FaultKind.CONSOLE_STOP, "stopped or paused on the treadmill's console")
+            if self.stopping:
+                self._accept("status stopped by user")
+        elif op == MachineStatusOp.RESET:
+            self.safety_key_out = False
         elif op == MachineStatusOp.TARGET_SPEED_CHANGED and isinstance(value, float | int):
             if self._echoes_own_speed(float(value)):
                 return
             # The runner pressed a speed key: the belt follows the console, the plan waits.
             self._target_kmh = float(value)
-            self._emit(ConsoleOverride(at=self._now_session(), speed_kmh=float(value)))
+            self._emit(ConsoleOverride(at=self._now(), speed_kmh=float(value)))
 
     def _echoes_own_speed(self, kmh: float) -> bool:
         """A target-speed status for one of our own recent commands (they may come in late)."""
         recent = self._loop_time() - self.settings.own_status_window_s
-        return any(
-            at >= recent and abs(kmh - sent) <= _SPEED_EPSILON for at, sent in self._own_targets
-        )
+        return any(at >= recent and abs(kmh - sent) <= _STILL for at, sent in self._own_targets)
 
     def _on_stale(self) -> None:
         s = self.settings.stale_after_s
         self.trip(FaultKind.STALE_TELEMETRY, f"no treadmill data for {s:g} s while the belt moves")
 
     def _on_sustained_zero(self) -> None:
-        self.trip(FaultKind.BELT_STOPPED, "the belt stopped without being asked to")
+        self.trip(FaultKind.BELT_STOPPED, "the belt reported 0 km/h without being asked to stop")
 
     def _watch_overspeed(self, reference: float) -> None:
         # A belt slowing towards a lower target is not a runaway: judged at the end of the grace.
@@ -312,49 +439,94 @@ class SafetyGuard:
 
     def _on_overspeed(self, reference: float) -> None:
         speed = self._last_speed or 0.0
-        if speed < reference - _SPEED_EPSILON:
+        if speed < reference - _STILL:
             self._watch_overspeed(speed)
             return
         self.trip(
             FaultKind.OVERSPEED,
-            f"belt at {speed} km/h, faster than its target {self._target_kmh} km/h",
+            f"belt at {speed:g} km/h, faster than its target {self._target_kmh} km/h",
         )
 
     # --- stopping ----------------------------------------------------------------------------
-    async def _stop_until_confirmed(self) -> None:
-        attempts = 0
-        while not self._stop_confirmed.is_set():
-            attempts += 1
-            try:
-                await self.treadmill.stop()
-            except ControlPointError as e:
-                # Said once; the StopUnconfirmed events tell the runner while it goes on.
-                log.log(logging.WARNING if attempts == 1 else logging.DEBUG, "stop refused: %s", e)
-                lost = ResultCode.CONTROL_NOT_PERMITTED
-                if isinstance(e, ProcedureFailed) and e.response.result == lost:
-                    # Control was lost (another app, a reset): ask for it back, then stop again.
-                    with contextlib.suppress(ControlPointError, BleakError):
-                        await self.treadmill.request_control()
-            except BleakError as e:
-                log.log(logging.WARNING if attempts == 1 else logging.DEBUG, "stop failed: %s", e)
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.settings.stop_retry_s):
-                    await self._stop_confirmed.wait()
-
-    def _confirm_stop(self) -> None:
-        if not self.stopping:
+    def _ensure_stop_loop(self) -> None:
+        if self._closing or (self._stop_task is not None and not self._stop_task.done()):
             return
+        # Eager: the task runs until its first real wait inside this call, so the Stop is
+        # handed to the Bluetooth stack before any listener (display, disk) hears of it.
+        loop = asyncio.get_running_loop()
+        self._stop_task = asyncio.eager_task_factory(loop, self._stop_loop())
+        self._stop_task.add_done_callback(self._stop_loop_ended)
+
+    async def _stop_loop(self) -> None:
+        """Write Stop every `stop_retry_s` until the belt is stopped, whatever goes wrong."""
+        period = self.settings.stop_retry_s
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while self.stopping:
+            self._stop_writes += 1
+            self._own_stop_at = loop.time()  # its status 02 echoes are ours, not the console's
+            try:
+                await self._commands.stop(timeout=period)
+                self._accept("indication")
+            except ProcedureFailed as e:
+                self._say_once(f"stop refused: {e}")
+                if e.response.result == ResultCode.CONTROL_NOT_PERMITTED:
+                    # Control was lost (another app, a reset): ask for it back before the next.
+                    with contextlib.suppress(ControlPointError, TimeoutError):
+                        async with asyncio.timeout(period):
+                            await self._commands.request_control()
+            except LinkLost:
+                pass  # nothing to write on until the reconnect task brings the link back
+            except ControlPointError as e:
+                self._say_once(f"stop not answered: {e}")
+            except Exception:
+                log.exception("stop attempt %d failed", self._stop_writes)
+            next_at += period
+            now = loop.time()
+            if next_at < now - period:  # fell behind (a stalled loop): no burst of writes
+                next_at = now
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout_at(next_at):
+                    await self._belt_stopped_event.wait()
+
+    def _stop_loop_ended(self, task: asyncio.Task[None]) -> None:
+        if self._closing or not self.stopping or task.cancelled():
+            # Cancelled: the loop itself is being shut down (asyncio cancels every task then);
+            # a stop that is still needed is the runner's to be told of (Session._leave).
+            return
+        # Cancelled from outside, or a BaseException got through: never leave a stop undone.
+        why = "cancelled" if task.cancelled() else repr(task.exception())
+        log.error("the stop loop ended (%s) before the belt stopped: restarting it", why)
+        self._emit(Fault(at=self._now(), message=f"stop loop restarted after it ended ({why})"))
+        self._ensure_stop_loop()
+
+    def _accept(self, how: str) -> None:
+        if not self.stopping or self.stop_accepted:
+            return
+        self.stop_accepted = True
+        self._emit(StopAccepted(at=self._now(), how=how))
+
+    def _belt_is_stopped(self, frames: int, window_s: float) -> None:
         self.stopping = False
-        self._stop_confirmed.set()
-        self._cancel("unconfirmed")
-        self._emit(StopAccepted(at=self._now_session(), how="indication"))
-        self._emit(BeltStopped(at=self._now_session(), frames=1, window_s=0.0))
+        self.belt_stopped = True
+        self._still = None
+        self._belt_stopped_event.set()
+        self._cancel("unconfirmed", "stale")
+        self._emit(BeltStopped(at=self._now(), frames=frames, window_s=window_s))
 
     def _warn_unconfirmed(self) -> None:
         if self.stopping:
             waited = self._loop_time() - self._stop_asked_at
-            self._emit(StopUnconfirmed(at=self._now_session(), waited_s=waited, accepted=False))
+            self._emit(
+                StopUnconfirmed(at=self._now(), waited_s=waited, accepted=self.stop_accepted)
+            )
             self._arm("unconfirmed", self.settings.confirm_within_s, self._warn_unconfirmed)
+
+    def _say_once(self, message: str) -> None:
+        """Log a stop problem loudly once; the StopUnconfirmed events go on telling the runner."""
+        level = logging.DEBUG if message in self._said else logging.WARNING
+        self._said.add(message)
+        log.log(level, message)
 
     # --- reconnecting --------------------------------------------------------------------------
     def _start_reconnecting(self) -> None:
@@ -363,21 +535,22 @@ class SafetyGuard:
         self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect())
 
     async def _reconnect(self) -> None:
-        """Reconnect to watch and to be able to stop; never to replay setpoints."""
+        """Reconnect to watch and to be able to stop; never to replay setpoints. Goes on for
+        as long as the guard is open: only the runner quitting ends it."""
         delay, longest = self.settings.reconnect_backoff_s
         attempts = 0
-        while not self.treadmill.is_connected:
+        while not self.link.is_connected:
             attempts += 1
             try:
-                await self.treadmill.connect()
-            except (BleakError, ControlPointError, TimeoutError, OSError) as e:
+                await self.link.connect()
+            except Exception as e:
                 log.info("reconnect attempt %d failed: %s", attempts, e)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, longest)
-        self._emit(Reconnected(at=self._now_session(), attempts=attempts))
+        self._emit(Reconnected(at=self._now(), attempts=attempts))
         # Control is needed to send the stop; a treadmill that answers "failed" may still obey.
         with contextlib.suppress(ControlPointError):
-            await self.treadmill.request_control()
+            await self._commands.request_control()
 
     # --- helpers -------------------------------------------------------------------------------
     def _latched_text(self) -> str:
@@ -407,9 +580,14 @@ class SafetyGuard:
     def _emit(self, event: GuardEvent) -> None:
         self._events.emit(event)
 
-    def _now_session(self) -> float:
-        return self._clock() if self._clock is not None else self._loop_time()
+    def _now(self) -> float:
+        return self._loop_time()
 
     @staticmethod
     def _loop_time() -> float:
         return asyncio.get_running_loop().time()
+
+
+# A refused Request Control is the asker's to judge (some treadmills answer "failed" and obey;
+# without control every later command fails and trips the guard then).
+_NOT_FAULTS = frozenset({OpCode.REQUEST_CONTROL})

@@ -1,8 +1,10 @@
-"""`Session`: takes a runner through a compiled stage on a treadmill.
+"""`Session`: takes a runner through a compiled stage, through the safety guard.
 
-    session = Session(treadmill, timeline)
-    session.subscribe(print)
-    finished = await session.run()
+    async with Link(device) as link, SafetyGuard(link, settings=...) as guard:
+        session = Session(guard, timeline)
+        session.subscribe(print)            # the guard's events first, then the session's
+        finished = await session.run()      # returns once the belt is stopped (or the runner
+                                            # quit while it could not be confirmed)
 
 Timing: every boundary is an absolute deadline on the event loop's clock, computed from where the
 segment was *scheduled* to start rather than from when the previous command happened to finish,
@@ -10,13 +12,13 @@ so lag never accumulates however long the session. A distance-ended segment ends
 treadmill reports the distance, and the next segment is scheduled from that moment. A pause
 holds the plan clock: the deadline moves by the time spent paused.
 
-Safety: the session runs under a `SafetyGuard` (treadlink.safety.guard), which watches the
-treadmill on its own, latches on faults and stops the belt. The session only reacts: on a latched
-fault the plan pauses (or, with `on_fault="end"`, ends) and nothing is sent until the runner
-resumes, which acknowledges the fault; the first speed after that is never above the belt's.
+Safety: the session sends everything through the guard (treadlink.safety.guard), which holds the
+control point for the whole connection and refuses what is unsafe. On a latched fault the plan
+pauses (or, with `on_fault="end"`, ends); the runner acknowledges at the laptop and then
+resumes, and the belt eases in from its own reported speed.
 
-Front ends (keyboard, MQTT) call `pause`, `resume`, `skip` and `stop`; they never wait. A stop
-goes to the treadmill at once through the guard, without waiting for the engine's loop.
+Front ends (keys, screen, MQTT) call the commands below; each answers at once with a Verdict and
+nothing refused is queued. docs/frontends.md lists which front end may call which.
 """
 
 from __future__ import annotations
@@ -28,21 +30,20 @@ import math
 from collections.abc import Callable
 from typing import Literal
 
+from treadlink.events import Event
 from treadlink.fanout import Fanout
 from treadlink.ftms.control import ControlPointError, ProcedureFailed
 from treadlink.ftms.layouts import SetpointError
 from treadlink.ftms.protocol import ResultCode
 from treadlink.ftms.state import Telemetry, TreadmillEvent
-from treadlink.ftms.treadmill import Treadmill
 from treadlink.plans.timeline import Step, Timeline
 from treadlink.safety.events import GuardEvent
-from treadlink.safety.faults import ACCEPTED, FaultKind, InterlockError, Verdict, refused
-from treadlink.safety.guard import DEFAULT_SETTINGS, GuardSettings, SafetyGuard
+from treadlink.safety.faults import ACCEPTED, FaultKind, Verdict, refused
+from treadlink.safety.guard import SafetyGuard
 from treadlink.session.events import (
     BeltStarted,
     ConsoleOverride,
     ControlRequested,
-    Event,
     Fault,
     Finished,
     Paused,
@@ -60,40 +61,38 @@ Listener = Callable[[Event], None]
 AtEnd = Literal["stop", "pause"]
 OnFault = Literal["pause", "end"]
 
+EASE_STEP_KMH = 0.5  # after a fault, the belt comes back up in steps of this, each reached first
+
 
 class SessionAborted(Exception):
-    """The session cannot go on (a fault); the belt has been stopped."""
+    """The session cannot go on (a fault); the belt is being stopped."""
 
 
 class Session:
     def __init__(
         self,
-        treadmill: Treadmill,
+        guard: SafetyGuard,
         timeline: Timeline,
         *,
         speedup: float = 1.0,
         at_end: AtEnd = "stop",
         on_fault: OnFault = "end",
-        safety: GuardSettings = DEFAULT_SETTINGS,
         belt_start_timeout: float = 15.0,
-        stop_timeout: float = 5.0,
         plan: str | None = None,
     ) -> None:
         """`on_fault="pause"` holds the plan for the runner to acknowledge and resume: use it
         when someone can press a key at the laptop; "end" ends the session instead."""
-        if speedup <= 0:
-            raise ValueError(f"speedup must be positive, got {speedup}")
-        self.treadmill = treadmill
+        if not (math.isfinite(speedup) and speedup > 0):
+            raise ValueError(f"speedup must be a positive number, got {speedup}")
+        self.guard = guard
+        self.treadmill = guard.treadmill
         self.timeline = timeline
         self.plan = plan
         self.speedup = speedup
         self.at_end = at_end
         self.on_fault = on_fault
         self.belt_start_timeout = belt_start_timeout
-        self.stop_timeout = stop_timeout
-        self.guard = SafetyGuard(treadmill, clock=self.clock, settings=safety)
         self._events: Fanout[Event] = Fanout()
-        self.guard.subscribe(self._on_guard)
         self._wake = asyncio.Event()
         self._t0: float | None = None
         self._pause_reason: str | None = None  # set from a pause request until the resume
@@ -102,82 +101,17 @@ class Session:
         self._resume_asked = False
         self._skip_asked = False
         self._stop_reason: str | None = None
+        self._gave_up = asyncio.Event()  # the runner quit while the stop was unconfirmed
         self._fault: str | None = None
         self._belt_started = False
         self._distance_target: float | None = None
         self._awaiting_belt: asyncio.Future[None] | None = None
+        self._adjusting: asyncio.Task[None] | None = None
         self.current: Step | None = None
 
-    # --- front-end entry points: never block, answer at once --------------------------------
-    # Every front end (keys, screen, MQTT) calls these and nothing else. Each returns a Verdict:
-    # accepted, or refused with the reason to show; a refused command is never queued.
+    # --- front-end entry points: never block, answer at once ------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         return self._events.subscribe(listener)
-
-    def pause(self, reason: str = "runner", *, pause_belt: bool = True) -> Verdict:
-        if self._stop_reason is not None:
-            return refused("the session is ending")
-        if self._pause_reason is None:
-            self._pause_reason = reason
-            self._pause_belt = pause_belt
-            self._wake.set()
-        return ACCEPTED
-
-    def resume(self) -> Verdict:
-        """Resume a paused plan. Refused while a fault is latched: acknowledge first."""
-        if self.guard.latched is not None:
-            return self._refuse("resume", "a fault is latched: acknowledge it first")
-        if self._pause_reason is None:
-            return refused("not paused")
-        self._resume_asked = True
-        self._wake.set()
-        return ACCEPTED
-
-    def acknowledge(self) -> Verdict:
-        """The runner's acknowledgement of a latched fault. Wire it to local inputs only (the
-        keyboard or screen at the laptop), never to a remote one. The plan stays paused."""
-        try:
-            self.guard.acknowledge()
-        except InterlockError as e:
-            return self._refuse("acknowledge", str(e))
-        return ACCEPTED
-
-    def skip(self) -> Verdict:
-        if self.guard.latched is not None:
-            return self._refuse("skip", "a fault is latched: acknowledge it first")
-        self._skip_asked = True
-        self._wake.set()
-        return ACCEPTED
-
-    def change_speed(self, delta_kmh: float) -> Verdict:
-        """The runner's `-`/`+`: the current segment's speed by `delta_kmh`, within the caps."""
-        target = self.current.speed_kmh if self.current is not None else None
-        if target is None:
-            return refused("no segment is running")
-        return self.set_target(speed_kmh=round(target + delta_kmh, 2))
-
-    def set_target(
-        self, *, speed_kmh: float | None = None, incline_pct: float | None = None
-    ) -> Verdict:
-        """Set the belt's speed and/or incline now (checked against range, step and caps)."""
-        if self.guard.latched is not None:
-            return self._refuse("set target", "a fault is latched: acknowledge it first")
-        try:
-            if speed_kmh is not None:
-                self.treadmill.speed_units(speed_kmh)
-            if incline_pct is not None:
-                self.treadmill.incline_units(incline_pct)
-        except SetpointError as e:
-            return self._refuse("set target", str(e))
-        asyncio.get_running_loop().create_task(self._send_target(speed_kmh, incline_pct))
-        return ACCEPTED
-
-    async def _send_target(self, speed_kmh: float | None, incline_pct: float | None) -> None:
-        with contextlib.suppress(ControlPointError):
-            if speed_kmh is not None:
-                await self.treadmill.set_speed(speed_kmh)
-            if incline_pct is not None:
-                await self.treadmill.set_incline(incline_pct)
 
     def emergency_stop(self, reason: str = "runner") -> Verdict:
         """Stop the belt now and latch: the plan waits for the runner to acknowledge and resume
@@ -193,9 +127,80 @@ class Session:
         self.guard.stop(reason)
         return ACCEPTED
 
-    def _refuse(self, command: str, reason: str) -> Verdict:
-        self._emit(Refused(at=self.clock(), command=command, reason=reason))
-        return refused(reason)
+    def quit(self, reason: str = "runner quit") -> Verdict:
+        """The runner's own way out (q, Ctrl-C, SIGTERM): the first one stops the belt and ends
+        the session; another while the stop is still unconfirmed stops waiting for it, and the
+        session ends telling the runner that the belt may still be running. Local only."""
+        if self._stop_reason is not None and self.guard.stopping:
+            self._gave_up.set()
+            return ACCEPTED
+        return self.stop(reason)
+
+    def pause(self, reason: str = "runner", *, pause_belt: bool = True) -> Verdict:
+        if self._stop_reason is not None:
+            return self._refuse("pause", "the session is ending")
+        if self._pause_reason is None:
+            self._pause_reason = reason
+            self._pause_belt = pause_belt
+            self._wake.set()
+        return ACCEPTED
+
+    def resume(self) -> Verdict:
+        """Resume a paused plan. Refused while a fault is latched: acknowledge first."""
+        if self.guard.latched is not None:
+            return self._refuse("resume", "a fault is latched: acknowledge it first")
+        if self._pause_reason is None:
+            return self._refuse("resume", "the plan is not paused")
+        self._resume_asked = True
+        self._wake.set()
+        return ACCEPTED
+
+    def acknowledge(self) -> Verdict:
+        """The runner's acknowledgement of a latched fault. Wire it to local inputs only (the
+        keyboard or screen at the laptop), never to a remote one. The plan stays paused."""
+        verdict = self.guard.acknowledge()
+        if not verdict:
+            self._emit(Refused(at=self.clock(), command="acknowledge", reason=verdict.reason))
+        return verdict
+
+    def skip(self) -> Verdict:
+        if self.guard.latched is not None:
+            return self._refuse("skip", "a fault is latched: acknowledge it first")
+        if self._stop_reason is not None:
+            return self._refuse("skip", "the session is ending")
+        self._skip_asked = True
+        self._wake.set()
+        return ACCEPTED
+
+    def change_speed(self, delta_kmh: float) -> Verdict:
+        """The runner's `-`/`+`: the belt's target by `delta_kmh`, for the rest of the segment."""
+        target = self.treadmill_target()
+        if target is None:
+            return self._refuse("speed", "no segment is running")
+        return self.set_target(speed_kmh=round(target + delta_kmh, 2))
+
+    def set_target(
+        self, *, speed_kmh: float | None = None, incline_pct: float | None = None
+    ) -> Verdict:
+        """Set the belt's speed and/or incline now, checked against the treadmill's range and
+        step and the runner's caps before anything is written."""
+        if self.current is None or self._stop_reason is not None:
+            return self._refuse("set target", "no segment is running")
+        if self._pause_reason is not None:
+            return self._refuse("set target", "the plan is paused: resume first")
+        reason = self.guard.refusal(speed_kmh=speed_kmh, incline_pct=incline_pct)
+        if reason is not None:
+            return self._refuse("set target", reason)
+        if self._adjusting is not None and not self._adjusting.done():
+            return self._refuse("set target", "the previous change is still being sent")
+        self._adjusting = asyncio.get_running_loop().create_task(
+            self._send_target(speed_kmh, incline_pct)
+        )
+        return ACCEPTED
+
+    def treadmill_target(self) -> float | None:
+        """The speed the session last asked of the belt, or the console's override."""
+        return self.guard.target_kmh if self.current is not None else None
 
     @property
     def latched(self) -> bool:
@@ -214,8 +219,8 @@ class Session:
     # --- the run ---------------------------------------------------------------------------------
     async def run(self) -> Finished:
         self._t0 = self._now()
-        unsubscribe = self.treadmill.subscribe(self._on_treadmill)
-        self.guard.open()
+        unsubscribe_guard = self.guard.subscribe(self._on_guard)
+        unsubscribe_treadmill = self.treadmill.subscribe(self._on_treadmill)
         done = 0
         try:
             self._emit(
@@ -225,38 +230,41 @@ class Session:
                     stage=self.timeline.name,
                     steps=len(self.timeline.steps),
                     planned_s=self.timeline.estimated_total_s,
-                    treadmill=self.treadmill.device.name or self.treadmill.device.address,
+                    treadmill=self.treadmill.label,
                 )
             )
-            await self._start_belt()
-            origin = self._now()
-            for step in self.timeline.steps:
-                if self._stop_reason is not None:
-                    break
-                origin = await self._run_step(step, origin)
-                if self._stop_reason is None:
-                    done += 1
-        except (ControlPointError, SetpointError, SessionAborted) as e:
-            self._fault = str(e)
-            self._emit(Fault(at=self.clock(), message=str(e)))
-        finally:
             try:
-                await self._leave(done)
+                await self._start_belt()
+                origin = self._now()
+                for step in self.timeline.steps:
+                    if self._stop_reason is not None:
+                        break
+                    origin = await self._run_step(step, origin)
+                    if self._stop_reason is None:
+                        done += 1
+            except (ControlPointError, SetpointError, SessionAborted) as e:
+                self._fault = str(e)
+                self._emit(Fault(at=self.clock(), message=str(e)))
             finally:
-                unsubscribe()
-                await self.guard.close()
-        finished = Finished(
-            at=self.clock(),
-            completed=done == len(self.timeline.steps) and self._fault is None,
-            segments_done=done,
-            distance_m=self.treadmill.state.distance_m,
-        )
-        self._emit(finished)
-        return finished
+                belt = await self._leave(done)
+            finished = Finished(
+                at=self.clock(),
+                completed=done == len(self.timeline.steps) and self._fault is None,
+                segments_done=done,
+                distance_m=self.treadmill.state.distance_m,
+                belt=belt,
+            )
+            self._emit(finished)
+            return finished
+        finally:
+            if self._adjusting is not None:
+                self._adjusting.cancel()
+            unsubscribe_treadmill()
+            unsubscribe_guard()
 
     async def _start_belt(self) -> None:
         try:
-            await self.treadmill.request_control()
+            await self.guard.request_control()
             self._emit(ControlRequested(at=self.clock(), result="success"))
         except ProcedureFailed as e:
             # Some treadmills answer "operation failed" and obey all the same.
@@ -285,8 +293,8 @@ class Session:
             if start:
                 if self._stop_reason is not None:  # a stop asked for while we got here
                     raise SessionAborted(f"not started: {self._stop_reason}")
-                await self.treadmill.start()
-                self._belt_started = True
+                self._belt_started = True  # from the Start on, every way out stops the belt
+                await self.guard.start()
             elif (self.treadmill.state.speed_kmh or 0) >= kmh:
                 return
             async with asyncio.timeout(self.belt_start_timeout):
@@ -331,7 +339,7 @@ class Session:
                 self._emit(Skipped(at=self.clock(), index=step.index))
                 return self._now()
             if self._pause_reason is not None:
-                held = await self._hold(self._pause_reason)
+                held = await self._hold(self._pause_reason, step)
                 if deadline is not None:
                     deadline += held
                 if self._stop_reason is None:
@@ -341,21 +349,19 @@ class Session:
                 return deadline
             if self._distance_reached():
                 return self._now()
-            try:
+            with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout_at(deadline):
                     await self._wake.wait()
-            except TimeoutError:
-                pass
 
-    async def _hold(self, reason: str) -> float:
+    async def _hold(self, reason: str, step: Step) -> float:
         """Hold the plan until resume or stop; return the seconds spent paused."""
         start = self._now()
         self._emit(Paused(at=self.clock(), reason=reason))
-        # After a fault the guard is stopping the belt already.
+        # After a fault the guard is stopping the belt already; the console may hold it.
         pause_belt = self._pause_belt and not self._faulted
         if pause_belt:
             with contextlib.suppress(ControlPointError):
-                await self.treadmill.pause()
+                await self.guard.pause()
         while not self._resume_asked and self._stop_reason is None:
             self._wake.clear()
             await self._wake.wait()
@@ -367,21 +373,26 @@ class Session:
                 await self._start_and_wait()
             if self._faulted:
                 self._faulted = False
-                await self._ease_in()
+                await self._ease_in(step.speed_kmh)
             self._emit(Resumed(at=self.clock(), paused_s=held * self.speedup))
         return held
 
-    async def _ease_in(self) -> None:
-        """After a fault, the first speed is never above the belt's: send the belt's own speed
-        (down to the grid) first; the segment's setpoint follows."""
+    async def _ease_in(self, target_kmh: float) -> None:
+        """After a fault the belt comes back from its own speed: the first setpoint is the
+        belt's reported speed (down to the grid), then steps of EASE_STEP_KMH, each sent once
+        the belt has reached the one before, up to the segment's speed."""
         r = self.treadmill.speed_range
         if r is None:
             return
         # Belts start from standstill: wait until it runs at the lowest speed the treadmill takes.
         await self._belt_reaches(r.value(r.minimum))
-        belt = self.treadmill.state.speed_kmh or 0.0
-        below = (math.floor(belt / r.scale) - r.minimum) // r.step * r.step
-        await self.treadmill.set_speed(r.value(r.minimum + max(0, below)))
+        speed = r.floor(self.treadmill.state.speed_kmh or 0.0)
+        while True:
+            await self.guard.set_speed(min(speed, target_kmh))
+            if speed >= target_kmh - 0.005:
+                return
+            await self._belt_reaches(speed - r.scale * r.step)
+            speed = r.floor(min(target_kmh, speed + EASE_STEP_KMH))
 
     async def _send_setpoint(self, step: Step, scheduled: float) -> None:
         incline = step.incline_pct if self.treadmill.supports_incline else None
@@ -400,39 +411,55 @@ class Session:
             )
         )
         try:
-            await self.treadmill.set_speed(step.speed_kmh)
+            await self.guard.set_speed(step.speed_kmh)
             if incline is not None:
-                await self.treadmill.set_incline(incline)
+                await self.guard.set_incline(incline)
         except ControlPointError:
-            if self.guard.latched is None:
+            if self.guard.latched is None and not self.guard.stopping:
                 raise
-            return  # the guard has latched and is stopping the belt; the plan waits for it
+            return  # the guard is stopping the belt; the plan waits for the runner
         self._emit(
             SetpointConfirmed(
                 at=self.clock(), index=step.index, speed_kmh=step.speed_kmh, incline_pct=incline
             )
         )
 
+    async def _send_target(self, speed_kmh: float | None, incline_pct: float | None) -> None:
+        # A failure is the guard's to act on (it hears every failed command); the runner sees
+        # the fault, not an error from the key.
+        with contextlib.suppress(ControlPointError, SetpointError):
+            if speed_kmh is not None:
+                await self.guard.set_speed(speed_kmh)
+            if incline_pct is not None:
+                await self.guard.set_incline(incline_pct)
+
     def _distance_reached(self) -> bool:
         target = self._distance_target
         return target is not None and (self.treadmill.state.distance_m or 0) >= target
 
-    async def _leave(self, done: int) -> None:
-        """Every way out of `run` comes through here: the belt ends stopped if we started it."""
+    async def _leave(self, done: int) -> str:
+        """Every way out of `run` comes through here: the belt ends stopped if we started it,
+        and we wait until it is, or until the runner quits again. Returns the belt's state."""
         if not self._belt_started:
-            return
+            return "not started"
         ended_normally = self._fault is None and done == len(self.timeline.steps)
-        if ended_normally and self.at_end == "pause":
+        if ended_normally and self.at_end == "pause" and self.guard.latched is None:
             self._emit(Paused(at=self.clock(), reason="end of plan"))
             with contextlib.suppress(ControlPointError):
-                await self.treadmill.pause()
-            return
+                await self.guard.pause()
+            return "paused"
         if self._stop_reason is None:
             self._stop_reason = "end of plan" if ended_normally else "session ended early"
+        if not self.guard.stopping and not self.guard.belt_stopped:
             self.guard.stop(self._stop_reason)
-        if not await self.guard.wait_stopped(self.stop_timeout):
-            message = "the stop was not confirmed: use the treadmill's stop button or safety key"
-            self._emit(Fault(at=self.clock(), message=message, fault="stop_unconfirmed"))
+        stopped = asyncio.ensure_future(self.guard.wait_belt_stopped())
+        gave_up = asyncio.ensure_future(self._gave_up.wait())
+        try:
+            await asyncio.wait([stopped, gave_up], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (stopped, gave_up):
+                waiter.cancel()
+        return "stopped" if self.guard.belt_stopped else "may be running"
 
     # --- what the treadmill and the guard say ----------------------------------------------------
     def _on_treadmill(self, event: TreadmillEvent) -> None:
@@ -468,6 +495,10 @@ class Session:
         elif isinstance(event, ConsoleOverride):
             # The console wins: the belt stays at the runner's speed and the plan waits.
             self.pause("speed changed on the treadmill's console", pause_belt=False)
+
+    def _refuse(self, command: str, reason: str) -> Verdict:
+        self._emit(Refused(at=self.clock(), command=command, reason=reason))
+        return refused(reason)
 
     def _emit(self, event: Event) -> None:
         self._events.emit(event)

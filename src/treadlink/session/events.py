@@ -143,3 +143,6 @@ class Finished(SessionEvent):
     completed: bool  # every segment ran to its end
     segments_done: int
     distance_m: int | None
+    # "stopped" (seen at rest), "paused" (--at-end pause), "not started", or "may be running":
+    # the runner quit while the stop was still unconfirmed.
+    belt: str = "stopped"

@@ -1,7 +1,7 @@
 """The runner's keys at the laptop, for `treadlink run` on a terminal.
 
-space or Esc: stop the belt now (p acknowledges and resumes) · q: stop and end the session ·
-p: pause or resume · s: skip to the next segment · Ctrl-C: stop and end.
+space or Esc: stop the belt now · a: acknowledge a fault · p: pause or resume · s: skip to the
+next segment · q or Ctrl-C: stop and end (again, while the stop is unconfirmed: leave anyway).
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from typing import Any, TextIO
 
 from treadlink.session.engine import Session
 
-HELP = "keys: space/Esc STOP · p pause/resume · s skip segment · q or Ctrl-C stop and quit"
+HELP = (
+    "keys: space/Esc STOP · a acknowledge fault · p pause/resume · s skip segment · "
+    "q or Ctrl-C stop and quit"
+)
 _STOP_KEYS = frozenset(b" \x1b")
 
 
@@ -66,7 +69,7 @@ class RunnerKeys:
         if key in _STOP_KEYS:
             self.session.emergency_stop("runner's key")
         elif key in b"qQ":
-            self.session.stop("runner quit")
+            self.session.quit("runner quit")
         elif key in b"aA":
             self.session.acknowledge()
         elif key in b"pP":

@@ -8,6 +8,7 @@ from typing import TextIO
 from treadlink.plans.durations import format_duration
 from treadlink.session.events import (
     Acknowledged,
+    BeltMoving,
     BeltStarted,
     BeltStopped,
     ConsoleOverride,
@@ -15,8 +16,10 @@ from treadlink.session.events import (
     Event,
     Fault,
     Finished,
+    LinkDown,
     Paused,
     Reconnected,
+    Refused,
     Resumed,
     SegmentStarted,
     SessionStarted,
@@ -30,8 +33,9 @@ from treadlink.session.events import (
 )
 
 
-def describe(event: Event) -> str | None:
-    """The line for an event, or None for events that only the live line shows."""
+def describe(event: Event, *, keys: bool = False) -> str | None:
+    """The line for an event, or None for events that only the live line shows. `keys`: the
+    runner has the keyboard, so a fault says which keys to press."""
     match event:
         case SessionStarted():
             return (
@@ -68,18 +72,30 @@ def describe(event: Event) -> str | None:
         case BeltStopped():
             return "belt stopped"
         case Fault(latched=True):
-            return f"FAULT: {event.message} — belt held stopped; press p to acknowledge and resume"
+            then = " — once it has stopped, a acknowledges, then p resumes" if keys else ""
+            return f"FAULT: {event.message} — the belt is being stopped{then}"
         case Fault():
             return f"FAULT: {event.message}"
         case StopUnconfirmed():
+            fact = (
+                "ACCEPTED BUT THE BELT HAS NOT BEEN SEEN STOPPED"
+                if event.accepted
+                else ("NOT CONFIRMED")
+            )
             return (
-                f"!!! STOP NOT CONFIRMED after {event.waited_s:.0f} s: "
+                f"!!! STOP {fact} after {event.waited_s:.0f} s: "
                 "USE THE TREADMILL'S STOP BUTTON OR PULL THE SAFETY KEY !!!"
             )
+        case BeltMoving():
+            return f"the belt moves again ({event.speed_kmh:.1f} km/h) while the fault is latched"
+        case Refused():
+            return f"{event.command} refused: {event.reason}"
+        case LinkDown():
+            return "treadmill link lost: reconnecting to keep stopping the belt"
         case Acknowledged():
             return f"fault acknowledged ({event.fault.replace('_', ' ')})"
         case Reconnected():
-            return f"treadmill reconnected after {event.attempts} attempt(s); plan stays paused"
+            return f"treadmill reconnected after {event.attempts} attempt(s); the plan waits"
         case ConsoleOverride():
             return (
                 f"speed set to {event.speed_kmh:.1f} km/h on the console: plan paused (p resumes)"
@@ -87,7 +103,7 @@ def describe(event: Event) -> str | None:
         case Finished():
             outcome = "completed" if event.completed else "ended early"
             distance = f", {event.distance_m} m" if event.distance_m is not None else ""
-            return f"session {outcome}: {event.segments_done} segments{distance}"
+            return f"session {outcome}: {event.segments_done} segments{distance}; belt {event.belt}"
     return None
 
 
@@ -95,13 +111,16 @@ class LinePrinter:
     """Prints `describe` lines stamped with the session clock; on a terminal, also a live
     telemetry line that each new line replaces."""
 
-    def __init__(self, out: TextIO = sys.stdout, *, live: bool | None = None) -> None:
+    def __init__(
+        self, out: TextIO = sys.stdout, *, live: bool | None = None, keys: bool = False
+    ) -> None:
         self.out = out
         self.live = out.isatty() if live is None else live
+        self.keys = keys
         self._live_shown = False
 
     def __call__(self, event: Event) -> None:
-        line = describe(event)
+        line = describe(event, keys=self.keys)
         if line is not None:
             if self._live_shown:
                 self.out.write("\r\033[K")

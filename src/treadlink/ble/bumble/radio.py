@@ -28,6 +28,7 @@ from bumble.transport.common import AsyncPipeSink
 
 from treadlink.ble.bumble.client import BleakClientBumble
 from treadlink.ble.bumble.scanner import BleakScannerBumble
+from treadlink.ble.link import Link
 from treadlink.ble.radio import Radio
 from treadlink.ftms.treadmill import Treadmill
 
@@ -97,21 +98,26 @@ class BumbleRadio(Radio):
 class SimulatedLink:
     radio: BumbleRadio
     simulator: TreadmillSimulator
-    treadmill: Treadmill
+    link: Link
+
+    @property
+    def treadmill(self) -> Treadmill:
+        return self.link.treadmill
 
 
 @asynccontextmanager
 async def simulated_link(
-    *, control: bool = True, **simulator_options: Any
+    *, procedure_timeout: float = 2.0, **simulator_options: Any
 ) -> AsyncIterator[SimulatedLink]:
     """An in-process simulator, found by scanning and connected through bleak, like `--sim`.
 
-    For tests, benchmarks and the demo; `control` asks for control of the treadmill too.
+    For tests, benchmarks and the demo. Nothing holds the control point yet: a SafetyGuard
+    takes it (or a test of the FTMS layer, with `treadmill.take_control`).
     """
     async with BumbleRadio(**simulator_options) as radio:
         assert radio.simulator is not None
         device = await radio.find_treadmill(timeout=2)
-        async with Treadmill(device, backend=radio.client_backend) as treadmill:
-            if control:
-                await treadmill.request_control()
-            yield SimulatedLink(radio, radio.simulator, treadmill)
+        async with Link(
+            device, backend=radio.client_backend, procedure_timeout=procedure_timeout
+        ) as link:
+            yield SimulatedLink(radio, radio.simulator, link)
