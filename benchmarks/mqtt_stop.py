@@ -25,8 +25,9 @@ from benchmarks.estop import StopArrival
 from benchmarks.stats import summary
 from treadlink.ble.bumble.radio import simulated_link
 from treadlink.config import RunnerProfile
-from treadlink.mqtt.bridge import RULES_FOR_RUN, Caps
+from treadlink.mqtt.bridge import RULES_FOR_RUN
 from treadlink.mqtt.connect import connect_bridge
+from treadlink.mqtt.discovery import Caps
 from treadlink.mqtt.settings import MqttSettings
 from treadlink.mqtt.topics import Topics
 from treadlink.plans.limits import TreadmillLimits

@@ -14,9 +14,15 @@ from tests.mqtt.conftest import (
     watching,
     write_stage,
 )
-from treadlink.mqtt.bridge import RULES_FOR_RUN, Caps, serve_rules
+from treadlink.mqtt.bridge import RULES_FOR_RUN, serve_rules
 from treadlink.mqtt.client import BrokerLink
-from treadlink.mqtt.discovery import Machine, discovery_messages, removal_topics, remove_discovery
+from treadlink.mqtt.discovery import (
+    Caps,
+    Machine,
+    discovery_messages,
+    removal_topics,
+    remove_discovery,
+)
 from treadlink.mqtt.settings import parse_broker
 from treadlink.plans.limits import NOBLEPRO_ELITE
 from treadlink.session.events import SetpointSent

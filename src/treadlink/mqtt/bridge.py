@@ -1,7 +1,7 @@
 """`MqttBridge`: a session's events out to the broker, remote commands in, under the rules of
 DESIGN.md (safety contract item 8).
 
-    bridge = MqttBridge(topics, publish=link.publish, caps=caps, rules=RULES_FOR_RUN)
+    bridge = MqttBridge(topics, publish=link.publish, rules=RULES_FOR_RUN)
     bridge.attach(session)        # before session.run()
     link: on_message=bridge.on_message, on_connect=bridge.on_connect
 
@@ -64,14 +64,6 @@ class Publish(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Caps:
-    """The runner's caps, for Home Assistant's bounds (the guard enforces them)."""
-
-    max_speed_kmh: float
-    max_incline_pct: float
-
-
-@dataclass(frozen=True, slots=True)
 class Rules:
     """What remote commands may do beyond stop, pause and skip. A reason is why it is refused;
     None means allowed."""
@@ -106,13 +98,11 @@ class MqttBridge:
         topics: Topics,
         *,
         publish: Publish,
-        caps: Caps,
         rules: Rules = RULES_FOR_RUN,
         starter: Starter | None = None,
         on_ha_online: Callable[[], None] | None = None,
     ) -> None:
         self.topics = topics
-        self.caps = caps
         self.rules = rules
         self.session: Session | None = None
         self.guard: SafetyGuard | None = None  # `serve`: the connection's guard, while idle too

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from treadlink.mqtt.bridge import Caps, MqttBridge, Rules, Starter
+from treadlink.mqtt.bridge import MqttBridge, Rules, Starter
 from treadlink.mqtt.client import BrokerLink, TlsFiles
-from treadlink.mqtt.discovery import Discovery, Machine
+from treadlink.mqtt.discovery import Caps, Discovery, Machine
 from treadlink.mqtt.settings import MqttSettings
 from treadlink.mqtt.topics import Topics
 
@@ -54,7 +54,6 @@ def connect_bridge(
     bridge = MqttBridge(
         topics,
         publish=link.publish,
-        caps=caps,
         rules=rules,
         starter=starter,
         on_ha_online=discovery.announce,

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from treadlink import __version__
 from treadlink.ftms.layouts import Range
-from treadlink.mqtt.bridge import Caps, Rules
+from treadlink.mqtt.bridge import Rules
 from treadlink.mqtt.client import BrokerLink, Kind
 from treadlink.mqtt.topics import ONLINE, Topics
 
@@ -91,6 +91,14 @@ _START_BUTTONS: Final = {
     "start": ("Start next stage", '{"stage": "next"}'),
     "resume": ("Resume", "PRESS"),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Caps:
+    """The runner's caps: the bounds of the number entities (the guard enforces them)."""
+
+    max_speed_kmh: float
+    max_incline_pct: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,9 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from treadlink.mqtt.bridge import RULES_FOR_RUN, Caps
+from treadlink.mqtt.bridge import RULES_FOR_RUN
 from treadlink.mqtt.connect import Bridged, connect_bridge
-from treadlink.mqtt.discovery import Machine
+from treadlink.mqtt.discovery import Caps, Machine
 from treadlink.mqtt.settings import MqttSettings, load_mqtt_settings
 from treadlink.mqtt.topics import Topics, device_slug
 from treadlink.plans.errors import PlanError
