@@ -35,7 +35,7 @@ from treadlink.plans.loader import load_stage
 from treadlink.plans.timeline import Timeline
 from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session
-from treadlink.session.events import Event, SetpointSent
+from treadlink.session.events import Event, SetpointConfirmed
 from treadlink_sim.profile import load_profile as load_machine
 
 FLOOD_RATE = 1000.0
@@ -102,7 +102,7 @@ async def _trials(
             with flooding(mosquitto.port, TOPICS.command("speed")) if flood else _nothing():
                 for _ in range(trials):
                     session = Session(guard, timeline, on_fault="end")
-                    segment = _first(session, SetpointSent)
+                    segment = _first(session, SetpointConfirmed)  # nothing pending: idle
                     bridge.attach(session)
                     run = asyncio.create_task(session.run())
                     await segment

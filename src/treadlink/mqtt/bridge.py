@@ -170,7 +170,13 @@ class MqttBridge:
             kind = Kind.TELEMETRY
         elif isinstance(event, Fault):
             kind = Kind.KEEP
-        self._publish(self.topics.event, json.dumps(event.as_json(), separators=(",", ":")), kind)
+        # The same line `--events` writes (treadlink.session.recorder.EventLog.write).
+        try:
+            line = json.dumps(event.as_json(), separators=(",", ":"), allow_nan=False)
+        except ValueError:
+            log.warning("event not published (not finite): %r", event)
+        else:
+            self._publish(self.topics.event, line, kind)
         if "link" in changed:
             self.set_treadmill_online(self.tracker.view.link_up)
         if changed & _AT_ONCE:

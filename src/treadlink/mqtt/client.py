@@ -41,7 +41,7 @@ from treadlink.mqtt.topics import OFFLINE, ONLINE
 
 log = logging.getLogger(__name__)
 
-_IN_FLIGHT = 32  # publishes awaiting the broker at once
+_IN_FLIGHT = 10  # publishes awaiting the broker at once (aiomqtt warns above 10)
 
 
 class Kind(IntEnum):
@@ -366,8 +366,8 @@ class BrokerLink:
         try:
             async with asyncio.TaskGroup() as group:
                 while True:
+                    await in_flight.acquire()  # before taking: nothing held outside the queue
                     message = await self.queue.get()
-                    await in_flight.acquire()
                     group.create_task(self._send_one(client, message, in_flight))
         except* aiomqtt.MqttError as failed:
             raise failed.exceptions[0] from None
