@@ -2,20 +2,36 @@
 named by file, line and field (or by the variable, or the command-line option, they came from).
 
 The shared half of the runner profile (config.py) and the `mqtt:` section (mqtt/settings.py).
-A leaf module like config.py: it imports only the plans' error and YAML helpers.
+A leaf module like config.py (which may import it): the plans' error and YAML helpers are
+imported where they are used.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from treadlink.plans.errors import PlanError, Problem
-from treadlink.plans.yaml_loader import SourceMap
+if TYPE_CHECKING:  # imported where used: config.py may import this module, plans imports config
+    from treadlink.plans.errors import Problem
+    from treadlink.plans.yaml_loader import SourceMap
+
+
+def read_config_file(path: Path | str | None = None) -> tuple[Any, SourceMap]:
+    """The config file's data and source map: `path`, else $TREADLINK_CONFIG, else the default
+    file. A missing default file is no settings (`{}`); a file that was named must exist."""
+    from treadlink.config import CONFIG_ENV, default_config_path
+    from treadlink.plans.yaml_loader import SourceMap, parse_yaml, read_text
+
+    named = path if path is not None else os.environ.get(CONFIG_ENV) or None
+    file = Path(named) if named is not None else default_config_path()
+    if named is None and not file.exists():
+        return {}, SourceMap(str(file))
+    return parse_yaml(read_text(file), str(file))
 
 
 class FileThenEnvironment(BaseSettings):
@@ -35,6 +51,8 @@ class FileThenEnvironment(BaseSettings):
 
 def check_keys(data: Mapping[Any, Any], source: SourceMap, at: Sequence[str] = ()) -> None:
     """`_env_file` and friends would be taken as pydantic-settings options: refuse them."""
+    from treadlink.plans.errors import PlanError
+
     bad = [k for k in data if not isinstance(k, str) or k.startswith("_")]
     if bad:
         raise PlanError([source.problem((*at, k), f"unknown key {k!r}") for k in bad])
@@ -51,6 +69,8 @@ def settings_problems(
 ) -> list[Problem]:
     """One problem per pydantic error. `at` is where the settings sit in the file (`("mqtt",)`);
     `options` maps a field to the command-line option that set it."""
+    from treadlink.plans.errors import Problem
+
     problems: list[Problem] = []
     for err in error.errors():
         loc = tuple(p for p in err["loc"] if p != "[key]")  # pydantic marks dict keys

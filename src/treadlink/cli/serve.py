@@ -18,7 +18,13 @@ from treadlink.cli.exit_codes import (
     EXIT_OK,
 )
 from treadlink.cli.run import BELT_MAY_BE_RUNNING, simulator_options
-from treadlink.cli.target import IN_PROCESS, add_target_arguments, radio_for
+from treadlink.cli.target import (
+    IN_PROCESS,
+    add_speedup_argument,
+    add_target_arguments,
+    radio_for,
+    speedup_problem,
+)
 from treadlink.cli.validate import add_config_argument, profile_or_report
 from treadlink.config import RunnerProfile
 from treadlink.mqtt.client import BrokerLink
@@ -48,13 +54,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="mqtt[s]://[user:pass@]host[:port] (default: the config's mqtt.broker)",
     )
     add_config_argument(p)
-    p.add_argument(
-        "--speedup",
-        type=float,
-        default=1.0,
-        metavar="N",
-        help="run stages N times faster (only with --sim; refused on a real treadmill)",
-    )
+    add_speedup_argument(p, "stages")
     p.add_argument(
         "--remove-discovery",
         action="store_true",
@@ -65,11 +65,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.speedup != 1.0 and args.sim is None:
-        print("treadlink serve: --speedup is only for the simulator (--sim)", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if not args.speedup > 0:
-        print("treadlink serve: --speedup must be a positive number", file=sys.stderr)
+    problem = speedup_problem(args)
+    if problem is not None:
+        print(f"treadlink serve: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     profile = profile_or_report(args.config)
     if profile is None:

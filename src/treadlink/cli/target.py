@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from treadlink.ble.radio import Radio
 
@@ -32,6 +33,25 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, device: bool = True
         help="with --sim alone: the simulated machine's profile, a name or a file "
         "(default: %(default)s)",
     )
+
+
+def add_speedup_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--speedup",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help=f"run {what} N times faster (only with --sim; refused on a real treadmill)",
+    )
+
+
+def speedup_problem(args: argparse.Namespace) -> str | None:
+    """Why --speedup cannot be used as given, or None."""
+    if args.speedup != 1.0 and args.sim is None:
+        return "--speedup is only for the simulator (--sim)"
+    if not (math.isfinite(args.speedup) and args.speedup > 0):
+        return "--speedup must be a positive number"
+    return None
 
 
 def radio_for(args: argparse.Namespace, **simulator_options: object) -> Radio:

@@ -12,7 +12,6 @@ Precedence, lowest first: the file's `mqtt:` section, `TREADLINK_MQTT_*` environ
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +21,13 @@ from urllib.parse import unquote, urlsplit
 from pydantic import AfterValidator, Field, ValidationError, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from treadlink.config import CONFIG_ENV, default_config_path
 from treadlink.plans.errors import PlanError, Problem
-from treadlink.plans.yaml_loader import SourceMap, parse_yaml, read_text
-from treadlink.settings_file import FileThenEnvironment, check_keys, settings_problems
+from treadlink.settings_file import (
+    FileThenEnvironment,
+    check_keys,
+    read_config_file,
+    settings_problems,
+)
 
 SECTION: Final = "mqtt"
 ENV_PREFIX: Final = "TREADLINK_MQTT_"
@@ -146,14 +148,8 @@ def load_mqtt_settings(
 
     Raises PlanError naming the file, line and field of every bad value.
     """
-    named = config if config is not None else os.environ.get(CONFIG_ENV) or None
-    file = Path(named) if named is not None else default_config_path()
-    section: Any = {}
-    source = SourceMap(str(file))
-    if named is not None or file.exists():
-        data, source = parse_yaml(read_text(file), str(file))
-        if isinstance(data, dict):
-            section = data.get(SECTION, {})
+    data, source = read_config_file(config)
+    section: Any = data.get(SECTION, {}) if isinstance(data, dict) else {}
     if section is None:  # `mqtt:` with nothing under it
         section = {}
     if not isinstance(section, dict):
