@@ -18,6 +18,7 @@ from tests.mqtt.conftest import BASE, PROFILE, TOPICS, faster_machine, payload, 
 from treadlink.ble.bumble.radio import BumbleRadio
 from treadlink.mqtt.service import ServeOptions, Service
 from treadlink.mqtt.settings import MqttSettings
+from treadlink.safety.faults import FaultKind
 from treadlink_sim.faults import Fault
 from treadlink_sim.treadmill import TreadmillSimulator
 
@@ -158,4 +159,25 @@ async def test_stop_while_idle_stops_a_belt_run_from_the_console(
             f"{BASE}/event", lambda m: payload(m)["event"] == "belt_stopped", after=mark
         )
         assert simulator.stopped
+        assert service.sessions == 0
+
+
+async def test_a_latched_fault_blocks_remote_start_and_is_never_acknowledged_remotely(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    async with (
+        watching(broker.url) as watcher,
+        serving(broker, tmp_path, allow_remote_start=True) as (service, _simulator),
+    ):
+        await watcher.state(lambda s: s["remote_start"])
+        assert service.guard is not None
+        service.guard.trip(FaultKind.STOP_INPUT, "the runner's key at the treadmill")
+        state = await watcher.state(lambda s: s["fault"] is not None)
+        assert state["fault"]["kind"] == "stop_input" and not state["remote_start"]
+        for name, body in (("acknowledge", ""), ("start", '{"stage": "short"}'), ("resume", "")):
+            answer = await watcher.command(name, body)
+            assert not answer["ok"], answer
+        answer = await watcher.command("start", '{"stage": "short"}')
+        assert "latched" in answer["reason"]
+        assert service.guard.latched is not None
         assert service.sessions == 0
