@@ -19,11 +19,14 @@ from typing import Any
 from benchmarks import (
     boundaries,
     cadence,
+    clinic,
     estop,
+    mqtt_stop,
     programme,
     recorder,
     round_trip,
     screen_keys,
+    serve_footprint,
     startup,
 )
 
@@ -53,6 +56,9 @@ def main() -> int:
         ("run_sim_startup", lambda: startup.measure(2 if quick else 7)),
         ("recorder", recorder.measure),
         ("screen_key_stop", lambda: screen_keys.measure(15 if quick else 60)),
+        ("mqtt_stop", lambda: mqtt_stop.measure(20 if quick else 200)),
+        ("serve_footprint", lambda: serve_footprint.measure(10 if quick else 60)),
+        ("clinic", lambda: clinic.measure(10, 3 if quick else 20)),
     ]
     for name, bench in steps:
         print(f"… {name}", file=sys.stderr, flush=True)
@@ -143,6 +149,42 @@ def print_table(r: dict[str, Any]) -> None:
             "≤ 2×",
         ),
     ]
+    m = r["mqtt_stop"]
+    rows += [
+        ("MQTT command/stop → Stop bytes, idle", _ms(m["idle_ms"]), "p99 ≤ 10 ms"),
+        (
+            f"MQTT command/stop → Stop bytes, flood {m['flood_msg_per_s']:.0f} msg/s",
+            _ms(m["flood_ms"]),
+            "p99 ≤ 10 ms",
+        ),
+    ]
+    f = r["serve_footprint"]
+    rows += [
+        (
+            f"serve --sim, session, {f['telemetry_hz']:g} Hz telemetry: CPU",
+            f"{f['cpu_pct_of_one_core']:.2f} % of one core over {f['window_s']:g} s",
+            "< 2 %",
+        ),
+        ("serve --sim, session: RSS", f"{f['rss_mb']:.1f} MB", "< 100 MB"),
+    ]
+    for key, label in (
+        ("one", "1 bridge"),
+        ("clinic", f"clinic of {r['clinic']['clinic']['bridges']}"),
+    ):
+        c = r["clinic"][key]
+        cpu = c["cpu_pct_per_bridge"]
+        rows += [
+            (
+                f"{label}: command/stop → stop_requested back (round trip)",
+                _ms(c["round_trip_ms"]),
+                "p99 unchanged",
+            ),
+            (
+                f"{label}: CPU per bridge at {c['speedup']:g}× speed-up",
+                f"median {cpu['median']:.1f} %, max {cpu['max']:.1f} %",
+                "",
+            ),
+        ]
     width = max(len(row[0]) for row in rows)
     for label, value, goal in rows:
         print(f"{label:<{width}}  {value:<46} {goal}")

@@ -149,6 +149,7 @@ def load_profile(path: Path | str | None = None) -> RunnerProfile:
     if bad_keys:  # `_env_file` and friends would be taken as pydantic-settings options
         raise ConfigError([source.problem((k,), f"unknown key {excerpt(k)}") for k in bad_keys])
     _check_json_variables()
+    data = {k: v for k, v in data.items() if k != "mqtt"}  # read by treadlink.mqtt.settings
     try:
         return RunnerProfile(**data)
     except SettingsError as e:  # a variable pydantic-settings could not decode after all

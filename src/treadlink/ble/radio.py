@@ -83,6 +83,11 @@ class Radio:
     def scanner_kwargs(self) -> dict[str, Any]:
         return {}
 
+    @property
+    def known_address(self) -> str | None:
+        """The one treadmill's address when the radio knows it without a scan."""
+        return None
+
     async def __aenter__(self) -> Self:
         await self.open()
         return self

@@ -13,7 +13,18 @@ from treadlink.cli.exit_codes import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 from treadlink.sources import BadInput
 
 # Sub-command modules, in the order `treadlink --help` lists them.
-COMMANDS = ("run", "next", "history", "pain", "export", "plan", "validate", "probe", "scan")
+COMMANDS = (
+    "run",
+    "serve",
+    "next",
+    "history",
+    "pain",
+    "export",
+    "plan",
+    "validate",
+    "probe",
+    "scan",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,13 +29,16 @@ from treadlink.cli.run_records import (
 from treadlink.cli.target import (
     IN_PROCESS,
     LINK_ERRORS,
+    add_speedup_argument,
     add_target_arguments,
     link_failure,
     radio_for,
+    speedup_problem,
     target_problem,
 )
 from treadlink.cli.validate import add_config_argument, profile_or_report
 from treadlink.config import RunnerProfile
+from treadlink.mqtt import run_hook as mqtt
 from treadlink.plans import (
     NOBLEPRO_ELITE,
     PlanError,
@@ -75,14 +78,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_target_arguments(p)
     add_config_argument(p)
-    p.add_argument(
-        "--speedup",
-        type=bounded(float, 1, 1000),
-        default=1.0,
-        metavar="N",
-        help="run the plan N times faster, "
-        f"{between(1, 1000)} (only with --sim; refused on a real treadmill)",
-    )
+    add_speedup_argument(p, "the plan")
     p.add_argument(
         "--events", type=Path, metavar="FILE", help="append every event to FILE as JSON lines"
     )
@@ -103,19 +99,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--plain", action="store_true", help="a line per event, not the full-screen display"
     )
     p.add_argument("--quiet", action="store_true", help="no beeps before each change")
+    mqtt.add_arguments(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.speedup != 1.0 and args.sim is None:
-        print("treadlink run: --speedup is only for the simulator (--sim)", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    problem = target_problem(args)
+    problem = speedup_problem(args) or target_problem(args)
     if problem is not None:
         print(f"treadlink run: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     profile = profile_or_report(args.config)
-    if profile is None:
+    if profile is None or not mqtt.check(args):
         return EXIT_BAD_INPUT
     try:
         args.stage = next_stage_of_plan(args) or args.stage  # said before anything is opened
@@ -259,7 +253,10 @@ async def drive(
     if recording is not None:
         session.subscribe(recording.listen)  # memory and a queue only, never the disk
     try:
-        async with attach_display(session, plain=args.plain, quiet=args.quiet):
+        async with (
+            attach_display(session, plain=args.plain, quiet=args.quiet),
+            mqtt.published(args, session),
+        ):
             finished = await session.run()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):

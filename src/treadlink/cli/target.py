@@ -9,6 +9,7 @@ from bleak.exc import BleakError
 
 from treadlink.ble.radio import Radio, RadioUnavailable
 from treadlink.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED
+from treadlink.cli.options import between, bounded
 from treadlink.ftms.control import ControlPointError
 
 IN_PROCESS = "in-process"
@@ -76,6 +77,24 @@ def describe_link_error(error: BaseException) -> str:
         return "the Bluetooth link stopped answering (the simulator or the adapter is gone)"
     text = str(error) or name
     return text if len(text) <= 300 else text[:300] + "…"
+
+
+def add_speedup_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--speedup",
+        type=bounded(float, 1, 1000),
+        default=1.0,
+        metavar="N",
+        help=f"run {what} N times faster, {between(1, 1000)} (only with --sim; refused on a "
+        "real treadmill)",
+    )
+
+
+def speedup_problem(args: argparse.Namespace) -> str | None:
+    """Why --speedup cannot be used as given, or None."""
+    if args.speedup != 1.0 and args.sim is None:
+        return "--speedup is only for the simulator (--sim)"
+    return None
 
 
 def radio_for(args: argparse.Namespace, **simulator_options: object) -> Radio:

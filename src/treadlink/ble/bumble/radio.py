@@ -75,6 +75,10 @@ class BumbleRadio(Radio):
     def scanner_kwargs(self) -> dict[str, Any]:
         return {"bumble_device": self.central}
 
+    @property
+    def known_address(self) -> str | None:
+        return self._rig.simulator.address if self._rig is not None else None
+
     async def open(self) -> None:
         try:
             if self.transport_spec is None:

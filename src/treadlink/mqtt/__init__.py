@@ -1,0 +1,1 @@
+"""Home automation over MQTT: the topic contract, the bridge, Home Assistant discovery."""

@@ -1,0 +1,236 @@
+"""`Service`: what `treadlink serve` runs. It owns the treadmill link and the broker link.
+
+    service = Service(radio, settings, profile, topics, ServeOptions(device="NoblePro"))
+    loop.add_signal_handler(SIGTERM, service.terminate, "SIGTERM")
+    confirmed = await service.run()     # False: the belt may still be running
+
+The broker link stays up for the whole service, while the treadmill comes and goes. Whenever the
+treadmill is in reach it is connected and published (`B/treadmill` online), including while it
+idles, so someone walking from the console still shows. When it sleeps or leaves, `B/treadmill`
+goes offline and it is looked for again with backoff. Stages run on a remote `start` only when
+the config allows it (the bridge checks that). With nobody at a laptop to acknowledge, a fault
+ends the session (`on_fault="end"`), and the belt is stopped either way.
+
+`terminate` (SIGTERM) stops any belt the service started and waits until the treadmill confirms
+it; `run` says whether it did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Final
+
+from bleak.exc import BleakError
+
+from treadlink.ble.link import Link
+from treadlink.ble.radio import Radio
+from treadlink.config import RunnerProfile
+from treadlink.ftms.control import ControlPointError
+from treadlink.ftms.state import Telemetry, TreadmillEvent
+from treadlink.mqtt.bridge import MqttBridge, serve_rules
+from treadlink.mqtt.connect import Bridged, connect_bridge
+from treadlink.mqtt.discovery import Machine
+from treadlink.mqtt.run_hook import caps_of
+from treadlink.mqtt.settings import MqttSettings
+from treadlink.mqtt.stages import StageRefused, load_remote_stage
+from treadlink.mqtt.topics import Topics
+from treadlink.plans.limits import TreadmillLimits
+from treadlink.safety.events import GuardEvent, LinkDown
+from treadlink.safety.faults import ACCEPTED, Verdict, refused
+from treadlink.safety.guard import GuardSettings, SafetyGuard
+from treadlink.session.engine import Session
+from treadlink.session.events import Event, Finished, TelemetryUpdate
+
+log = logging.getLogger(__name__)
+
+STOP_WAIT_S: Final = 10.0  # on the way out, for a stop asked for over MQTT while idle
+_STILL: Final = 0.005  # km/h: below the wire's 0.01 resolution
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    device: str | None = None  # address or part of the name; None: the first FTMS treadmill
+    speedup: float = 1.0  # only with the simulator
+    scan_timeout_s: float = 10.0
+    reconnect_s: tuple[float, float] = (1.0, 60.0)  # backoff while the treadmill is away
+
+
+class Service:
+    def __init__(
+        self,
+        radio: Radio,
+        settings: MqttSettings,
+        profile: RunnerProfile,
+        topics: Topics,
+        options: ServeOptions = ServeOptions(),
+    ) -> None:
+        self.radio = radio
+        self.settings = settings
+        self.profile = profile
+        self.options = options
+        self.guard_settings = GuardSettings(
+            cap_kmh=profile.max_speed, cap_incline_pct=profile.max_incline
+        )
+        self.bridged: Bridged = connect_bridge(
+            settings,
+            topics,
+            caps=caps_of(self.guard_settings),
+            rules=serve_rules(
+                allow_remote_start=settings.allow_remote_start,
+                allow_remote_increase=settings.allow_remote_increase,
+            ),
+            starter=self.start,
+        )
+        self.guard: SafetyGuard | None = None
+        self.limits: TreadmillLimits | None = None
+        self.session: Session | None = None
+        self.sessions = 0
+        self._session_task: asyncio.Task[None] | None = None
+        self._terminating = asyncio.Event()
+        self._belt_may_run = False
+
+    @property
+    def bridge(self) -> MqttBridge:
+        return self.bridged.bridge
+
+    def terminate(self, reason: str = "SIGTERM") -> None:
+        """End the service: a running session is stopped first (its belt confirmed stopped)."""
+        if self.session is not None:
+            self.session.stop(reason)
+        self._terminating.set()
+
+    async def run(self) -> bool:
+        """Serve until `terminate`; False if a stop it asked for was never confirmed."""
+        async with self.bridged.link:
+            await self._keep_treadmill()
+            await self._session_done()
+            self.bridge.close()
+        return not self._belt_may_run
+
+    # --- the treadmill, kept connected -----------------------------------------------------
+    async def _keep_treadmill(self) -> None:
+        low, high = self.options.reconnect_s
+        delay = low
+        while not self._terminating.is_set():
+            try:
+                device = await self.radio.find_treadmill(
+                    self.options.device, timeout=self.options.scan_timeout_s
+                )
+                async with (
+                    Link(device, backend=self.radio.client_backend) as link,
+                    SafetyGuard(link, settings=self.guard_settings) as guard,
+                ):
+                    delay = low
+                    await self._while_connected(link, guard)
+            except (BleakError, ControlPointError, OSError, TimeoutError) as e:
+                log.warning("treadmill: %s (looking again in %.0f s)", e, delay)
+            finally:
+                self.guard = self.bridge.guard = None
+                self.bridge.set_treadmill_online(False)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._terminating.wait()
+            delay = min(delay * 2, high)
+
+    async def _while_connected(self, link: Link, guard: SafetyGuard) -> None:
+        """Until the service ends or the treadmill leaves while idle. The guard holds the
+        control point for all of it; a drop during a session, or with the belt moving or a
+        fault latched, is the guard's to handle (it reconnects and stops the belt, and the
+        latch stays for the runner to acknowledge locally). Only an idle treadmill that goes
+        to sleep is let go and looked for again."""
+        treadmill = link.treadmill
+        assert treadmill.speed_range is not None
+        self.guard = self.bridge.guard = guard
+        self.limits = TreadmillLimits(
+            treadmill.speed_range, treadmill.incline_range or TreadmillLimits().incline
+        )
+        self.bridged.discovery.set_machine(
+            Machine(
+                name=treadmill.label,
+                speed=treadmill.speed_range,
+                incline=treadmill.incline_range if treadmill.supports_incline else None,
+            )
+        )
+        self.bridge.set_treadmill_online(True)
+        asleep = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def on_treadmill(event: TreadmillEvent) -> None:
+            if isinstance(event, Telemetry) and self.session is None:
+                # Idle (or someone on the console): the treadmill is still published.
+                s = event.state
+                self.bridge.observe(
+                    TelemetryUpdate(
+                        at=loop.time(),
+                        speed_kmh=s.speed_kmh,
+                        incline_pct=s.incline_pct,
+                        distance_m=s.distance_m,
+                        elapsed_time_s=s.elapsed_time_s,
+                        heart_rate_bpm=s.heart_rate_bpm,
+                    )
+                )
+
+        def on_guard(event: GuardEvent) -> None:
+            if self.session is not None:
+                return  # the session passes the guard's events on itself
+            idle = guard.latched is None and not guard.stopping
+            still = (treadmill.state.speed_kmh or 0.0) <= _STILL
+            if isinstance(event, LinkDown) and idle and still:
+                asleep.set()
+            self.bridge.observe(event)
+
+        unsubscribe = (treadmill.subscribe(on_treadmill), guard.subscribe(on_guard))
+        try:
+            waits = [asyncio.ensure_future(e.wait()) for e in (asleep, self._terminating)]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waits:
+                    w.cancel()
+            await self._session_done()  # its own way out stops the belt
+            if guard.stopping and not await guard.wait_belt_stopped(STOP_WAIT_S):
+                self._belt_may_run = True  # a remote stop of a console-run belt, unconfirmed
+        finally:
+            for stop_listening in unsubscribe:
+                stop_listening()
+
+    # --- sessions on command -----------------------------------------------------------------
+    def start(self, stage: str) -> Verdict:
+        """A remote start the bridge has allowed: load the stage and run it."""
+        if self._terminating.is_set():
+            return refused("the service is stopping")
+        if self.guard is None or self.limits is None or not self.guard.link_up:
+            return refused("the treadmill is not connected")
+        if self.session is not None:
+            return refused("a session is running")
+        try:
+            timeline = load_remote_stage(self.settings.workouts, stage, self.profile, self.limits)
+        except StageRefused as e:
+            return refused(str(e))
+        session = Session(self.guard, timeline, speedup=self.options.speedup, on_fault="end")
+        session.subscribe(self._on_session)
+        self.bridge.attach(session)
+        self.session = session
+        self.sessions += 1
+        self._session_task = asyncio.get_running_loop().create_task(self._run(session))
+        return ACCEPTED
+
+    async def _run(self, session: Session) -> None:
+        try:
+            await session.run()
+        except Exception:
+            log.exception("session ended by an error")
+        finally:
+            self.session = None
+
+    def _on_session(self, event: Event) -> None:
+        if isinstance(event, Finished) and event.belt == "may be running":
+            self._belt_may_run = True
+            log.error("THE BELT MAY STILL BE RUNNING: stop it on the treadmill or pull the key")
+
+    async def _session_done(self) -> None:
+        if self._session_task is not None:
+            await asyncio.shield(self._session_task)

@@ -1,0 +1,183 @@
+"""`treadlink serve`: the treadmill kept connected and published, stages on remote command only
+when allowed, reconnection when it goes away, and SIGTERM leaving the belt stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from tests.mqtt.broker import Mosquitto
+from tests.mqtt.conftest import BASE, PROFILE, TOPICS, faster_machine, payload, watching
+from treadlink.ble.bumble.radio import BumbleRadio
+from treadlink.mqtt.service import ServeOptions, Service
+from treadlink.mqtt.settings import MqttSettings
+from treadlink.safety.faults import FaultKind
+from treadlink_sim.faults import Fault
+from treadlink_sim.treadmill import TreadmillSimulator
+
+SHORT = 'name: "Short"\nitems:\n  - walk: 1:00\n  - run: 1:00\n'
+
+
+@asynccontextmanager
+async def serving(
+    broker: Mosquitto, tmp_path: Path, **settings: Any
+) -> AsyncIterator[tuple[Service, TreadmillSimulator]]:
+    workouts = tmp_path / "workouts"
+    workouts.mkdir(exist_ok=True)
+    (workouts / "short.yaml").write_text(SHORT)
+    mqtt = MqttSettings(broker=broker.url, workouts=workouts, **settings)
+    options = ServeOptions(speedup=10, scan_timeout_s=1.0, reconnect_s=(0.05, 0.2))
+    async with BumbleRadio(profile=faster_machine(10)) as radio:
+        assert radio.simulator is not None
+        service = Service(radio, mqtt, PROFILE, TOPICS, options)
+        task = asyncio.create_task(service.run())
+        try:
+            await service.bridged.link.wait_connected()
+            yield service, radio.simulator
+        finally:
+            service.terminate("test over")
+            assert await task  # every stop it asked for was confirmed
+
+
+async def test_the_idle_treadmill_is_published_and_found_again(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    async with watching(broker.url, "treadlink/#", "homeassistant/#") as watcher:
+        async with serving(broker, tmp_path) as (_service, simulator):
+            await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"online")
+            idle = await watcher.state(lambda s: s["speed_kmh"] == 0.0)
+            assert idle["session"] == "idle" and idle["belt"] == "stopped"
+            assert not idle["remote_start"]  # off by default
+            # Discovery once the treadmill's ranges are known; no start button by default.
+            await watcher.expect(f"homeassistant/number/{TOPICS.device_id}/target_speed/config")
+            assert not [
+                m
+                for m in watcher.messages
+                if "/button/" in m.topic.value and "start" in m.topic.value
+            ]
+            # Someone walking from the console, with no session: still published.
+            await simulator.console_start()
+            walking = await watcher.state(lambda s: s["belt"] == "running")
+            assert walking["session"] == "idle"
+            await simulator.console_stop()
+            # Out of range, then back.
+            mark = len(watcher.messages)
+            await simulator.set_fault(Fault.LINK_LOST)
+            await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"offline", after=mark)
+            await simulator.clear_fault(Fault.LINK_LOST)
+            await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"online", after=mark)
+        await watcher.expect(f"{BASE}/status", lambda m: m.payload == b"offline")
+
+
+async def test_remote_start_is_refused_by_default(broker: Mosquitto, tmp_path: Path) -> None:
+    async with watching(broker.url) as watcher, serving(broker, tmp_path) as (service, _sim):
+        await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"online")
+        answer = await watcher.command("start", '{"stage": "short"}')
+        assert not answer["ok"] and "allow_remote_start" in answer["reason"]
+        assert service.sessions == 0
+
+
+async def test_a_remote_start_runs_the_stage_and_sigterm_leaves_the_belt_stopped(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    async with watching(broker.url) as watcher:
+        async with serving(broker, tmp_path, allow_remote_start=True) as (service, simulator):
+            await watcher.state(lambda s: s["remote_start"])
+            for stage, reason in (("stage-99", "unknown stage"), ("../x", "inside")):
+                answer = await watcher.command("start", f'{{"stage": "{stage}"}}')
+                assert not answer["ok"] and reason in answer["reason"]
+            assert (await watcher.command("start", '{"stage": "short"}'))["ok"]
+            running = await watcher.state(lambda s: s["segment"] is not None)
+            assert running["stage"] == "Short" and not running["remote_start"]
+            again = await watcher.command("start", '{"stage": "short"}')
+            assert not again["ok"] and "running" in again["reason"]
+            service.terminate("SIGTERM")
+        assert simulator.stopped
+        events = [payload(m)["event"] for m in watcher.messages if m.topic.value == f"{BASE}/event"]
+        assert "belt_stopped" in events
+        stopped = await watcher.state(lambda s: s["session"] == "finished")
+        assert stopped["belt"] == "stopped"
+
+
+async def test_remote_start_waits_for_the_belt_to_be_stopped(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    async with (
+        watching(broker.url) as watcher,
+        serving(broker, tmp_path, allow_remote_start=True) as (service, simulator),
+    ):
+        await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"online")
+        await simulator.console_start()
+        await watcher.state(lambda s: s["belt"] == "running")
+        answer = await watcher.command("start", '{"stage": "short"}')
+        assert not answer["ok"] and "belt" in answer["reason"]
+        assert service.sessions == 0
+        await simulator.console_stop()
+
+
+def test_serve_cli_sigterm_and_remove_discovery(broker: Mosquitto, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("max_speed: 10\n")
+    env = {**os.environ, "TREADLINK_CONFIG": str(config)}
+    command = [sys.executable, "-m", "treadlink.cli", "serve", "--sim", "--broker", broker.url]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    assert process.stdout is not None
+    assert process.stdout.readline().startswith(f"treadlink serve: {BASE} on")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    removed = subprocess.run(
+        [*command, "--remove-discovery"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert removed.returncode == 0, removed.stderr
+    assert TOPICS.device_id in removed.stdout
+    bad = subprocess.run(
+        [*command[:-1], "ftp://x"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert bad.returncode == 2 and "--broker" in bad.stderr and "Traceback" not in bad.stderr
+
+
+async def test_stop_while_idle_stops_a_belt_run_from_the_console(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    async with (
+        watching(broker.url) as watcher,
+        serving(broker, tmp_path, allow_remote_start=True) as (service, simulator),
+    ):
+        await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"online")
+        await simulator.console_start()
+        await watcher.state(lambda s: s["belt"] == "running")
+        mark = len(watcher.messages)
+        assert (await watcher.command("stop", "PRESS"))["ok"]
+        await watcher.expect(
+            f"{BASE}/event", lambda m: payload(m)["event"] == "belt_stopped", after=mark
+        )
+        assert simulator.stopped
+        assert service.sessions == 0
+
+
+async def test_a_latched_fault_blocks_remote_start_and_is_never_acknowledged_remotely(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    async with (
+        watching(broker.url) as watcher,
+        serving(broker, tmp_path, allow_remote_start=True) as (service, _simulator),
+    ):
+        await watcher.state(lambda s: s["remote_start"])
+        assert service.guard is not None
+        service.guard.trip(FaultKind.STOP_INPUT, "the runner's key at the treadmill")
+        state = await watcher.state(lambda s: s["fault"] is not None)
+        assert state["fault"]["kind"] == "stop_input" and not state["remote_start"]
+        for name, body in (("acknowledge", ""), ("start", '{"stage": "short"}'), ("resume", "")):
+            answer = await watcher.command(name, body)
+            assert not answer["ok"], answer
+        answer = await watcher.command("start", '{"stage": "short"}')
+        assert "latched" in answer["reason"]
+        assert service.guard.latched is not None
+        assert service.sessions == 0
