@@ -38,6 +38,7 @@ class Outlet[E]:
         self._closing = False
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self.dropped = 0
+        self.failed = False  # the sink raised (a closed pipe, a full disk): said once
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -80,5 +81,7 @@ class Outlet[E]:
                 event = self._queue.popleft()
             try:
                 self._sink(event)
-            except Exception:  # a display failing must not end the delivery of the rest
-                log.exception("%s failed on %r", self._sink, event)
+            except Exception as e:  # a display failing must not end the delivery of the rest
+                if not self.failed:
+                    log.warning("%s cannot show events any more: %s", self._sink, e)
+                self.failed = True

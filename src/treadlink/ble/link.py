@@ -13,6 +13,7 @@ the Bluetooth stack become the FTMS layer's own (WriteRefused, LinkLost) at this
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
@@ -108,7 +109,8 @@ class Link:
         self._closing = True
         if client is not None and client.is_connected:
             try:
-                await client.disconnect()
+                async with asyncio.timeout(self._connect_timeout):
+                    await client.disconnect()
             except (BleakError, TimeoutError, OSError) as e:
                 log.warning("the link did not close cleanly: %s", e)
 

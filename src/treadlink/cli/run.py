@@ -139,7 +139,10 @@ def run(args: argparse.Namespace) -> int:
         # The session's row is written now; its events only reach a queue during the run.
         recording = stack.enter_context(recording_for(args, timeline, profile.running_threshold))
         code, finished = asyncio.run(run_session(args, profile, timeline, events, recording))
-    after_session(recording, pain, args.pain_after, ask)
+    try:
+        after_session(recording, pain, args.pain_after, ask)
+    except OSError as e:  # stdout gone (a closed pipe, a full disk): the record is kept
+        _warn(f"cannot write to the terminal: {e.strerror or e}")
     if finished is not None and finished.belt == "may be running":
         # Last, and loud: nothing printed after this may hide it.
         print(BELT_MAY_BE_RUNNING, file=sys.stderr, flush=True)
@@ -183,6 +186,14 @@ def report(error: PlanError) -> None:
     print("nothing was sent to the treadmill", file=sys.stderr)
 
 
+def guard_settings(args: argparse.Namespace, profile: RunnerProfile) -> GuardSettings:
+    """The runner's caps; on the in-process simulator sped up with the plan, because only its
+    belt runs on the session's scaled time (a standalone simulator or a controller behind a
+    transport keeps real time, and a guard sped up over it would call a moving belt stopped)."""
+    settings = GuardSettings(cap_kmh=profile.max_speed, cap_incline_pct=profile.max_incline)
+    return settings.sped_up(args.speedup) if args.sim == IN_PROCESS else settings
+
+
 MAX_SIM_HZ = 20.0  # Treadmill Data frames a second the in-process virtual link carries easily
 
 
@@ -219,9 +230,7 @@ async def run_session(
                 except PlanError as e:
                     report(e)
                     return EXIT_BAD_INPUT, None
-                settings = GuardSettings(
-                    cap_kmh=profile.max_speed, cap_incline_pct=profile.max_incline
-                ).sped_up(args.speedup)  # 1 but on the simulator: its belt keeps the plan's time
+                settings = guard_settings(args, profile)
                 async with SafetyGuard(link, settings=settings) as guard:
                     return await drive(args, guard, timeline, events, recording)
     except LINK_ERRORS as e:

@@ -332,10 +332,17 @@ class SafetyGuard:
         self._running = self._belt_should_move = False
         self._own_stop_at = self._loop_time()
         self._cancel("stale", "zero", "overspeed")
-        await self._commands.pause()
+        try:
+            await self._commands.pause()
+        except ControlPointError as e:
+            # The belt may still run: a pause that did not happen is a stop that must.
+            self.trip(FaultKind.COMMAND_FAILED, f"control point: {e}")
+            raise
 
     # --- watching: every treadmill event, before anyone else ----------------------------------
     def _on_treadmill(self, event: TreadmillEvent) -> None:
+        if self._closing:
+            return  # the connection is ending: nothing more to watch or to stop
         match event:
             case Telemetry(state=state):
                 self._on_frame(state)
@@ -444,9 +451,15 @@ class SafetyGuard:
             self._emit(ConsoleOverride(at=self._now(), speed_kmh=float(value)))
 
     def _echoes_own_speed(self, kmh: float) -> bool:
-        """A target-speed status for one of our own recent commands (they may come in late)."""
+        """A target-speed status for one of our own recent commands (they may come in late).
+        Each command is echoed once: a second status with the same value is the console's."""
         recent = self._loop_time() - self.settings.own_status_window_s
-        return any(at >= recent and abs(kmh - sent) <= _STILL for at, sent in self._own_targets)
+        for entry in self._own_targets:
+            at, sent = entry
+            if at >= recent and abs(kmh - sent) <= _STILL:
+                self._own_targets.remove(entry)
+                return True
+        return False
 
     def _on_stale(self) -> None:
         s = self.settings.stale_after_s
@@ -514,9 +527,7 @@ class SafetyGuard:
                     await self._belt_stopped_event.wait()
 
     def _stop_loop_ended(self, task: asyncio.Task[None]) -> None:
-        if self._closing or not self.stopping or task.cancelled():
-            # Cancelled: the loop itself is being shut down (asyncio cancels every task then);
-            # a stop that is still needed is the runner's to be told of (Session._leave).
+        if self._closing or not self.stopping:
             return
         # Cancelled from outside, or a BaseException got through: never leave a stop undone.
         why = "cancelled" if task.cancelled() else repr(task.exception())
@@ -566,21 +577,26 @@ class SafetyGuard:
 
     async def _reconnect(self) -> None:
         """Reconnect to watch and to be able to stop; never to replay setpoints. Goes on for
-        as long as the guard is open: only the runner quitting ends it."""
+        as long as the guard is open: only the runner quitting ends it. A drop while control
+        is being asked for again is noticed here, not lost (this task is still running then)."""
         delay, longest = self.settings.reconnect_backoff_s
         attempts = 0
-        while not self.link.is_connected:
-            attempts += 1
-            try:
-                await self.link.connect()
-            except Exception as e:
-                log.info("reconnect attempt %d failed: %s", attempts, e)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, longest)
-        self._emit(Reconnected(at=self._now(), attempts=attempts))
-        # Control is needed to send the stop; a treadmill that answers "failed" may still obey.
-        with contextlib.suppress(ControlPointError):
-            await self._commands.request_control()
+        while not self._closing:
+            while not self.link.is_connected:
+                attempts += 1
+                try:
+                    await self.link.connect()
+                except Exception as e:
+                    log.info("reconnect attempt %d failed: %s", attempts, e)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, longest)
+            self._emit(Reconnected(at=self._now(), attempts=attempts))
+            # Control is needed to send the stop; a treadmill that answers "failed" may
+            # still obey.
+            with contextlib.suppress(ControlPointError):
+                await self._commands.request_control()
+            if self.link.is_connected:
+                return
 
     # --- helpers -------------------------------------------------------------------------------
     def _latched_text(self) -> str:

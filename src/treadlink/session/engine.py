@@ -101,7 +101,8 @@ class Session:
         self._resume_asked = False
         self._skip_asked = False
         self._stop_reason: str | None = None
-        self._gave_up = asyncio.Event()  # the runner quit while the stop was unconfirmed
+        self._quit_asked = False  # the runner has quit once: a second quit may give up
+        self._gave_up = asyncio.Event()  # the runner quit again while the stop was unconfirmed
         self._fault: str | None = None
         self._belt_started = False
         self._distance_target: float | None = None
@@ -131,9 +132,10 @@ class Session:
         """The runner's own way out (q, Ctrl-C, SIGTERM): the first one stops the belt and ends
         the session; another while the stop is still unconfirmed stops waiting for it, and the
         session ends telling the runner that the belt may still be running. Local only."""
-        if self._stop_reason is not None and self.guard.stopping:
+        if self._quit_asked and self.guard.stopping:
             self._gave_up.set()
             return ACCEPTED
+        self._quit_asked = True
         return self.stop(reason)
 
     def pause(self, reason: str = "runner", *, pause_belt: bool = True) -> Verdict:
@@ -351,7 +353,7 @@ class Session:
                 held = await self._hold(self._pause_reason, step)
                 if deadline is not None:
                     deadline += held
-                if self._stop_reason is None:
+                if self._stop_reason is None and self._pause_reason is None:
                     await self._send_setpoint(step, self._now())
                 continue
             if deadline is not None and self._now() >= deadline:
@@ -371,18 +373,27 @@ class Session:
         if pause_belt:
             with contextlib.suppress(ControlPointError):
                 await self.guard.pause()
-        while not self._resume_asked and self._stop_reason is None:
-            self._wake.clear()
-            await self._wake.wait()
-        self._resume_asked = False
+        while True:
+            while not self._resume_asked and self._stop_reason is None:
+                self._wake.clear()
+                await self._wake.wait()
+            self._resume_asked = False
+            if self._stop_reason is not None:
+                break
+            self._pause_reason = None
+            try:
+                if pause_belt or self._faulted:
+                    await self._start_and_wait()
+                if self._faulted:
+                    self._faulted = False
+                    await self._ease_in(step.speed_kmh)
+            except SessionAborted:
+                if self.on_fault == "pause" and self._pause_reason is not None:
+                    continue  # a new fault while restarting: hold again for the runner
+                raise
+            break
         held = self._now() - start
-        self._pause_reason = None
         if self._stop_reason is None:
-            if pause_belt or self._faulted:
-                await self._start_and_wait()
-            if self._faulted:
-                self._faulted = False
-                await self._ease_in(step.speed_kmh)
             self._emit(Resumed(at=self.clock(), paused_s=held * self.speedup))
         return held
 
@@ -397,6 +408,8 @@ class Session:
         await self._belt_reaches(r.value(r.minimum))
         speed = r.floor(self.treadmill.state.speed_kmh or 0.0)
         while True:
+            if self._pause_reason is not None or self._stop_reason is not None:
+                return  # the console (or the runner) took over: the plan waits, not fights
             await self.guard.set_speed(min(speed, target_kmh))
             if speed >= target_kmh - 0.005:
                 return
@@ -454,9 +467,11 @@ class Session:
         ended_normally = self._fault is None and done == len(self.timeline.steps)
         if ended_normally and self.at_end == "pause" and self.guard.latched is None:
             self._emit(Paused(at=self.clock(), reason="end of plan"))
-            with contextlib.suppress(ControlPointError):
+            try:
                 await self.guard.pause()
-            return "paused"
+                return "paused"
+            except ControlPointError:
+                pass  # refused: the guard has latched and stops the belt; wait for it below
         if self._stop_reason is None:
             self._stop_reason = "end of plan" if ended_normally else "session ended early"
         if not self.guard.stopping and not self.guard.belt_stopped:

@@ -43,9 +43,8 @@ class EventLog:
         self._told = False  # the runner hears of a failing disk once
 
     def __enter__(self) -> Self:
-        """Open for appending now, so a bad path is an error before any radio is opened."""
-        if self.path.parent != Path():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Open for appending now, so a bad path is an error before any radio is opened. A
+        missing folder is an error too: more often a typo than a wish."""
         self._file = self.path.open("a", encoding="utf-8")
         self._good_size = self._file.tell()
         self._thread = threading.Thread(target=self._run, name="treadlink-events", daemon=True)

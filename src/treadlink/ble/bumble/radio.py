@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BRIDGE_NAME = "treadlink"
+CLOSE_TIMEOUT_S = 5.0  # a dead transport's HCI commands would each wait out bumble's timeout
 BRIDGE_ADDRESS = "F0:7D:1A:00:00:02"  # random static (two top bits set), fixed for readable logs
 
 

@@ -1,0 +1,397 @@
+"""Review findings: each test fails on the code as reviewed (branch `review`)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.conftest import fake_time, link
+from tests.session.test_engine import stage, write_stage
+from treadlink.safety.faults import FaultKind
+from treadlink.safety.guard import SafetyGuard
+from treadlink.session.engine import Session
+from treadlink_sim.faults import Fault as SimFault
+
+
+@fake_time
+async def test_one_quit_after_a_fault_still_waits_for_the_belt() -> None:
+    """With no terminal (on_fault="end") a fault ends the session and the guard keeps stopping.
+    The runner's (or the service manager's) FIRST SIGTERM/q must keep waiting for the belt, as
+    README promises ("Ctrl-C and SIGTERM stop the belt and wait for it (again: leave anyway)").
+    Here the first quit() gives up at once and run() returns "may be running" (exit 3) while
+    the treadmill, healed two seconds later, would have stopped the belt."""
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        sim = connection.simulator
+        session = Session(guard, stage(1), on_fault="end")
+        loop = asyncio.get_running_loop()
+
+        async def scenario() -> None:
+            await sim.wait_for(lambda s: s.belt_speed_kmh > 3.0)
+            await sim.set_fault(SimFault.CONTROL_FAILING)  # the Stop is answered 04...
+            guard.trip(FaultKind.STOP_INPUT, "test fault")
+            await asyncio.sleep(1.0)
+            session.quit("SIGTERM")  # ...and the runner's first SIGTERM arrives
+            await asyncio.sleep(2.0)
+            await sim.clear_fault(SimFault.CONTROL_FAILING)  # the treadmill obeys again
+
+        task = loop.create_task(scenario())
+        finished = await session.run()
+        await task
+    assert finished.belt == "stopped", "the first quit after a fault gave up waiting for the belt"
+
+
+def test_only_the_in_process_simulator_gets_a_sped_up_guard() -> None:
+    """`run --sim tcp-client:… --speedup 30` once sped the guard up over a belt on real time
+    (the standalone simulator has no time scale; a transport may reach a real controller), and
+    "belt stopped" was said while it turned at 4.4 km/h. Only the in-process simulator, whose
+    belt runs on the session's scaled time, gets the scaled watches."""
+    import argparse
+
+    from treadlink.cli.run import guard_settings
+    from treadlink.cli.target import IN_PROCESS
+    from treadlink.config import RunnerProfile
+    from treadlink.safety.guard import GuardSettings
+
+    profile = RunnerProfile()
+    plain = GuardSettings(cap_kmh=profile.max_speed, cap_incline_pct=profile.max_incline)
+    for sim in ("tcp-client:127.0.0.1:9100", None):
+        args = argparse.Namespace(sim=sim, speedup=30.0)
+        assert guard_settings(args, profile) == plain
+    args = argparse.Namespace(sim=IN_PROCESS, speedup=30.0)
+    assert guard_settings(args, profile) == plain.sped_up(30.0)
+
+
+@fake_time
+async def test_at_end_pause_refused_by_the_treadmill_is_not_reported_as_paused(
+    tmp_path: Path,
+) -> None:
+    """`treadlink run --at-end pause`: the treadmill answers the Pause 04 (operation failed);
+    Session._leave suppresses the ControlPointError and returns belt="paused", the CLI prints
+    "session completed ... belt paused" and exits 0, and the guard (which never hears of a
+    failed Pause: Commands.pause is not `_reported`) does not latch or keep stopping. Black box:
+    report `13.76 control 5.5 ... running ['08 02 -> operation failed']`, final line
+    `belt_speed_kmh 5.5, mode running`, treadlink exit 0."""
+    timeline = write_stage(tmp_path, "name: t\nitems:\n  - walk: 0:20\n")
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        sim = connection.simulator
+
+        async def fail_late() -> None:
+            await sim.wait_for(lambda s: s.belt_speed_kmh >= 5.0)
+            await sim.set_fault(SimFault.CONTROL_FAILING)  # every command answered 04 now
+
+        task = asyncio.get_running_loop().create_task(fail_late())
+        run = asyncio.get_running_loop().create_task(Session(guard, timeline, at_end="pause").run())
+        await task
+        await asyncio.sleep(40)  # past the end of the plan and its refused Pause
+        assert not run.done(), "the session ended (as 'paused') with the belt running"
+        assert guard.latched is not None and guard.stopping
+        await sim.clear_fault(SimFault.CONTROL_FAILING)  # the treadmill takes the Stop now
+        finished = await run
+        moving = sim.belt_speed_kmh
+    assert finished.belt == "stopped" and moving == 0.0, (finished, moving)
+
+
+@fake_time
+async def test_a_pause_the_treadmill_refuses_is_not_silently_swallowed() -> None:
+    """The runner pauses (key p / MQTT pause); the treadmill refuses the Pause (04). Session._hold
+    suppresses the error, the plan shows "paused", and nothing latches, stops or warns: the belt
+    keeps running at the segment's speed with the plan held, for as long as the runner waits."""
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        sim = connection.simulator
+        session = Session(guard, stage(1), on_fault="pause")
+
+        async def scenario() -> None:
+            await sim.wait_for(lambda s: s.belt_speed_kmh >= 5.0)
+            await sim.set_fault(SimFault.CONTROL_FAILING)
+            assert session.pause("runner")
+            await asyncio.sleep(30.0)
+            belt = sim.belt_speed_kmh
+            latched, stopping = guard.latched, guard.stopping
+            await sim.clear_fault(SimFault.CONTROL_FAILING)
+            session.quit()
+            assert belt == 0.0 or latched is not None or stopping, (
+                f"plan paused for 30 s, belt at {belt} km/h, guard neither latched nor stopping"
+            )
+
+        task = asyncio.get_running_loop().create_task(scenario())
+        await session.run()
+        await task
+
+
+@fake_time
+async def test_belt_stopped_needs_the_treadmill_to_accept_the_stop() -> None:
+    """Kills the surviving mutant `if not (self.stop_accepted and at_rest)` ->
+    `if not (at_rest)` in SafetyGuard._watch_stopping: the treadmill refuses every Stop (04), so
+    the stop is never accepted and belt_stopped must never be said, even though the frames read
+    0 km/h with no distance gained (the belt was idle: "a speed reading alone never confirms
+    anything")."""
+    from treadlink.safety.events import BeltStopped, StopAccepted
+
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        sim = connection.simulator
+        said: list[object] = []
+        guard.subscribe(
+            lambda e: said.append(e) if isinstance(e, BeltStopped | StopAccepted) else None
+        )
+        await guard.request_control()
+        await sim.set_fault(SimFault.CONTROL_FAILING)
+        guard.trip(FaultKind.STOP_INPUT, "test")
+        await asyncio.sleep(20.0)
+        assert sim.belt_speed_kmh == 0.0
+        assert not said and not guard.belt_stopped, f"said {said} with every Stop refused"
+
+
+@fake_time
+async def test_a_console_speed_change_during_the_ease_in_is_not_fought(tmp_path: Path) -> None:
+    """Contract 5 (the console wins) after an acknowledgement: the runner lowers the speed on the
+    console while the belt eases back in. Session._ease_in keeps stepping up regardless (it
+    never looks at the pause the ConsoleOverride asked for), and _run_step then sends the
+    segment's setpoint after _hold returns, before it notices the new pause: the belt is driven
+    back up above what the runner just chose on the console."""
+    timeline = write_stage(tmp_path, "name: t\nitems:\n  - walk: 10:00\n")
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        sim = connection.simulator
+        session = Session(guard, timeline, on_fault="pause")
+        loop = asyncio.get_running_loop()
+        console_at: list[float] = []
+
+        async def scenario() -> None:
+            await sim.wait_for(lambda s: s.belt_speed_kmh >= 5.0)
+            assert session.emergency_stop("test")
+            await sim.wait_for(lambda s: s.belt_speed_kmh == 0.0)
+            await asyncio.sleep(5.0)
+            assert session.acknowledge()
+            assert session.resume()
+            await sim.wait_for(lambda s: s.belt_speed_kmh >= 2.5)  # easing in
+            await sim.console_set_speed(2.0)  # the runner: slower, please
+            console_at.append(loop.time())
+            await asyncio.sleep(15.0)
+            session.stop("end of test")
+
+        task = loop.create_task(scenario())
+        await session.run()
+        await task
+        later = [
+            r
+            for r in sim.control_point_log
+            if r.at > console_at[0] and r.data[:1] == b"\x02"  # Set Target Speed
+        ]
+    assert not later, f"speed written after the console change: {[r.data.hex() for r in later]}"
+
+
+@fake_time
+async def test_zero_frames_from_a_belt_restarted_on_the_console_never_confirm_a_stop() -> None:
+    """Kills the surviving mutant that drops the distance check from
+    SafetyGuard._watch_stopping (`at_rest = speed <= _STILL and True`): frames read 0 km/h (the
+    firmware glitch), the stop is accepted, then the treadmill refuses the later Stops and the
+    runner starts the belt again on the console (status 04, which the guard does not act on).
+    Only the distance shows the belt moving; the guard must not say belt_stopped while it turns."""
+    from treadlink.safety.events import BeltStopped, StopAccepted
+
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        sim = connection.simulator
+        belt_at: list[float] = []
+        accepted = asyncio.get_running_loop().create_future()
+
+        def facts(event: object) -> None:
+            if isinstance(event, BeltStopped):
+                belt_at.append(sim.belt_speed_kmh)
+            if isinstance(event, StopAccepted) and not accepted.done():
+                accepted.set_result(None)
+
+        guard.subscribe(facts)
+        await guard.request_control()
+        await guard.start()
+        await guard.set_speed(6.0)
+        await sim.wait_for(lambda s: s.belt_speed_kmh >= 6.0)
+        await sim.set_fault(SimFault.ZERO_SPEED_FRAMES)  # sustained 0 km/h: the guard stops
+        await accepted
+        await sim.set_fault(SimFault.CONTROL_FAILING)  # later Stops refused (answered 04)
+        await asyncio.sleep(2.0)
+        await sim.console_start()  # the runner walks on, from the console
+        await sim.wait_for(lambda s: s.belt_speed_kmh >= 0.5)
+        await asyncio.sleep(20.0)
+        assert sim.belt_speed_kmh > 0.5
+    assert all(at == 0.0 for at in belt_at), f"belt_stopped said with the belt at {belt_at} km/h"
+
+
+@fake_time
+async def test_belt_stopped_takes_three_frames_at_rest_on_a_slow_telemetry_rate() -> None:
+    """Kills the surviving mutant `still_frames: int = 3` -> `1`: docs/safety.md promises the
+    belt is stopped only over >= 3 frames at rest; at 4 Hz the 1 s window hides the count, so
+    the treadmill here sends one frame a second."""
+    from treadlink.safety.events import BeltStopped
+
+    async with link(telemetry_hz=1.0) as connection, SafetyGuard(connection.link) as guard:
+        sim = connection.simulator
+        said: list[BeltStopped] = []
+        guard.subscribe(lambda e: said.append(e) if isinstance(e, BeltStopped) else None)
+        await guard.request_control()
+        await guard.start()
+        await guard.set_speed(2.0)
+        await sim.wait_for(lambda s: s.belt_speed_kmh >= 2.0)
+        guard.stop("test")
+        assert await guard.wait_belt_stopped(timeout=30)
+    assert said and said[0].frames >= 3, said
+
+
+@fake_time
+async def test_a_stop_loop_cancelled_from_outside_is_started_again() -> None:
+    """guard.py `_stop_loop_ended` says "Cancelled from outside, or a BaseException got through:
+    never leave a stop undone", but returns early on `task.cancelled()`, so the restart (and
+    its `why = "cancelled"` branch) is dead code: a CancelledError that escapes one Stop
+    attempt (a Bluetooth stack that cancels the pending write when the link drops, without
+    the bumble backend's translation) ends the loop for good while `stopping` stays True;
+    no Stop is written again, even after a reconnect."""
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        sim = connection.simulator
+        await guard.request_control()
+        await guard.start()
+        await guard.set_speed(6.0)
+        await sim.wait_for(lambda s: s.belt_speed_kmh >= 6.0)
+        await sim.set_fault(SimFault.CONTROL_FAILING)  # every Stop refused: the loop goes on
+        guard.trip(FaultKind.STOP_INPUT, "test")
+        await asyncio.sleep(1.0)
+        task = guard._stop_task
+        assert task is not None and not task.done()
+        task.cancel()
+        cancelled_at = asyncio.get_running_loop().time()
+        await asyncio.sleep(3.0)
+        assert guard.stopping
+        stops = [r for r in sim.control_point_log if r.at > cancelled_at and r.data == b"\x08\x01"]
+        await sim.clear_fault(SimFault.CONTROL_FAILING)
+        guard.stop("end of test")
+        await guard.wait_belt_stopped(timeout=30)
+    assert len(stops) >= 8, f"{len(stops)} Stop writes in the 3 s after the loop was cancelled"
+
+
+@fake_time
+async def test_a_second_drop_right_after_reconnecting_is_reconnected_too() -> None:
+    """SafetyGuard._reconnect emits Reconnected, then awaits request_control(). A drop in that
+    window trips again and calls _start_reconnecting(), which returns because the (finishing)
+    reconnect task is not done yet; that task then ends (its request_control fails with LinkLost,
+    suppressed) and nothing reconnects any more: the stop loop gets LinkLost forever and never
+    writes a Stop to a belt that keeps running (a link at the edge of range does this)."""
+    from treadlink.safety.events import Reconnected
+
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        sim = connection.simulator
+        loop = asyncio.get_running_loop()
+        reconnects: list[float] = []
+        drops: list[asyncio.Task[None]] = []
+
+        def on_event(event: object) -> None:
+            if isinstance(event, Reconnected):
+                reconnects.append(loop.time())
+                if len(reconnects) == 1:  # drop again at once, while control is being asked
+                    drops.append(loop.create_task(sim.drop_link()))
+
+        guard.subscribe(on_event)
+        await guard.request_control()
+        await guard.start()
+        await guard.set_speed(6.0)
+        await sim.wait_for(lambda s: s.belt_speed_kmh >= 6.0)
+        await sim.drop_link()
+        await asyncio.sleep(30.0)
+        up, moving = guard.link_up, sim.belt_speed_kmh
+    assert up and len(reconnects) >= 2, (
+        f"link up: {up}, reconnects: {reconnects}, belt at {moving} km/h after 30 s"
+    )
+
+
+@fake_time
+async def test_acknowledge_is_refused_until_the_belt_is_seen_stopped() -> None:
+    """Kills the surviving mutant that drops the `belt_stopped` check from
+    SafetyGuard._why_not_acknowledge: the treadmill has accepted the Stop but the belt is still
+    running down from 8 km/h; acknowledging now must be refused."""
+    from treadlink.safety.events import StopAccepted
+
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        sim = connection.simulator
+        accepted = asyncio.get_running_loop().create_future()
+        guard.subscribe(
+            lambda e: (
+                accepted.set_result(None)
+                if isinstance(e, StopAccepted) and not accepted.done()
+                else None
+            )
+        )
+        await guard.request_control()
+        await guard.start()
+        await guard.set_speed(8.0)
+        await sim.wait_for(lambda s: s.belt_speed_kmh >= 8.0)
+        guard.trip(FaultKind.STOP_INPUT, "test")
+        await accepted
+        assert sim.belt_speed_kmh > 1.0
+        verdict = guard.acknowledge()
+        assert not verdict, "acknowledged while the belt was still running down"
+        assert await guard.wait_belt_stopped(timeout=30)
+
+
+@fake_time
+async def test_a_second_quit_leaves_while_the_stop_is_unconfirmed() -> None:
+    """Kills the surviving mutant where Session.quit never sets _gave_up: with every Stop refused,
+    the runner's second q/Ctrl-C must end run() with belt="may be running" (exit 3)."""
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        sim = connection.simulator
+        session = Session(guard, stage(1), on_fault="pause")
+
+        async def scenario() -> None:
+            await sim.wait_for(lambda s: s.belt_speed_kmh >= 3.0)
+            await sim.set_fault(SimFault.CONTROL_FAILING)
+            assert session.quit("q")
+            await asyncio.sleep(5.0)
+            assert session.quit("q")
+
+        task = asyncio.get_running_loop().create_task(scenario())
+        async with asyncio.timeout(120):
+            finished = await session.run()
+        await task
+        await sim.clear_fault(SimFault.CONTROL_FAILING)
+        guard.stop("end of test")
+        await guard.wait_belt_stopped(timeout=30)
+    assert finished.belt == "may be running"
+
+
+@fake_time
+async def test_silent_telemetry_from_a_belt_started_on_the_console_is_a_fault() -> None:
+    """Kills the surviving mutant `if speed > _STILL or self._running:` -> `if self._running:`
+    in SafetyGuard._on_frame: a belt the runner started on the console (no Start from us) goes
+    silent; the guard must latch on stale telemetry and stop it."""
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        sim = connection.simulator
+        await guard.request_control()
+        await sim.console_start()
+        await sim.wait_for(lambda s: s.belt_speed_kmh >= 0.5)
+        await asyncio.sleep(1.0)
+        await sim.set_fault(SimFault.TELEMETRY_SILENT)
+        await asyncio.sleep(5.0)
+        assert guard.latched == FaultKind.STALE_TELEMETRY
+        await sim.clear_fault(SimFault.TELEMETRY_SILENT)
+        assert await guard.wait_belt_stopped(timeout=30)
+
+
+@fake_time
+async def test_the_guard_refuses_a_first_speed_above_the_belt_after_an_acknowledgement() -> None:
+    """Kills the surviving mutant that turns off the ease-in check in SafetyGuard.refusal: the
+    Session eases in by itself, so nothing tested the guard's own refusal of a first speed above
+    the belt's after an acknowledgement (docs/safety.md: "the guard refuses it otherwise")."""
+    import pytest
+
+    from treadlink.safety.faults import InterlockError
+
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        sim = connection.simulator
+        await guard.request_control()
+        await guard.start()
+        await guard.set_speed(6.0)
+        await sim.wait_for(lambda s: s.belt_speed_kmh >= 6.0)
+        guard.trip(FaultKind.STOP_INPUT, "test")
+        assert await guard.wait_belt_stopped(timeout=30)
+        assert guard.acknowledge()
+        await guard.start()
+        await sim.wait_for(lambda s: s.belt_speed_kmh >= 1.0)
+        with pytest.raises(InterlockError):
+            await guard.set_speed(8.0)
+        guard.stop("end of test")
+        assert await guard.wait_belt_stopped(timeout=30)
