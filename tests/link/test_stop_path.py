@@ -1,0 +1,1 @@
+"""The control point's stop path, unit by unit (placeholder while the file is written)."""

@@ -1,0 +1,299 @@
+"""The guard's promises one at a time, against the simulator in fake time, each checked where it
+matters: at the treadmill (what reached its control point, what its belt did).
+
+Written to kill mutants `make mutate` found surviving the fault matrix and the properties (see
+docs/safety.md): each test fails deterministically when the promise it names is broken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.conftest import SimulatedLink, fake_time, link
+from tests.safety.test_fault_matrix import Recorder
+from treadlink.ftms.protocol import OpCode
+from treadlink.safety.events import (
+    Acknowledged,
+    BeltStopped,
+    Fault,
+    GuardEvent,
+    StopAccepted,
+    StopRequested,
+)
+from treadlink.safety.faults import FaultKind, InterlockError
+from treadlink.safety.guard import GuardSettings, SafetyGuard
+from treadlink_sim.faults import Fault as SimFault
+from treadlink_sim.treadmill import TreadmillSimulator
+
+STOP = bytes([OpCode.STOP_OR_PAUSE, 0x01])
+
+
+@dataclass
+class Wire:
+    """Every control-point write, the moment it arrives at the treadmill (loop time, bytes)."""
+
+    sim: TreadmillSimulator
+    writes: list[tuple[float, bytes]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.sim.add_control_point_listener(lambda data: self.writes.append((loop.time(), data)))
+
+    def ops(self, op: OpCode, since: float = 0.0) -> list[tuple[float, bytes]]:
+        return [(at, data) for at, data in self.writes if at >= since and data[:1] == bytes([op])]
+
+    def stops(self, since: float = 0.0) -> list[float]:
+        return [at for at, data in self.writes if at >= since and data == STOP]
+
+
+@dataclass
+class Rig:
+    connection: SimulatedLink
+    guard: SafetyGuard
+    events: Recorder
+    wire: Wire
+
+    @property
+    def sim(self) -> TreadmillSimulator:
+        return self.connection.simulator
+
+    async def run_at(self, kmh: float) -> None:
+        await self.guard.start()
+        await self.guard.set_speed(kmh)
+        await self.sim.wait_for(lambda s: s.belt_speed_kmh == kmh, timeout=60)
+
+    def stop_in_the_stack(self) -> bool:
+        """The Stop write is in the Bluetooth stack (bumble's GATT client), or already arrived."""
+        for connection in self.connection.radio.central.connections.values():
+            request = connection.gatt_client.pending_request
+            if request is not None and getattr(request, "attribute_value", None) == STOP:
+                return True
+        return bool(self.wire.stops())
+
+    async def stopped(self) -> None:
+        """The guard says the belt is stopped, and the treadmill agrees."""
+        await self.events.first(lambda e: isinstance(e, BeltStopped))
+        assert self.sim.belt_speed_kmh == 0.0
+        assert self.guard.belt_stopped
+
+
+@asynccontextmanager
+async def rig(**settings: Any) -> AsyncIterator[Rig]:
+    async with (
+        link(telemetry_hz=4.0) as connection,
+        SafetyGuard(connection.link, settings=GuardSettings(**settings)) as guard,
+    ):
+        events = Recorder()
+        guard.subscribe(events)
+        wire = Wire(connection.simulator)
+        await guard.request_control()
+        yield Rig(connection, guard, events, wire)
+
+
+# --- stop wins -------------------------------------------------------------------------------
+@fake_time
+async def test_the_stop_reaches_the_treadmill_before_any_listener_hears_of_the_fault() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        heard: list[tuple[str, bool]] = []
+
+        def listener(event: GuardEvent) -> None:
+            if isinstance(event, Fault | StopRequested):
+                heard.append((event.kind, r.stop_in_the_stack()))
+
+        unsubscribe = r.guard.subscribe(listener)
+        assert not r.stop_in_the_stack()
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        unsubscribe()
+        assert [kind for kind, _ in heard] == ["stop_requested", "fault"]
+        # Every listener (a display, the disk) hears of it after the Bluetooth stack has the
+        # Stop write in hand.
+        assert all(in_stack for _, in_stack in heard), heard
+        await r.stopped()
+
+
+@fake_time
+async def test_an_unanswered_stop_is_written_again_every_quarter_second() -> None:
+    async with rig() as r:  # the default settings: the cadence is part of the contract
+        await r.run_at(8.0)
+        await r.sim.set_fault(SimFault.CONTROL_FAILING)  # every procedure answered 04, Stop too
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await asyncio.sleep(3.0)
+        stops = r.wire.stops(t0)
+        gaps = [b - a for a, b in itertools.pairwise(stops)]
+        assert stops[0] == pytest.approx(t0, abs=0.01)  # at once
+        assert len(stops) == pytest.approx(3.0 / 0.25, abs=1)
+        assert gaps == pytest.approx([0.25] * len(gaps), abs=0.02)
+        assert not r.guard.stop_accepted
+        await r.sim.clear_fault(SimFault.CONTROL_FAILING)
+        await r.stopped()
+        # An attempt already under way may still land (its 0xFE retries); none starts after.
+        done = loop.time() + 0.25
+        await asyncio.sleep(5)
+        assert r.wire.stops(done) == [], "Stop written again after the belt was seen stopped"
+
+
+@fake_time
+async def test_a_stop_that_times_out_is_written_again_within_the_retry_interval() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        await r.sim.set_fault(SimFault.INDICATIONS_LOST)  # the belt obeys, no answer comes
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await asyncio.sleep(1.0)
+        stops = r.wire.stops(t0)
+        # Each attempt gives up after stop_retry_s, not the 2 s procedure timeout.
+        assert len(stops) >= 4, stops
+        # The treadmill's status 02 after our Stop is its word that it accepted it.
+        accepted = await r.events.first(lambda e: isinstance(e, StopAccepted))
+        assert isinstance(accepted, StopAccepted)
+        assert accepted.how == "status stopped by user"
+        await r.stopped()
+
+
+# --- acknowledging ---------------------------------------------------------------------------
+@fake_time
+async def test_no_acknowledgement_while_the_treadmill_has_not_accepted_the_stop() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        await r.sim.set_fault(SimFault.CONTROL_FAILING)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await asyncio.sleep(5)
+        verdict = r.guard.acknowledge()
+        assert not verdict
+        assert "not accepted the stop" in verdict.reason  # the runner is told what to do
+        assert "safety key" in verdict.reason
+        assert r.guard.latched is FaultKind.STOP_INPUT
+        assert r.sim.belt_speed_kmh == 8.0
+        with pytest.raises(InterlockError):
+            await r.guard.start()
+
+
+@fake_time
+async def test_no_acknowledgement_while_the_belt_is_not_seen_standing_still() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await r.events.first(lambda e: isinstance(e, StopAccepted))
+        assert r.sim.belt_speed_kmh > 0.0
+        verdict = r.guard.acknowledge()
+        assert not verdict
+        assert "standing still" in verdict.reason
+        assert r.guard.latched is FaultKind.STOP_INPUT
+        await r.stopped()
+        assert r.guard.acknowledge()
+
+
+@fake_time
+async def test_no_acknowledgement_while_the_treadmill_is_not_connected() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await r.stopped()
+        await r.sim.set_fault(SimFault.LINK_LOST)  # out of range: not advertising either
+        await r.events.first(lambda e: isinstance(e, Fault) and e.fault == "link_dropped")
+        await asyncio.sleep(5)
+        verdict = r.guard.acknowledge()
+        assert not verdict
+        assert "not connected" in verdict.reason
+        assert r.guard.latched is FaultKind.STOP_INPUT
+
+
+@fake_time
+async def test_no_acknowledgement_while_the_safety_key_is_out() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        await r.sim.set_fault(SimFault.SAFETY_KEY)
+        await r.stopped()
+        await asyncio.sleep(5)
+        verdict = r.guard.acknowledge()
+        assert not verdict
+        assert "safety key is out" in verdict.reason
+        await r.sim.clear_fault(SimFault.SAFETY_KEY)
+        await asyncio.sleep(1)
+        assert r.guard.acknowledge()
+        ack = await r.events.first(lambda e: isinstance(e, Acknowledged))
+        assert isinstance(ack, Acknowledged)
+        assert ack.fault == "safety_key"
+
+
+@fake_time
+async def test_nothing_to_acknowledge_without_a_fault() -> None:
+    async with rig() as r:
+        verdict = r.guard.acknowledge()
+        assert not verdict
+        assert "no fault" in verdict.reason
+        assert not [e for e in r.events if isinstance(e, Acknowledged)]
+
+
+# --- the latch and the ease-in ---------------------------------------------------------------
+@fake_time
+async def test_while_latched_no_incline_reaches_the_treadmill_even_with_the_belt_stopped() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        await r.guard.set_incline(2.0)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await r.stopped()
+        assert not r.guard.stopping  # the stop is over; only the latch holds now
+        t0 = asyncio.get_running_loop().time()
+        for pct in (4.0, 2.0, 0.0):  # steeper, the same, lower: nothing goes out
+            with pytest.raises(InterlockError, match="latched"):
+                await r.guard.set_incline(pct)
+            assert r.guard.refusal(incline_pct=pct) is not None
+        assert r.wire.ops(OpCode.SET_TARGET_INCLINATION, t0) == []
+        assert r.sim.target_incline_pct == 2.0
+
+
+@fake_time
+async def test_after_an_acknowledgement_the_first_speed_is_not_above_the_belts() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await r.stopped()
+        assert r.guard.acknowledge()
+        t0 = asyncio.get_running_loop().time()
+        # The interlock itself refuses, whatever the session would have asked.
+        with pytest.raises(InterlockError, match="must not exceed the belt's"):
+            await r.guard.set_speed(8.0)
+        assert r.wire.ops(OpCode.SET_TARGET_SPEED, t0) == []
+        await r.guard.start()  # the treadmill's own lowest speed, 1.0 km/h
+        await r.sim.wait_for(lambda s: s.belt_speed_kmh == 1.0, timeout=30)
+        await asyncio.sleep(1)  # fake time: the guard has frames at 1.0 km/h
+        with pytest.raises(InterlockError):
+            await r.guard.set_speed(1.5)
+        await r.guard.set_speed(1.0)  # the first speed, at the belt's: eases in
+        await r.guard.set_speed(6.0)  # then the plan may go up again
+        speeds = r.wire.ops(OpCode.SET_TARGET_SPEED, t0)
+        sent = [int.from_bytes(data[1:], "little") / 100 for _, data in speeds]
+        assert sent == [1.0, 6.0]
+
+
+# --- runaway ---------------------------------------------------------------------------------
+@fake_time
+async def test_a_belt_slowing_down_is_no_runaway_until_it_stops_slowing_above_its_target() -> None:
+    async with rig() as r:
+        await r.run_at(14.0)
+        await r.guard.set_speed(2.0)
+        # The motor overshoots: the belt slows from 14 to 6 km/h (over 5 s) and stays there.
+        await r.sim.set_fault(SimFault.SPEED_RUNAWAY, runaway_kmh=4.0)
+        loop = asyncio.get_running_loop()
+        await r.sim.wait_for(lambda s: s.belt_speed_kmh == 6.0, timeout=30)
+        held_from = loop.time()
+        assert not [e for e in r.events if isinstance(e, Fault)], "a slowing belt tripped"
+        fault = await r.events.first(lambda e: isinstance(e, Fault), timeout=30)
+        assert isinstance(fault, Fault)
+        assert fault.fault == "overspeed"
+        grace = GuardSettings().overspeed_grace_s
+        # Judged at the end of a grace during which it did not slow down: no sooner, no later.
+        assert grace <= loop.time() - held_from <= 2 * grace + 0.5
+        await r.stopped()
