@@ -21,11 +21,14 @@ from tests.safety.test_fault_matrix import Recorder
 from treadlink.ftms.protocol import OpCode
 from treadlink.safety.events import (
     Acknowledged,
+    BeltMoving,
     BeltStopped,
     Fault,
     GuardEvent,
+    Reconnected,
     StopAccepted,
     StopRequested,
+    StopUnconfirmed,
 )
 from treadlink.safety.faults import FaultKind, InterlockError
 from treadlink.safety.guard import GuardSettings, SafetyGuard
@@ -297,3 +300,164 @@ async def test_a_belt_slowing_down_is_no_runaway_until_it_stops_slowing_above_it
         # Judged at the end of a grace during which it did not slow down: no sooner, no later.
         assert grace <= loop.time() - held_from <= 2 * grace + 0.5
         await r.stopped()
+
+
+# --- pausing ---------------------------------------------------------------------------------
+PAUSE = bytes([OpCode.STOP_OR_PAUSE, 0x02])
+
+
+@fake_time
+async def test_our_own_pause_is_no_fault_and_the_belt_stays_unwatched_until_started() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        await r.guard.pause()
+        assert [data for _, data in r.wire.writes][-1] == PAUSE
+        await r.sim.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=30)
+        await asyncio.sleep(30)  # fake time: a long pause, frames at 0 km/h, status 02 heard
+        # Status 02 after our own Pause is ours: not the console, not a belt that stopped.
+        assert r.guard.latched is None
+        assert not [e for e in r.events if isinstance(e, Fault)]
+        await r.guard.start()
+        await r.sim.wait_for(lambda s: s.belt_speed_kmh > 0.0, timeout=30)
+        assert r.guard.latched is None
+
+
+@fake_time
+async def test_a_pause_while_stopping_or_latched_leaves_the_stop_in_charge() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await r.guard.pause()  # while stopping
+        await r.stopped()
+        await r.guard.pause()  # while latched
+        assert PAUSE not in [data for _, data in r.wire.writes]
+        assert r.sim.stopped  # stopped, not paused: a pause would leave it resumable
+
+
+# --- the two facts of a stop -----------------------------------------------------------------
+@fake_time
+async def test_frames_reading_0_kmh_while_the_belt_runs_never_make_it_stopped() -> None:
+    async with rig() as r:
+        await r.run_at(12.0)
+        await r.sim.set_fault(SimFault.ZERO_SPEED_FRAMES)  # firmware: 0 km/h, the belt at 12
+        loop = asyncio.get_running_loop()
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await r.sim.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=60)
+        at_rest = loop.time()  # 8 s later, at 1.5 km/h/s
+        stopped = await r.events.first(lambda e: isinstance(e, BeltStopped), timeout=60)
+        assert isinstance(stopped, BeltStopped)
+        # The last speed seen was 12 km/h: the window lasts as long as the slowest belt
+        # (slowest_deceleration_kmh_s, 1 km/h/s) takes to stop from it, 12 s.
+        assert stopped.window_s >= 12.0
+        assert stopped.frames >= 12 * 4  # 4 frames a second
+        assert r.sim.belt_speed_kmh == 0.0
+        assert loop.time() - at_rest <= 12.0 + 1.0  # and no later than that
+
+
+@fake_time
+async def test_the_runner_is_told_again_and_again_while_the_stop_is_unconfirmed() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        await r.sim.set_fault(SimFault.CONTROL_FAILING)
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        assert not await r.guard.wait_belt_stopped(timeout=7.0)
+        told = [e for e in r.events if isinstance(e, StopUnconfirmed)]
+        assert [round(e.waited_s, 2) for e in told] == [3.0, 6.0]
+        assert [round(e.at - t0, 2) for e in told] == [3.0, 6.0]
+        assert not any(e.accepted for e in told)
+        await r.sim.clear_fault(SimFault.CONTROL_FAILING)
+        assert await r.guard.wait_belt_stopped(timeout=30)
+        n = len([e for e in r.events if isinstance(e, StopUnconfirmed)])
+        await asyncio.sleep(10)
+        assert len([e for e in r.events if isinstance(e, StopUnconfirmed)]) == n
+
+
+@fake_time
+async def test_an_accepted_stop_without_frames_is_unconfirmed_and_says_accepted() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        await r.sim.set_fault(SimFault.TELEMETRY_SILENT)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        told = await r.events.first(lambda e: isinstance(e, StopUnconfirmed))
+        assert isinstance(told, StopUnconfirmed)
+        assert told.accepted
+        assert r.guard.stop_accepted and not r.guard.belt_stopped
+        await r.sim.clear_fault(SimFault.TELEMETRY_SILENT)
+        await r.stopped()
+
+
+@fake_time
+async def test_a_belt_moving_again_while_latched_is_no_longer_stopped() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await r.stopped()
+        await r.sim.console_start()  # the runner starts it on the console
+        moving = await r.events.first(lambda e: isinstance(e, BeltMoving))
+        assert isinstance(moving, BeltMoving)
+        assert moving.speed_kmh > 0.0
+        assert not r.guard.belt_stopped
+        verdict = r.guard.acknowledge()
+        assert not verdict
+        assert "standing still" in verdict.reason
+
+
+@fake_time
+async def test_nothing_to_wait_for_when_no_stop_was_asked() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        assert await r.guard.wait_belt_stopped(timeout=0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="guard.py _stop_loop_ended returns early on a cancelled task: a stop loop cancelled"
+    " from outside is not started again (reported to the lead; src is not ours to change)",
+)
+@fake_time
+async def test_a_stop_loop_cancelled_from_outside_is_started_again() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        await r.sim.set_fault(SimFault.CONTROL_FAILING)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await asyncio.sleep(1)
+        task = r.guard._stop_task  # what a stray cancel (a task group, a bug) would hit
+        assert task is not None
+        task.cancel()
+        restarted = await r.events.first(
+            lambda e: isinstance(e, Fault) and "stop loop restarted" in e.message, timeout=10
+        )
+        assert isinstance(restarted, Fault)
+        assert not restarted.latched  # an error report, not a second fault to acknowledge
+        t = asyncio.get_running_loop().time()
+        await asyncio.sleep(1)
+        assert len(r.wire.stops(t)) >= 3, "no Stop written after the loop was cancelled"
+        await r.sim.clear_fault(SimFault.CONTROL_FAILING)
+        await r.stopped()
+
+
+# --- reconnecting ----------------------------------------------------------------------------
+@fake_time
+async def test_every_drop_of_the_link_is_followed_by_a_reconnect() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        loop = asyncio.get_running_loop()
+        since = -1.0
+        for _ in range(2):  # the second drop too: a finished reconnect does not block the next
+            await r.sim.drop_link()
+            after = since
+            reconnected = await r.events.first(
+                lambda e, after=after: isinstance(e, Reconnected) and e.at > after, timeout=30
+            )
+            assert isinstance(reconnected, Reconnected)
+            assert reconnected.attempts == 1  # the treadmill was there at the first try
+            assert reconnected.at == pytest.approx(loop.time(), abs=0.5)
+            since = reconnected.at
+            # The stop went out on the new link, and the belt is stopped.
+            await r.events.first(
+                lambda e, after=since: isinstance(e, BeltStopped) and e.at > after, timeout=30
+            )
+            assert r.guard.link_up and r.guard.belt_stopped
+            assert r.sim.connected and r.sim.belt_speed_kmh == 0.0
