@@ -174,8 +174,10 @@ async def test_no_acknowledgement_while_the_treadmill_has_not_accepted_the_stop(
         await asyncio.sleep(5)
         verdict = r.guard.acknowledge()
         assert not verdict
-        assert "not accepted the stop" in verdict.reason  # the runner is told what to do
-        assert "safety key" in verdict.reason
+        # The runner is told what to do, in these words.
+        assert verdict.reason == (
+            "the treadmill has not accepted the stop: use its stop button or safety key"
+        )
         assert r.guard.latched is FaultKind.STOP_INPUT
         assert r.sim.belt_speed_kmh == 8.0
         with pytest.raises(InterlockError):
@@ -191,7 +193,7 @@ async def test_no_acknowledgement_while_the_belt_is_not_seen_standing_still() ->
         assert r.sim.belt_speed_kmh > 0.0
         verdict = r.guard.acknowledge()
         assert not verdict
-        assert "standing still" in verdict.reason
+        assert verdict.reason == "the belt has not been seen standing still yet"
         assert r.guard.latched is FaultKind.STOP_INPUT
         await r.stopped()
         assert r.guard.acknowledge()
@@ -208,7 +210,7 @@ async def test_no_acknowledgement_while_the_treadmill_is_not_connected() -> None
         await asyncio.sleep(5)
         verdict = r.guard.acknowledge()
         assert not verdict
-        assert "not connected" in verdict.reason
+        assert verdict.reason == "the treadmill is not connected, so it cannot be watched"
         assert r.guard.latched is FaultKind.STOP_INPUT
 
 
@@ -221,13 +223,14 @@ async def test_no_acknowledgement_while_the_safety_key_is_out() -> None:
         await asyncio.sleep(5)
         verdict = r.guard.acknowledge()
         assert not verdict
-        assert "safety key is out" in verdict.reason
+        assert verdict.reason == "the safety key is out: put it back first"
         await r.sim.clear_fault(SimFault.SAFETY_KEY)
         await asyncio.sleep(1)
         assert r.guard.acknowledge()
         ack = await r.events.first(lambda e: isinstance(e, Acknowledged))
         assert isinstance(ack, Acknowledged)
         assert ack.fault == "safety_key"
+        assert ack.at == asyncio.get_running_loop().time()
 
 
 @fake_time
@@ -235,7 +238,7 @@ async def test_nothing_to_acknowledge_without_a_fault() -> None:
     async with rig() as r:
         verdict = r.guard.acknowledge()
         assert not verdict
-        assert "no fault" in verdict.reason
+        assert verdict.reason == "no fault to acknowledge"
         assert not [e for e in r.events if isinstance(e, Acknowledged)]
 
 
@@ -250,7 +253,8 @@ async def test_while_latched_no_incline_reaches_the_treadmill_even_with_the_belt
         assert not r.guard.stopping  # the stop is over; only the latch holds now
         t0 = asyncio.get_running_loop().time()
         for pct in (4.0, 2.0, 0.0):  # steeper, the same, lower: nothing goes out
-            with pytest.raises(InterlockError, match="latched"):
+            latched = "latched after stop input; acknowledge at the laptop"
+            with pytest.raises(InterlockError, match=latched):
                 await r.guard.set_incline(pct)
             assert r.guard.refusal(incline_pct=pct) is not None
         assert r.wire.ops(OpCode.SET_TARGET_INCLINATION, t0) == []
@@ -461,3 +465,75 @@ async def test_every_drop_of_the_link_is_followed_by_a_reconnect() -> None:
             )
             assert r.guard.link_up and r.guard.belt_stopped
             assert r.sim.connected and r.sim.belt_speed_kmh == 0.0
+
+
+# --- a fault while latched -------------------------------------------------------------------
+@fake_time
+async def test_a_fault_while_latched_and_stopped_stops_the_belt_again() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await r.stopped()
+        await r.sim.console_start()  # the runner starts the belt on the console, still latched
+        await r.events.first(lambda e: isinstance(e, BeltMoving))
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        r.guard.trip(FaultKind.STOP_INPUT, "escape")
+        assert r.wire.stops(t0) or r.stop_in_the_stack(), "no Stop for a fault while latched"
+        again = [e for e in r.events if isinstance(e, StopRequested) and e.at >= t0]
+        assert [e.reason for e in again] == ["escape"]
+        await r.events.first(lambda e: isinstance(e, BeltStopped) and e.at > t0)
+        assert r.sim.belt_speed_kmh == 0.0
+        assert r.guard.latched is FaultKind.STOP_INPUT  # still the first fault to acknowledge
+
+
+@fake_time
+async def test_each_new_fault_is_reported_once_while_the_belt_is_being_stopped() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        await r.sim.set_fault(SimFault.CONTROL_FAILING)  # the stop takes a while
+        loop = asyncio.get_running_loop()
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar again")  # the same fault: said once
+        r.guard.trip(FaultKind.ABOVE_CAP, "belt above the cap")  # a new one: said
+        r.guard.trip(FaultKind.ABOVE_CAP, "belt above the cap")
+        faults = [e for e in r.events if isinstance(e, Fault)]
+        assert [(e.fault, e.message) for e in faults] == [
+            ("stop_input", "space bar"),
+            ("above_cap", "belt above the cap"),
+        ]
+        assert all(e.latched and e.at == loop.time() for e in faults)
+        assert r.guard.latched is FaultKind.STOP_INPUT  # the first one holds the latch
+        # One stop under way, however many faults.
+        assert len([e for e in r.events if isinstance(e, StopRequested)]) == 1
+        await r.sim.clear_fault(SimFault.CONTROL_FAILING)
+        await r.stopped()
+
+
+# --- caps ------------------------------------------------------------------------------------
+@fake_time
+async def test_an_incline_above_the_runners_cap_is_refused_before_anything_is_written() -> None:
+    async with rig(cap_incline_pct=5.0) as r:
+        await r.run_at(5.0)
+        t0 = asyncio.get_running_loop().time()
+        with pytest.raises(InterlockError, match="above the runner's cap 5 %"):
+            await r.guard.set_incline(5.5)
+        with pytest.raises(InterlockError, match=r"incline 2\.2 % refused"):
+            await r.guard.set_incline(2.2)  # off the treadmill's 0.5 % grid
+        assert r.wire.ops(OpCode.SET_TARGET_INCLINATION, t0) == []
+        await r.guard.set_incline(5.0)  # at the cap: allowed
+        assert len(r.wire.ops(OpCode.SET_TARGET_INCLINATION, t0)) == 1
+        assert r.guard.latched is None
+
+
+@fake_time
+async def test_a_speed_above_the_runners_cap_is_refused_before_anything_is_written() -> None:
+    async with rig(cap_kmh=10.0) as r:
+        await r.run_at(5.0)
+        t0 = asyncio.get_running_loop().time()
+        with pytest.raises(InterlockError, match="above the runner's cap 10 km/h"):
+            await r.guard.set_speed(10.1)
+        assert r.wire.ops(OpCode.SET_TARGET_SPEED, t0) == []
+        await r.guard.set_speed(10.0)  # at the cap: allowed
+        assert len(r.wire.ops(OpCode.SET_TARGET_SPEED, t0)) == 1
+        assert r.guard.latched is None
