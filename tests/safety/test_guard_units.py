@@ -82,7 +82,8 @@ class Rig:
 
     async def stopped(self) -> None:
         """The guard says the belt is stopped, and the treadmill agrees."""
-        await self.events.first(lambda e: isinstance(e, BeltStopped))
+        # 60 s of fake time: a stop that never comes fails the test fast.
+        await self.events.first(lambda e: isinstance(e, BeltStopped), timeout=60)
         assert self.sim.belt_speed_kmh == 0.0
         assert self.guard.belt_stopped
 
@@ -158,7 +159,7 @@ async def test_a_stop_that_times_out_is_written_again_within_the_retry_interval(
         # Each attempt gives up after stop_retry_s, not the 2 s procedure timeout.
         assert len(stops) >= 4, stops
         # The treadmill's status 02 after our Stop is its word that it accepted it.
-        accepted = await r.events.first(lambda e: isinstance(e, StopAccepted))
+        accepted = await r.events.first(lambda e: isinstance(e, StopAccepted), timeout=30)
         assert isinstance(accepted, StopAccepted)
         assert accepted.how == "status stopped by user"
         await r.stopped()
@@ -189,7 +190,7 @@ async def test_no_acknowledgement_while_the_belt_is_not_seen_standing_still() ->
     async with rig() as r:
         await r.run_at(8.0)
         r.guard.trip(FaultKind.STOP_INPUT, "space bar")
-        await r.events.first(lambda e: isinstance(e, StopAccepted))
+        await r.events.first(lambda e: isinstance(e, StopAccepted), timeout=30)
         assert r.sim.belt_speed_kmh > 0.0
         verdict = r.guard.acknowledge()
         assert not verdict
@@ -206,7 +207,9 @@ async def test_no_acknowledgement_while_the_treadmill_is_not_connected() -> None
         r.guard.trip(FaultKind.STOP_INPUT, "space bar")
         await r.stopped()
         await r.sim.set_fault(SimFault.LINK_LOST)  # out of range: not advertising either
-        await r.events.first(lambda e: isinstance(e, Fault) and e.fault == "link_dropped")
+        await r.events.first(
+            lambda e: isinstance(e, Fault) and e.fault == "link_dropped", timeout=30
+        )
         await asyncio.sleep(5)
         verdict = r.guard.acknowledge()
         assert not verdict
@@ -227,7 +230,7 @@ async def test_no_acknowledgement_while_the_safety_key_is_out() -> None:
         await r.sim.clear_fault(SimFault.SAFETY_KEY)
         await asyncio.sleep(1)
         assert r.guard.acknowledge()
-        ack = await r.events.first(lambda e: isinstance(e, Acknowledged))
+        ack = await r.events.first(lambda e: isinstance(e, Acknowledged), timeout=30)
         assert isinstance(ack, Acknowledged)
         assert ack.fault == "safety_key"
         assert ack.at == asyncio.get_running_loop().time()
@@ -384,7 +387,7 @@ async def test_an_accepted_stop_without_frames_is_unconfirmed_and_says_accepted(
         await r.run_at(8.0)
         await r.sim.set_fault(SimFault.TELEMETRY_SILENT)
         r.guard.trip(FaultKind.STOP_INPUT, "space bar")
-        told = await r.events.first(lambda e: isinstance(e, StopUnconfirmed))
+        told = await r.events.first(lambda e: isinstance(e, StopUnconfirmed), timeout=30)
         assert isinstance(told, StopUnconfirmed)
         assert told.accepted
         assert r.guard.stop_accepted and not r.guard.belt_stopped
@@ -399,7 +402,7 @@ async def test_a_belt_moving_again_while_latched_is_no_longer_stopped() -> None:
         r.guard.trip(FaultKind.STOP_INPUT, "space bar")
         await r.stopped()
         await r.sim.console_start()  # the runner starts it on the console
-        moving = await r.events.first(lambda e: isinstance(e, BeltMoving))
+        moving = await r.events.first(lambda e: isinstance(e, BeltMoving), timeout=30)
         assert isinstance(moving, BeltMoving)
         assert moving.speed_kmh > 0.0
         assert not r.guard.belt_stopped
@@ -475,14 +478,14 @@ async def test_a_fault_while_latched_and_stopped_stops_the_belt_again() -> None:
         r.guard.trip(FaultKind.STOP_INPUT, "space bar")
         await r.stopped()
         await r.sim.console_start()  # the runner starts the belt on the console, still latched
-        await r.events.first(lambda e: isinstance(e, BeltMoving))
+        await r.events.first(lambda e: isinstance(e, BeltMoving), timeout=30)
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         r.guard.trip(FaultKind.STOP_INPUT, "escape")
         assert r.wire.stops(t0) or r.stop_in_the_stack(), "no Stop for a fault while latched"
         again = [e for e in r.events if isinstance(e, StopRequested) and e.at >= t0]
         assert [e.reason for e in again] == ["escape"]
-        await r.events.first(lambda e: isinstance(e, BeltStopped) and e.at > t0)
+        await r.events.first(lambda e: isinstance(e, BeltStopped) and e.at > t0, timeout=30)
         assert r.sim.belt_speed_kmh == 0.0
         assert r.guard.latched is FaultKind.STOP_INPUT  # still the first fault to acknowledge
 
