@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -124,7 +125,10 @@ async def test_the_stop_reaches_the_treadmill_before_any_listener_hears_of_the_f
 
 
 @fake_time
-async def test_an_unanswered_stop_is_written_again_every_quarter_second() -> None:
+async def test_an_unanswered_stop_is_written_again_every_quarter_second(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="treadlink.safety.guard")
     async with rig() as r:  # the default settings: the cadence is part of the contract
         await r.run_at(8.0)
         await r.sim.set_fault(SimFault.CONTROL_FAILING)  # every procedure answered 04, Stop too
@@ -138,6 +142,12 @@ async def test_an_unanswered_stop_is_written_again_every_quarter_second() -> Non
         assert len(stops) == pytest.approx(3.0 / 0.25, abs=1)
         assert gaps == pytest.approx([0.25] * len(gaps), abs=0.02)
         assert not r.guard.stop_accepted
+        # The log hears of the refusal loudly once, not twelve times (StopUnconfirmed goes on
+        # telling the runner).
+        refusals = [rec for rec in caplog.records if rec.getMessage().startswith("stop refused")]
+        assert [rec.levelno for rec in refusals] == [logging.WARNING] + [logging.DEBUG] * (
+            len(stops) - 1
+        )
         await r.sim.clear_fault(SimFault.CONTROL_FAILING)
         await r.stopped()
         # An attempt already under way may still land (its 0xFE retries); none starts after.
