@@ -12,7 +12,7 @@ import asyncio
 import pytest
 
 from tests.conftest import commanded, fake_time, link
-from treadlink.ftms.control import LinkLost, ProcedureTimeout
+from treadlink.ftms.control import LinkLost, ProcedureFailed, ProcedureTimeout
 from treadlink.ftms.protocol import OpCode, ResultCode
 from treadlink.ftms.state import Answered, TreadmillEvent
 from treadlink_sim.faults import Fault
@@ -31,9 +31,13 @@ async def test_one_stop_attempt_never_outlasts_its_timeout(timeout: float | None
         await sim.set_fault(Fault.INDICATIONS_LOST)  # the belt obeys, no answer comes
         loop = asyncio.get_running_loop()
         t0 = loop.time()
-        with pytest.raises(ProcedureTimeout, match="stop or pause"):
-            await controlled.stop(timeout=timeout)
         limit = controlled.procedure_timeout if timeout is None else timeout
+        with pytest.raises(ProcedureTimeout) as timed_out:
+            await controlled.stop(timeout=timeout)
+        assert str(timed_out.value) == (
+            f"stop or pause: no response from the treadmill within {limit:g} s"
+        )
+        assert timed_out.value.op == OpCode.STOP_OR_PAUSE
         assert loop.time() - t0 == pytest.approx(limit, abs=0.01)
         assert sim.control_point_log[-1].data == STOP
         assert sim.stopped
@@ -91,3 +95,16 @@ async def test_a_stop_in_flight_fails_at_once_when_the_link_drops() -> None:
         with pytest.raises(LinkLost):
             await controlled.stop(timeout=10.0)
         assert loop.time() - t1 < 0.01
+
+
+@fake_time
+async def test_a_refused_stop_says_what_the_treadmill_answered() -> None:
+    async with link() as connection:
+        controlled, sim = commanded(connection.treadmill), connection.simulator
+        await controlled.request_control()
+        await sim.set_fault(Fault.CONTROL_FAILING)
+        with pytest.raises(ProcedureFailed) as refused:
+            await controlled.stop(timeout=1.0)
+        assert str(refused.value) == "stop or pause: treadmill answered operation failed"
+        assert refused.value.op == OpCode.STOP_OR_PAUSE
+        assert refused.value.response.result == ResultCode.OPERATION_FAILED

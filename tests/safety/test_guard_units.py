@@ -150,6 +150,8 @@ async def test_an_unanswered_stop_is_written_again_every_quarter_second(
         )
         await r.sim.clear_fault(SimFault.CONTROL_FAILING)
         await r.stopped()
+        # Accepted once, though every later attempt was answered with success too.
+        assert len([e for e in r.events if isinstance(e, StopAccepted)]) == 1
         # An attempt already under way may still land (its 0xFE retries); none starts after.
         done = loop.time() + 0.25
         await asyncio.sleep(5)
@@ -334,9 +336,16 @@ async def test_our_own_pause_is_no_fault_and_the_belt_stays_unwatched_until_star
         # Status 02 after our own Pause is ours: not the console, not a belt that stopped.
         assert r.guard.latched is None
         assert not [e for e in r.events if isinstance(e, Fault)]
+        assert not [e for e in r.events if isinstance(e, StopAccepted)]  # no stop was asked
         await r.guard.start()
         await r.sim.wait_for(lambda s: s.belt_speed_kmh > 0.0, timeout=30)
         assert r.guard.latched is None
+        # Well after our pause, a stop on the console is the runner's: a fault.
+        await asyncio.sleep(GuardSettings().own_status_window_s + 1)
+        await r.sim.console_stop()
+        fault = await r.events.first(lambda e: isinstance(e, Fault), timeout=30)
+        assert isinstance(fault, Fault)
+        assert fault.fault == "console_stop"
 
 
 @fake_time
