@@ -559,3 +559,31 @@ async def test_a_speed_above_the_runners_cap_is_refused_before_anything_is_writt
         await r.guard.set_speed(10.0)  # at the cap: allowed
         assert len(r.wire.ops(OpCode.SET_TARGET_SPEED, t0)) == 1
         assert r.guard.latched is None
+
+
+# --- a stop ends the judgements under way ----------------------------------------------------
+@fake_time
+async def test_a_stop_asked_for_is_not_then_judged_a_belt_that_stopped_by_itself() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        await r.sim.set_fault(SimFault.ZERO_SPEED_FRAMES)
+        await asyncio.sleep(0.3)  # fake time: one frame reads 0 km/h, under the 1 s debounce
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await r.sim.clear_fault(SimFault.ZERO_SPEED_FRAMES)
+        await r.stopped()
+        await asyncio.sleep(5)
+        assert [e.fault for e in r.events if isinstance(e, Fault)] == ["stop_input"]
+
+
+@fake_time
+async def test_a_stop_asked_for_is_not_then_judged_a_runaway() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        await r.sim.set_fault(SimFault.SPEED_RUNAWAY, runaway_kmh=1.0)
+        await r.sim.wait_for(lambda s: s.belt_speed_kmh >= 8.7, timeout=30)
+        await asyncio.sleep(0.3)  # fake time: the guard sees it above its target, in the grace
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await r.sim.clear_fault(SimFault.SPEED_RUNAWAY)
+        await r.stopped()
+        await asyncio.sleep(10)
+        assert [e.fault for e in r.events if isinstance(e, Fault)] == ["stop_input"]
