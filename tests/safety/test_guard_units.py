@@ -587,3 +587,23 @@ async def test_a_stop_asked_for_is_not_then_judged_a_runaway() -> None:
         await r.stopped()
         await asyncio.sleep(10)
         assert [e.fault for e in r.events if isinstance(e, Fault)] == ["stop_input"]
+
+
+@fake_time
+async def test_a_belt_crawling_under_frames_that_read_0_kmh_is_never_taken_for_stopped() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await r.events.first(lambda e: isinstance(e, StopAccepted), timeout=30)
+        # The firmware now reads 0 km/h and ignores our Stops, and the runner starts the belt
+        # on the console: only the distance shows that it moves.
+        await r.sim.set_fault(SimFault.ZERO_SPEED_FRAMES)
+        await r.sim.set_fault(SimFault.CONTROL_FAILING)
+        await r.sim.console_start()
+        await asyncio.sleep(30)
+        assert r.sim.belt_speed_kmh > 0.0
+        assert not [e for e in r.events if isinstance(e, BeltStopped)]
+        assert not r.guard.belt_stopped
+        await r.sim.clear_fault(SimFault.CONTROL_FAILING)
+        await r.sim.clear_fault(SimFault.ZERO_SPEED_FRAMES)
+        await r.stopped()
