@@ -38,14 +38,16 @@ bench: $(STAMP)
 
 # Mutation testing of the safety core and the control point (config: [tool.mutmut] in
 # pyproject.toml). Two workers: the machine is shared. Prints the score, then every mutant not
-# killed; docs/safety.md explains each one that survives.
+# killed; docs/safety.md explains each one that survives. Incremental: mutmut keeps its results
+# in mutants/ and reruns only what changed; `make clean` (or rm -rf mutants) starts afresh.
+MUTATION_SCORE := "import json; s = json.load(open('mutants/mutmut-cicd-stats.json')); \
+  print(f\"mutation score: {s['killed']}/{s['total']} killed, {s['timeout']} timeouts, \
+  {s['survived']} survived, {s['no_tests']} without tests\")"
+
 mutate: $(STAMP)
-	rm -rf mutants
 	$(BIN)/mutmut run --max-children 2 || true
 	@$(BIN)/mutmut export-cicd-stats >/dev/null
-	@$(BIN)/python -c 'import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); \
-	  print(f"mutation score: {s[\"killed\"]}/{s[\"total\"]} killed, {s[\"timeout\"]} timeouts," \
-	        f" {s[\"survived\"]} survived, {s[\"no_tests\"]} without tests")'
+	@$(BIN)/python -c $(MUTATION_SCORE)
 	@echo "not killed:"; $(BIN)/mutmut results
 
 # Long random runs of the safety properties (hypothesis profile "soak", tests/conftest.py).
