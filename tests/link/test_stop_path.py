@@ -12,7 +12,7 @@ import asyncio
 import pytest
 
 from tests.conftest import commanded, fake_time, link
-from treadlink.ftms.control import LinkLost, ProcedureFailed, ProcedureTimeout
+from treadlink.ftms.control import LinkLost, ProcedureFailed, ProcedurePreempted, ProcedureTimeout
 from treadlink.ftms.protocol import OpCode, ResultCode
 from treadlink.ftms.state import Answered, TreadmillEvent
 from treadlink_sim.faults import Fault
@@ -108,3 +108,39 @@ async def test_a_refused_stop_says_what_the_treadmill_answered() -> None:
         assert str(refused.value) == "stop or pause: treadmill answered operation failed"
         assert refused.value.op == OpCode.STOP_OR_PAUSE
         assert refused.value.response.result == ResultCode.OPERATION_FAILED
+
+
+@fake_time
+async def test_a_stop_attempt_is_bounded_even_behind_a_slow_procedure() -> None:
+    # The treadmill answers a second after each write: a speed change holds the control point
+    # (0xFE to anything else) for longer than a stop attempt may last.
+    profile = load_profile("noblepro-elite", indication_delay_s=1.0)
+    async with link(profile=profile) as connection:
+        controlled, sim = commanded(connection.treadmill), connection.simulator
+        await controlled.request_control()
+        await controlled.start()
+        speed = asyncio.ensure_future(controlled.set_speed(9.0))
+        await sim.wait_for(lambda s: s.control_point_log[-1].data[:1] == b"\x02")
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        with pytest.raises(ProcedureTimeout):
+            await controlled.stop(timeout=0.25)
+        assert loop.time() - t0 == pytest.approx(0.25, abs=0.01)
+        await speed
+
+
+@fake_time
+async def test_every_stop_drops_the_commands_queued_before_it() -> None:
+    async with link() as connection:
+        controlled, sim = commanded(connection.treadmill), connection.simulator
+        await controlled.request_control()
+        await controlled.start()
+        for kmh in (9.0, 11.0):  # a second stop drops what was queued after the first one
+            first = asyncio.ensure_future(controlled.set_speed(kmh - 1.0))
+            queued = asyncio.ensure_future(controlled.set_speed(kmh))
+            await asyncio.sleep(0)
+            await controlled.stop()
+            await first
+            with pytest.raises(ProcedurePreempted):
+                await queued
+            assert sim.target_speed_kmh != kmh
