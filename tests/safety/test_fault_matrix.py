@@ -213,7 +213,9 @@ class Recorder(list[Event]):
             if not future.done() and predicate(event):
                 future.set_result(event)
 
-    async def first(self, predicate: Callable[[Event], bool], timeout: float = 6000) -> Event:
+    async def first(self, predicate: Callable[[Event], bool], timeout: float = 300) -> Event:
+        """The first event that matches, waiting at most `timeout` (fake) seconds: long enough
+        for any stage used here, short enough that a broken guard fails the test fast."""
         for event in self:
             if predicate(event):
                 return event
