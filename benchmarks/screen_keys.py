@@ -119,7 +119,8 @@ async def _trials(plain: bool, trials: int, key: bytes = b" ") -> list[float]:
                 latencies.append((await asyncio.wait_for(arrived, 5) - t0) * 1000)
                 await events.until("belt_stopped", i)
                 await events.until("acknowledged", i, press=b"a", fd=master)
-                await events.until("resumed", i, press=b"p", fd=master)
+                os.write(master, b"p")  # once: p again while easing in would pause it
+                await events.until("resumed", i)
             os.write(master, b"q")
             async with asyncio.timeout(STEP_TIMEOUT_S):
                 await process.wait()

@@ -275,6 +275,8 @@ class SafetyGuard:
         if self.safety_key_out:
             raise InterlockError("start refused: the safety key is out")
         self._running = True
+        self.belt_stopped = False  # our own start: the last stop is over, not undone
+        self._belt_stopped_event.clear()
         return await self._commands.start()
 
     def refusal(

@@ -45,7 +45,7 @@ def describe(event: Event, *, keys: bool = False) -> str | None:
         case ControlRequested():
             return f"control of the treadmill: {event.result}"
         case BeltStarted():
-            return f"belt moving at {event.speed_kmh:.1f} km/h"
+            return "belt started"
         case SegmentStarted():
             end = (
                 format_duration(event.duration_s)
@@ -87,7 +87,7 @@ def describe(event: Event, *, keys: bool = False) -> str | None:
                 "USE THE TREADMILL'S STOP BUTTON OR PULL THE SAFETY KEY !!!"
             )
         case BeltMoving():
-            return f"the belt moves again ({event.speed_kmh:.1f} km/h) while the fault is latched"
+            return f"the belt moves again ({event.speed_kmh:.1f} km/h), started on the console"
         case Refused():
             return f"{event.command} refused: {event.reason}"
         case LinkDown():
