@@ -32,6 +32,7 @@ def test_a_broken_stdout_hides_the_belt_may_be_running_warning_and_exit_3(tmp_pa
     config = tmp_path / "runner.yaml"
     config.write_text("max_speed: 10.0\n", encoding="utf-8")
     report = tmp_path / "report.jsonl"
+    run: subprocess.Popen[bytes] | None = None
     sim = subprocess.Popen(
         [
             *SIM,
@@ -77,5 +78,8 @@ def test_a_broken_stdout_hides_the_belt_may_be_running_warning_and_exit_3(tmp_pa
         assert "THE BELT MAY STILL BE RUNNING" in err, err[-2000:]
         assert run.returncode == 3, (run.returncode, err[-2000:])
     finally:
+        if run is not None and run.poll() is None:
+            run.kill()  # a failed check must not leave a bridge waiting for its belt
+            run.wait(10)
         sim.send_signal(signal.SIGTERM)
         sim.wait(10)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import fake_time, link
 from tests.session.test_engine import stage, write_stage
 from treadlink.safety.faults import FaultKind
@@ -376,7 +378,6 @@ async def test_the_guard_refuses_a_first_speed_above_the_belt_after_an_acknowled
     """Kills the surviving mutant that turns off the ease-in check in SafetyGuard.refusal: the
     Session eases in by itself, so nothing tested the guard's own refusal of a first speed above
     the belt's after an acknowledgement (docs/safety.md: "the guard refuses it otherwise")."""
-    import pytest
 
     from treadlink.safety.faults import InterlockError
 

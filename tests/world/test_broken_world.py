@@ -81,6 +81,17 @@ def test_a_full_disk_is_said_once_and_the_run_goes_on(tmp_path: Path) -> None:
 
 
 async def test_a_busy_simulator_and_a_killed_one(tmp_path: Path) -> None:
+    spawned: list[asyncio.subprocess.Process] = []
+    try:
+        await _busy_and_killed(tmp_path, spawned)
+    finally:  # a failed check must not leave a bridge waiting for its belt forever
+        for process in spawned:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+
+async def _busy_and_killed(tmp_path: Path, spawned: list[asyncio.subprocess.Process]) -> None:
     """A second bridge on a busy simulator is told so; a bridge whose simulator is killed
     mid-run keeps trying to stop, and a runner who quits is told, last, that the belt may still
     be running (exit 3)."""
@@ -98,6 +109,7 @@ async def test_a_busy_simulator_and_a_killed_one(tmp_path: Path) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
+        spawned.append(first)
         assert first.stdout is not None and first.stderr is not None
         async with asyncio.timeout(30):
             while b"segment 1:" not in await first.stdout.readline():
@@ -114,6 +126,7 @@ async def test_a_busy_simulator_and_a_killed_one(tmp_path: Path) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
+        spawned.append(second)
         async with asyncio.timeout(60):
             _, err = await second.communicate()
         assert second.returncode == 1, err

@@ -373,27 +373,18 @@ class Session:
         if pause_belt:
             with contextlib.suppress(ControlPointError):
                 await self.guard.pause()
-        while True:
-            while not self._resume_asked and self._stop_reason is None:
-                self._wake.clear()
-                await self._wake.wait()
-            self._resume_asked = False
-            if self._stop_reason is not None:
-                break
-            self._pause_reason = None
-            try:
-                if pause_belt or self._faulted:
-                    await self._start_and_wait()
-                if self._faulted:
-                    self._faulted = False
-                    await self._ease_in(step.speed_kmh)
-            except SessionAborted:
-                if self.on_fault == "pause" and self._pause_reason is not None:
-                    continue  # a new fault while restarting: hold again for the runner
-                raise
-            break
+        while not self._resume_asked and self._stop_reason is None:
+            self._wake.clear()
+            await self._wake.wait()
+        self._resume_asked = False
         held = self._now() - start
+        self._pause_reason = None
         if self._stop_reason is None:
+            if pause_belt or self._faulted:
+                await self._start_and_wait()
+            if self._faulted:
+                self._faulted = False
+                await self._ease_in(step.speed_kmh)
             self._emit(Resumed(at=self.clock(), paused_s=held * self.speedup))
         return held
 
