@@ -396,3 +396,59 @@ async def test_the_guard_refuses_a_first_speed_above_the_belt_after_an_acknowled
             await guard.set_speed(8.0)
         guard.stop("end of test")
         assert await guard.wait_belt_stopped(timeout=30)
+
+
+@fake_time
+async def test_a_fault_during_the_ease_in_holds_the_plan_again(tmp_path: Path) -> None:
+    """With a terminal (on_fault="pause") a fault holds the plan for the runner. A second fault
+    while the belt eases back in after the first acknowledgement used to end the session: the
+    ease-in's wait for the belt failed with SessionAborted out of _hold, and run() took it as
+    the end. It must hold again, and the runner can acknowledge and go on."""
+    timeline = write_stage(tmp_path, "name: t\nitems:\n  - walk: 10:00\n")
+    async with link() as connection, SafetyGuard(connection.link) as guard:
+        sim = connection.simulator
+        session = Session(guard, timeline, on_fault="pause")
+        loop = asyncio.get_running_loop()
+        run = loop.create_task(session.run())
+
+        async def fault_and_acknowledge() -> None:
+            assert session.emergency_stop("test")
+            await sim.wait_for(lambda s: s.belt_speed_kmh == 0.0)
+            await guard.wait_belt_stopped()
+            assert session.acknowledge()
+            assert session.resume()
+
+        async with asyncio.timeout(300):  # session seconds (fake time)
+            await sim.wait_for(lambda s: s.belt_speed_kmh >= 5.0)
+            await fault_and_acknowledge()
+            await sim.wait_for(lambda s: 0.0 < s.belt_speed_kmh < 5.0)  # easing in
+            await fault_and_acknowledge()  # the second fault, during the ease-in
+            assert not run.done(), "a fault during the ease-in ended the session"
+            await sim.wait_for(lambda s: s.belt_speed_kmh >= 5.0)  # eased in again
+            session.stop("end of test")
+            finished = await run
+    assert finished.belt == "stopped"
+
+
+@fake_time
+async def test_a_new_stop_right_after_the_last_one_ended_raises_no_false_alarm() -> None:
+    """A stop asked for between the old stop loop's return and its done callback started a new
+    loop; the old loop's callback then saw `stopping` and reported "stop loop restarted" (a Fault
+    on the runner's screen) for a loop that had ended as it should."""
+    from tests.safety.test_guard_units import rig
+    from treadlink.safety.events import Fault
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        r.guard.trip(FaultKind.STOP_INPUT, "first press")
+        old = r.guard._stop_task
+        assert old is not None
+        await r.stopped()
+        async with asyncio.timeout(10):
+            while not old.done():  # the loop's return; its done callback is not run yet
+                await asyncio.sleep(0)
+        r.guard.trip(FaultKind.STOP_INPUT, "second press")
+        async with asyncio.timeout(60):
+            await r.guard.wait_belt_stopped()
+        alarms = [e for e in r.events if isinstance(e, Fault) and "restarted" in e.message]
+    assert not alarms, f"false alarm: {alarms}"

@@ -529,7 +529,9 @@ class SafetyGuard:
                     await self._belt_stopped_event.wait()
 
     def _stop_loop_ended(self, task: asyncio.Task[None]) -> None:
-        if self._closing or not self.stopping:
+        # A loop that ended as it should may have been followed, before this callback, by a
+        # new stop and its own new loop: only the current loop's end is news.
+        if self._closing or not self.stopping or task is not self._stop_task:
             return
         # Cancelled from outside, or a BaseException got through: never leave a stop undone.
         why = "cancelled" if task.cancelled() else repr(task.exception())

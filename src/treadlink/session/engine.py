@@ -380,13 +380,28 @@ class Session:
         held = self._now() - start
         self._pause_reason = None
         if self._stop_reason is None:
-            if pause_belt or self._faulted:
-                await self._start_and_wait()
-            if self._faulted:
-                self._faulted = False
-                await self._ease_in(step.speed_kmh)
+            try:
+                if pause_belt or self._faulted:
+                    await self._start_and_wait()
+                if self._faulted:
+                    self._faulted = False
+                    await self._ease_in(step.speed_kmh)
+            except (ControlPointError, SessionAborted):
+                if not self._held_again():
+                    raise
+                return held  # a fault while the belt came back: the caller holds once more
             self._emit(Resumed(at=self.clock(), paused_s=held * self.speedup))
         return held
+
+    def _held_again(self) -> bool:
+        """Whether a fault during a resume paused the plan again (someone is at the laptop to
+        acknowledge it) rather than ending the session."""
+        return (
+            self.on_fault == "pause"
+            and self.guard.latched is not None
+            and self._pause_reason is not None
+            and self._stop_reason is None
+        )
 
     async def _ease_in(self, target_kmh: float) -> None:
         """After a fault the belt comes back from its own speed: the first setpoint is the
