@@ -50,18 +50,7 @@ def until(timeline: Timeline, end: float) -> list[Event]:
         if t >= end:
             break
         events += [
-            SegmentStarted(
-                at=t,
-                index=step.index,
-                name=step.name,
-                segment_kind=step.kind,
-                speed_kmh=step.speed_kmh,
-                incline_pct=step.incline_pct,
-                duration_s=step.duration_s,
-                distance_m=step.distance_m,
-                cue=step.cue,
-                start_distance_m=int(distance),
-            ),
+            SegmentStarted.for_step(step, at=t, start_distance_m=int(distance)),
             SetpointSent(
                 at=t,
                 index=step.index,

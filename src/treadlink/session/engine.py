@@ -322,17 +322,8 @@ class Session:
         """Run one segment scheduled to start at `origin`; return when the next one starts."""
         self.current = step
         self._emit(
-            SegmentStarted(
-                at=self.clock(),
-                index=step.index,
-                name=step.name,
-                segment_kind=step.kind,
-                speed_kmh=step.speed_kmh,
-                incline_pct=step.incline_pct,
-                duration_s=step.duration_s,
-                distance_m=step.distance_m,
-                cue=step.cue,
-                start_distance_m=self.treadmill.state.distance_m,
+            SegmentStarted.for_step(
+                step, at=self.clock(), start_distance_m=self.treadmill.state.distance_m
             )
         )
         deadline = None if step.duration_s is None else origin + step.duration_s / self.speedup

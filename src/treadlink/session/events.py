@@ -5,9 +5,12 @@ with the session clock, and are re-exported here so a consumer imports one modul
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from treadlink.events import Event
+
+if TYPE_CHECKING:
+    from treadlink.plans.timeline import Step
 from treadlink.safety.events import (
     Acknowledged,
     BeltMoving,
@@ -90,6 +93,21 @@ class SegmentStarted(SessionEvent):
     distance_m: float | None
     cue: str | None
     start_distance_m: int | None = None  # the treadmill's distance as the segment began
+
+    @classmethod
+    def for_step(cls, step: Step, *, at: float, start_distance_m: int | None) -> SegmentStarted:
+        return cls(
+            at=at,
+            index=step.index,
+            name=step.name,
+            segment_kind=step.kind,
+            speed_kmh=step.speed_kmh,
+            incline_pct=step.incline_pct,
+            duration_s=step.duration_s,
+            distance_m=step.distance_m,
+            cue=step.cue,
+            start_distance_m=start_distance_m,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
