@@ -52,9 +52,9 @@ async def test_a_sped_up_guard_says_belt_stopped_only_with_the_belt_at_rest() ->
         sim = connection.simulator
         belt_when_said: list[float] = []
         guard.subscribe(
-            lambda e: belt_when_said.append(sim.belt_speed_kmh)
-            if isinstance(e, BeltStopped)
-            else None
+            lambda e: (
+                belt_when_said.append(sim.belt_speed_kmh) if isinstance(e, BeltStopped) else None
+            )
         )
         await guard.request_control()
         await guard.start()
