@@ -454,3 +454,23 @@ async def test_a_new_stop_right_after_the_last_one_ended_raises_no_false_alarm()
             await r.guard.wait_belt_stopped()
         alarms = [e for e in r.events if isinstance(e, Fault) and "restarted" in e.message]
     assert not alarms, f"false alarm: {alarms}"
+
+
+@fake_time
+async def test_stop_refused_and_control_refused_keep_the_stop_loop_going() -> None:
+    """Another device holds control: every Stop is answered 05 (control not permitted) and the
+    Request Control sent to get it back is refused too. That refusal is part of an attempt;
+    it must not end the stop loop (which would then be restarted with a false alarm)."""
+    from tests.safety.test_guard_units import rig
+    from treadlink.safety.events import Fault
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        await r.sim.set_fault(SimFault.CONTROL_TAKEN)
+        t = asyncio.get_running_loop().time()
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await asyncio.sleep(3.0)
+        alarms = [e for e in r.events if isinstance(e, Fault) and "restarted" in e.message]
+        stops = r.wire.stops(t)
+    assert not alarms, f"the stop loop died on a refused Request Control: {alarms}"
+    assert len(stops) >= 10, f"{len(stops)} Stop writes in 3 s"
