@@ -80,8 +80,16 @@ async def test_a_simulator_restarted_on_its_port_is_reconnected_and_stopped(
 
     Eager tasks are what the runner's full screen runs on (textual sets the factory): the
     reconnect then starts inside bumble's report of the drop, before the guard has returned."""
+    loop = asyncio.get_running_loop()
     if tasks == "eager":
-        asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)
+        loop.set_task_factory(asyncio.eager_task_factory)
+    try:
+        await _kill_and_restart(tmp_path)
+    finally:
+        loop.set_task_factory(None)
+
+
+async def _kill_and_restart(tmp_path: Path) -> None:
     first_report, second_report = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
     quick = ("--telemetry-hz", "10", "--accel-up", "5")
     events = Recorder()
@@ -105,9 +113,7 @@ async def test_a_simulator_restarted_on_its_port_is_reconnected_and_stopped(
                 await events.first(lambda e: isinstance(e, Reconnected))
                 await events.first(lambda e: isinstance(e, StopAccepted))
                 await events.first(lambda e: isinstance(e, BeltStopped))
-                lines = await until(
-                    second_report, lambda ls: any("08 01 -> success" in w for w in writes(ls))
-                )
+                lines = await until(second_report, lambda ls: "08 01 -> success" in writes(ls))
                 assert any(line["connected"] for line in lines)
                 assert writes(lines)[0] == "00 -> success"  # control asked for first
                 # Nothing but Request Control and Stop before the runner acknowledges.
