@@ -84,6 +84,7 @@ class BlackBox:
         self.report: list[Seen] = []  # what the belt did (the simulator)
         self.events: list[Seen] = []  # what treadlink said
         self.sim: subprocess.Popen[bytes] | None = None
+        self.spec = ""  # the bridge's transport spec, from the READY line
         self.started_at = time.monotonic()
         self._report = _Follower(self.report_path)
         self._events = _Follower(self.events_path)
@@ -92,16 +93,17 @@ class BlackBox:
         self._watcher: threading.Thread | None = None
 
     # --- starting and stopping ------------------------------------------------------------------
-    def start_simulator(self, scenario: list[Line]) -> str:
-        """Start the simulator with `scenario`; the bridge's transport spec from its READY line."""
+    def start_simulator(self, scenario: list[Line], port: int = 0) -> str:
+        """Start the simulator with `scenario` on 127.0.0.1:`port` (0: a free one); the bridge's
+        transport spec from its READY line."""
         scenario_path = self.directory / "scenario.yaml"
         scenario_path.write_text(yaml.safe_dump(scenario), encoding="utf-8")
-        self._sim_log = (self.directory / "sim-stderr.txt").open("wb")
+        self._sim_log = (self.directory / "sim-stderr.txt").open("ab")
         self.sim = subprocess.Popen(
             [
                 *SIM,
                 "--link",
-                "tcp-server:127.0.0.1:0",
+                f"tcp-server:127.0.0.1:{port}",
                 "--scenario",
                 str(scenario_path),
                 "--report",
@@ -114,7 +116,28 @@ class BlackBox:
         match = re.search(r"link=(\S+)", ready)
         assert ready.startswith("READY") and match, f"simulator did not start: {ready!r}"
         self.started_at = time.monotonic()
-        return match.group(1)
+        self.spec = match.group(1)
+        return self.spec
+
+    def kill_simulator(self) -> None:
+        """SIGKILL the simulator, as a treadmill losing its power: no orderly shutdown."""
+        assert self.sim is not None
+        self.sim.kill()
+        self.sim.wait(timeout=10)
+        self._sim_log.close()
+        if self.sim.stdout is not None:
+            self.sim.stdout.close()
+        self.sim = None
+
+    def restart_simulator(self) -> int:
+        """Start the killed simulator again on its port, with no scenario. Its report goes on in
+        the same file from a new `start` line, on a clock from 0: the index of that line."""
+        assert self.sim is None, "kill the simulator first"
+        self._poll()
+        seen = len(self.report_lines())
+        self.start_simulator([], port=int(self.spec.rpartition(":")[2]))
+        self.wait_for("the new simulator's first line", lambda: len(self.report_lines()) > seen)
+        return seen
 
     def start_treadlink(self, stage: str, spec: str, *, stdin_null: bool = False) -> None:
         """`treadlink run STAGE --sim SPEC --events EV` in a 120×40 tmux pane kept after exit;

@@ -135,3 +135,52 @@ def test_safety_key_out_and_back_never_raises_the_target(tmp_path: Path) -> None
         targets = [line["target_speed_kmh"] for line in lines[pulled:]]
         raised = [(a, b) for a, b in itertools.pairwise(targets) if b > a]
         assert not raised, f"target raised after the key was pulled: {raised}\n{box}"
+
+
+def test_a_treadmill_that_power_cycles_is_reconnected_stopped_and_resumed_by_the_runner(
+    tmp_path: Path,
+) -> None:
+    """The simulator is killed (SIGKILL) with the belt moving, stays away until the runner has
+    been told the stop is unconfirmed, and comes back on the same port. treadlink reconnects,
+    writes Stop and nothing else until the runner acknowledges (a) and resumes (p)."""
+    with black_box(tmp_path, scenario=[], stage=stage(20)) as box:
+        box.wait_for("the belt moving", lambda: (box.belt_speed() or 0) > 0)
+        box.kill_simulator()
+        box.wait_for("the runner told", lambda: "stop_unconfirmed" in box.event_names())
+        said_before = len(box.event_names())
+        new_start = box.restart_simulator()
+
+        def said_since() -> list[str]:
+            return box.event_names()[said_before:]
+
+        def written_since() -> list[str]:
+            return [w for line in box.report_lines()[new_start:] for w in line["control_point"]]
+
+        box.wait_for("reconnected", lambda: "reconnected" in said_since(), timeout=20)
+        box.wait_for("the belt seen stopped", lambda: "belt_stopped" in said_since())
+        box.wait_for("Stop accepted", lambda: "08 01 -> success" in written_since())
+        assert {w.split(" -> ")[0] for w in written_since()} <= {"00", "08 01"}, box
+        assert box.report_lines()[-1]["mode"] == "stopped", box
+        assert "Traceback" not in box.screen(), box
+        box.press("a")
+        box.wait_for("the acknowledgement", lambda: "acknowledged" in said_since())
+        assert {w.split(" -> ")[0] for w in written_since()} <= {"00", "08 01"}, box
+        box.press("p")
+        box.wait_for("the belt moving again", lambda: (box.belt_speed() or 0) > 0)
+        assert quit_treadlink(box) == 1, box  # ended early by the runner, the belt seen stopped
+        assert box.stop_simulator()["belt_speed_kmh"] == 0.0, box
+
+
+def test_quit_while_the_simulator_is_away_says_the_belt_may_be_running(tmp_path: Path) -> None:
+    """With the simulator killed and not back, q (twice: the stop cannot be confirmed) ends the
+    run with exit status 3 and, last, the loud message; no traceback on the way."""
+    with black_box(tmp_path, scenario=[], stage=stage(20)) as box:
+        box.wait_for("the belt moving", lambda: (box.belt_speed() or 0) > 0)
+        box.kill_simulator()
+        box.wait_for("the runner told", lambda: "stop_unconfirmed" in box.event_names())
+        assert quit_treadlink(box) == 3, box
+        screen = box.screen()
+        assert "Traceback" not in screen, box
+        said = [row for row in screen.splitlines() if row.strip()]
+        last = [row for row in said if not row.startswith("Pane is dead")][-1]
+        assert last.startswith("!!! STOP IT WITH"), box

@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Buffer
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bleak.assigned_numbers import CHARACTERISTIC_PROPERTIES, CharacteristicPropertyName
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -25,15 +25,25 @@ log = logging.getLogger(__name__)
 _MTU = 247  # what phones and BlueZ ask for; FTMS frames fit in the default 23 anyway
 
 
+class CentralSource(Protocol):
+    """Where the bumble central comes from: the radio that owns its transport (BumbleRadio)."""
+
+    async def live_central(self) -> Device:
+        """The central to connect or scan from now; a fresh one if the transport was lost."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class BumbleDetails:
-    """What `BLEDevice.details` carries for this backend: the central to connect from."""
+    """What `BLEDevice.details` carries for this backend: where the central comes from. Not the
+    central itself: a `BLEDevice` outlives a transport lost and opened again (the standalone
+    simulator restarted), and each connection asks for the central that is alive then."""
 
-    central: Device
+    centrals: CentralSource
 
 
-def bumble_ble_device(address: str, name: str | None, central: Device) -> BLEDevice:
-    return BLEDevice(address, name, BumbleDetails(central))
+def bumble_ble_device(address: str, name: str | None, centrals: CentralSource) -> BLEDevice:
+    return BLEDevice(address, name, BumbleDetails(centrals))
 
 
 def bleak_uuid(u: UUID) -> str:
@@ -74,7 +84,7 @@ class BleakClientBumble(BaseBleakClient):
             disconnected_callback=kwargs.get("disconnected_callback"),
             timeout=kwargs.get("timeout", 10.0),
         )
-        self._central: Device = address_or_ble_device.details.central
+        self._centrals: CentralSource = address_or_ble_device.details.centrals
         self._name = address_or_ble_device.name
         self._service_filter: set[str] | None = kwargs.get("services")
         self._connection: Connection | None = None
@@ -95,7 +105,8 @@ class BleakClientBumble(BaseBleakClient):
     async def connect(self, pair: bool, **kwargs: Any) -> None:
         if pair:
             log.debug("pairing is not needed by FTMS and not done by the bumble backend")
-        connection = await self._central.connect(
+        central = await self._centrals.live_central()
+        connection = await central.connect(
             hci.Address(self.address),
             own_address_type=hci.OwnAddressType.RANDOM,
             timeout=kwargs.get("timeout", self._timeout),
@@ -111,6 +122,10 @@ class BleakClientBumble(BaseBleakClient):
             raise
 
     def _on_disconnection(self, reason: int) -> None:
+        if self._connection is None:
+            # Told already: bumble reports a lost transport's connections again on every flush,
+            # and one may run from inside our own callback (a reconnect started eagerly).
+            return
         log.debug("disconnected from %s (reason 0x%02x)", self.address, reason)
         self._connection = None
         self._subscribers.clear()
@@ -129,7 +144,10 @@ class BleakClientBumble(BaseBleakClient):
                 gone.set_result(None)
 
         connection.once(connection.EVENT_DISCONNECTION, on_gone)
-        await connection.disconnect()
+        try:
+            await connection.disconnect()
+        except core.BaseBumbleError as e:  # the transport died under us (simulator killed)
+            raise BleakError(f"{type(e).__name__}: {e}") from e
         async with asyncio.timeout(self._timeout):
             await gone
 

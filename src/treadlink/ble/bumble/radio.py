@@ -8,10 +8,16 @@
 The central runs bumble's host stack on a controller it does not own: a second controller on the
 in-process simulator's virtual link, or one reached over any bumble transport (the standalone
 simulator exposes one over TCP; a USB dongle is one too).
+
+The radio owns that transport. A transport can be lost (the standalone simulator killed, or
+restarted on the same port, like a treadmill that power-cycles): bumble then reports every
+connection on it as dropped, and the next connect or scan asks `live_central()`, which lets the
+dead central go and powers on a fresh one over the transport opened again (decision 0010).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -58,9 +64,13 @@ class BumbleRadio(Radio):
         configured by `simulator_options` (see treadlink_sim.rig.sim_rig)."""
         self.transport_spec = transport
         self._simulator_options = simulator_options
-        self._exit = contextlib.AsyncExitStack()
+        self._exit = contextlib.AsyncExitStack()  # the radio's life: the in-process simulator
+        self._central_exit = contextlib.AsyncExitStack()  # the central's: its host, transport
         self._rig: Rig | None = None
         self._central: Device | None = None
+        self._transport: Transport | None = None
+        self._reopening = asyncio.Lock()  # two askers at once get one new central, not two
+        self._is_open = False
 
     @property
     def central(self) -> Device:
@@ -74,7 +84,7 @@ class BumbleRadio(Radio):
         return self._rig.simulator if self._rig is not None else None
 
     def scanner_kwargs(self) -> dict[str, Any]:
-        return {"bumble_device": self.central}
+        return {"bumble_centrals": self}
 
     @property
     def known_address(self) -> str | None:
@@ -89,31 +99,85 @@ class BumbleRadio(Radio):
                 rig = await self._exit.enter_async_context(sim_rig(**self._simulator_options))
                 self._rig = rig
                 controller = rig.bridge_controller
-                host = Host(controller, AsyncPipeSink(controller))
+                await self._power_on(Host(controller, AsyncPipeSink(controller)))
             else:
-                transport = await _open_transport(self.transport_spec)
-                self._exit.push_async_callback(transport.close)
-                host = Host(transport.source, transport.sink)
-            self._central = Device(name=BRIDGE_NAME, address=Address(BRIDGE_ADDRESS), host=host)
-            try:
-                await self._central.power_on()
-            except TransportLostError:
-                raise RadioUnavailable(
-                    f"the simulator at {self.transport_spec} closed the link at once: another "
-                    "bridge is probably connected to it (one bridge per treadmill)"
-                ) from None
-            self._exit.push_async_callback(self._central.power_off)
+                await self._open_central(self.transport_spec)
         except BaseException:
             await self.close()
             raise
+        self._is_open = True
+
+    async def live_central(self) -> Device:
+        """The central to connect or scan from now. Over a transport that was lost, the dead
+        central is let go and a fresh one powered on over the transport opened again: one
+        attempt, which fails with RadioUnavailable (a BleakError) while nothing answers; the
+        caller paces the attempts (the guard's reconnect backoff). The in-process simulator's
+        virtual link is never lost: its central is the same for the radio's life."""
+        async with self._reopening:
+            if not self._is_open:
+                raise RadioUnavailable("the bumble radio is not open")
+            if _is_lost(self._transport):
+                log.info(
+                    "the transport to %s was lost: letting its central go", self.transport_spec
+                )
+                await self._release_central()
+            if self._central is None and self.transport_spec is not None:
+                await self._open_central(self.transport_spec)
+            return self.central
 
     async def close(self) -> None:
-        self._central = None
+        self._is_open = False
+        await self._release_central()
         try:
             await self._exit.aclose()
         except Exception as e:
             log.warning("the bumble radio did not close cleanly: %r", e)
         self._rig = None
+
+    # --- the central and its transport ---------------------------------------------------------
+    async def _open_central(self, spec: str) -> None:
+        try:
+            transport = await _open_transport(spec)
+            self._transport = transport
+            self._central_exit.push_async_callback(transport.close)
+            await self._power_on(Host(transport.source, transport.sink), transport)
+        except BaseException:
+            await self._release_central()
+            raise
+
+    async def _power_on(self, host: Host, transport: Transport | None = None) -> None:
+        central = Device(name=BRIDGE_NAME, address=Address(BRIDGE_ADDRESS), host=host)
+        try:
+            await central.power_on()
+        except TransportLostError:
+            raise RadioUnavailable(
+                f"the simulator at {self.transport_spec} closed the link at once: another "
+                "bridge is probably connected to it (one bridge per treadmill)"
+            ) from None
+        self._central_exit.push_async_callback(_power_off, central, transport)
+        self._central = central
+
+    async def _release_central(self) -> None:
+        """Power the central off and close its transport; bounded, for a dead transport's HCI
+        commands would each wait out bumble's timeout."""
+        self._central = self._transport = None
+        central_exit, self._central_exit = self._central_exit, contextlib.AsyncExitStack()
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                await central_exit.aclose()
+        except Exception as e:
+            log.warning("the bumble central did not close cleanly: %r", e)
+
+
+def _is_lost(transport: Transport | None) -> bool:
+    return transport is not None and transport.source.terminated.done()
+
+
+async def _power_off(central: Device, transport: Transport | None) -> None:
+    # bumble flushed a lost transport's host already, reporting every connection on it dropped;
+    # powering off would flush again, from inside whoever is reacting to that report.
+    if not _is_lost(transport):
+        await central.power_off()
 
 
 async def _open_transport(spec: str) -> Transport:

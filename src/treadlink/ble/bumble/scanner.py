@@ -14,7 +14,7 @@ from bleak.uuids import normalize_uuid_str
 from bumble.core import UUID, AdvertisingData
 from bumble.device import Advertisement, Device
 
-from treadlink.ble.bumble.client import BumbleDetails, bleak_uuid
+from treadlink.ble.bumble.client import BumbleDetails, CentralSource, bleak_uuid
 
 _UUID_LISTS = (
     AdvertisingData.COMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS,
@@ -25,7 +25,8 @@ _UUID_LISTS = (
 
 
 class BleakScannerBumble(BaseBleakScanner):
-    """Pass the central as `bumble_device=` to `BleakScanner(backend=BleakScannerBumble, ...)`."""
+    """Pass the radio as `bumble_centrals=` to `BleakScanner(backend=BleakScannerBumble, ...)`:
+    each scan runs on the central alive when it starts."""
 
     def __init__(
         self,
@@ -38,20 +39,25 @@ class BleakScannerBumble(BaseBleakScanner):
             detection_callback,
             [normalize_uuid_str(u) for u in service_uuids] if service_uuids else None,
         )
-        central = kwargs.get("bumble_device")
-        if not isinstance(central, Device):
-            raise BleakError("BleakScannerBumble needs bumble_device=<bumble Device>")
-        self._central = central
+        centrals = kwargs.get("bumble_centrals")
+        if centrals is None or not hasattr(centrals, "live_central"):
+            raise BleakError("BleakScannerBumble needs bumble_centrals=<BumbleRadio>")
+        self._centrals: CentralSource = centrals
+        self._central: Device | None = None
         self._active = scanning_mode == "active"
 
     async def start(self) -> None:
         self.seen_devices = {}
-        self._central.on(Device.EVENT_ADVERTISEMENT, self._on_advertisement)
-        await self._central.start_scanning(active=self._active, filter_duplicates=False)
+        central = self._central = await self._centrals.live_central()
+        central.on(Device.EVENT_ADVERTISEMENT, self._on_advertisement)
+        await central.start_scanning(active=self._active, filter_duplicates=False)
 
     async def stop(self) -> None:
-        await self._central.stop_scanning()
-        self._central.remove_listener(Device.EVENT_ADVERTISEMENT, self._on_advertisement)
+        central, self._central = self._central, None
+        if central is None:
+            return
+        await central.stop_scanning()
+        central.remove_listener(Device.EVENT_ADVERTISEMENT, self._on_advertisement)
 
     def _on_advertisement(self, advertisement: Advertisement) -> None:
         data: AdvertisingData = advertisement.data
@@ -89,6 +95,6 @@ class BleakScannerBumble(BaseBleakScanner):
         # bumble prints the address type after a slash; bleak wants the bare address.
         address = str(advertisement.address).split("/")[0]
         device = self.create_or_update_device(
-            address, address, name, BumbleDetails(self._central), advertisement_data
+            address, address, name, BumbleDetails(self._centrals), advertisement_data
         )
         self.call_detection_callbacks(device, advertisement_data)
