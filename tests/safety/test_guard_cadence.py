@@ -53,6 +53,8 @@ async def test_reconnect_attempts_back_off_from_the_first_delay_doubling_up_to_t
         assert gaps(attempts) == pytest.approx(backoff, abs=0.05)
         assert reconnected.attempts == len(attempts) == refusals + 1
         assert reconnected.at == pytest.approx(attempts[-1], abs=0.05)
+        restarted = [e for e in r.events if isinstance(e, Fault) and "restarted" in e.message]
+        assert restarted == [], "reconnecting ended on a refused link"
         await r.stopped()  # and the Stop went out on the new link
 
 
