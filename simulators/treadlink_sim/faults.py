@@ -11,6 +11,9 @@ class Fault(StrEnum):
 
     SAFETY_KEY = "safety_key"  # key pulled: belt brakes hard, status 03, Start answered 04
     LINK_LOST = "link_lost"  # link dropped and not advertising until cleared (out of range)
+    # Link dropped, and every new one dropped the moment it is made, until cleared (the radio
+    # answers, the firmware is rebooting or busy): a connection attempt fails at once.
+    LINK_REFUSED = "link_refused"
     INDICATIONS_LOST = "indications_lost"  # procedures are processed but never indicated
     CONTROL_REFUSED = "control_refused"  # every control-point request answered 05
     # Every control-point request answered 04; Request Control is granted all the same, as on
@@ -23,8 +26,15 @@ class Fault(StrEnum):
     EMPTY_MACHINE_STATUS = "empty_machine_status"  # Machine Status notified with no bytes
     GARBAGE_INDICATION = "garbage_indication"  # control-point indication that is no response
     CONTROL_TAKEN = "control_taken"  # another client took control: status FF to ours
+    # Request Control is neither answered nor granted; the write is accepted and no procedure
+    # is held, so the next write goes through.
+    REQUEST_CONTROL_UNANSWERED = "request_control_unanswered"
+    LATE_ANSWERS = "late_answers"  # every control-point answer comes `late_s` after the write
     ZERO_SPEED_FRAMES = "zero_speed_frames"  # Treadmill Data says 0 km/h while the belt runs
 
+
+# The faults that take a parameter, and its name (`set_fault(fault, **{name: value})`).
+PARAMETERS: dict[Fault, str] = {Fault.SPEED_RUNAWAY: "runaway_kmh", Fault.LATE_ANSWERS: "late_s"}
 
 # Bytes the malformation faults put on the wire; fixed so tests can compare exactly.
 TRAILING = bytes.fromhex("de ad be ef")
@@ -35,6 +45,7 @@ GARBAGE_INDICATION = bytes.fromhex("42 ff")
 class FaultState:
     active: set[Fault] = field(default_factory=set)
     runaway_kmh: float = 0.0
+    late_s: float = 0.0
 
     def __contains__(self, fault: Fault) -> bool:
         return fault in self.active

@@ -3,6 +3,7 @@
 - {at: 30, do: console_speed, speed_kmh: 9.5}
 - {at: 60, do: set_fault, fault: speed_runaway, runaway_kmh: 2}
 - {at: 75, do: clear_fault, fault: speed_runaway}
+- {at: 80, do: set_fault, fault: late_answers, late_s: 0.2}
 - {at: 90, do: console_stop}
 """
 
@@ -15,7 +16,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from treadlink.sources import BadInput, excerpt
-from treadlink_sim.faults import Fault
+from treadlink_sim.faults import PARAMETERS, Fault
 from treadlink_sim.inputs import read_yaml
 from treadlink_sim.profile import MachineProfile
 from treadlink_sim.treadmill import TreadmillSimulator
@@ -91,15 +92,17 @@ class SetFault(_Step):
     do: Literal["set_fault"]
     fault: Fault
     runaway_kmh: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    late_s: float | None = Field(default=None, gt=0, allow_inf_nan=False)
 
     @model_validator(mode="after")
-    def _runaway(self) -> Self:
-        if (self.fault is Fault.SPEED_RUNAWAY) != (self.runaway_kmh is not None):
-            raise ValueError("runaway_kmh is given with, and only with, fault speed_runaway")
+    def _parameter(self) -> Self:
+        for fault, name in PARAMETERS.items():
+            if (self.fault is fault) != (getattr(self, name) is not None):
+                raise ValueError(f"{name} is given with, and only with, fault {fault}")
         return self
 
     async def apply(self, sim: TreadmillSimulator) -> None:
-        await sim.set_fault(self.fault, runaway_kmh=self.runaway_kmh)
+        await sim.set_fault(self.fault, runaway_kmh=self.runaway_kmh, late_s=self.late_s)
 
 
 class ClearFault(_Step):

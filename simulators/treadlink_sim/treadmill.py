@@ -27,7 +27,7 @@ from treadlink.ftms.protocol import (
     TrainingStatus,
 )
 from treadlink_sim import gatt, requests
-from treadlink_sim.faults import Fault, FaultState
+from treadlink_sim.faults import PARAMETERS, Fault, FaultState
 from treadlink_sim.physics import (
     BeltMode,
     Dynamics,
@@ -52,8 +52,18 @@ class ControlPointRecord:
 
     at: float  # loop time of arrival
     data: bytes
-    result: ResultCode | None = None  # the result indicated (or that would have been)
+    # The result indicated (or that would have been); None if the request was ignored.
+    result: ResultCode | None = None
     att_error: int | None = None  # set instead of result when the write itself was refused
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRecord:
+    """One link a central made to the simulator."""
+
+    at: float  # loop time the link was made
+    peer: str  # the central's address
+    refused: bool = False  # dropped at once (Fault.LINK_REFUSED)
 
 
 class _OtherClient:
@@ -81,6 +91,7 @@ class TreadmillSimulator:
         self.time_scale = check_time_scale(time_scale)
         self.telemetry_hz = telemetry_hz or profile.telemetry_hz
         self.control_point_log: list[ControlPointRecord] = []
+        self.connection_log: list[ConnectionRecord] = []
         self._speeds = profile.speed_range()
         self._inclines = profile.incline_range()
         self._model = Treadmill(
@@ -279,14 +290,17 @@ class TreadmillSimulator:
         await self._announce(MachineStatus(MachineStatusOp.TARGET_INCLINE_CHANGED, incline_pct))
 
     # --- faults -------------------------------------------------------------------------------
-    async def set_fault(self, fault: Fault, *, runaway_kmh: float | None = None) -> None:
-        """Make the machine misbehave in one way (see Fault); setting twice is harmless."""
+    async def set_fault(
+        self, fault: Fault, *, runaway_kmh: float | None = None, late_s: float | None = None
+    ) -> None:
+        """Make the machine misbehave in one way (see Fault); setting twice is harmless (and
+        sets the parameter anew)."""
         fault = Fault(fault)
         if fault is Fault.SPEED_RUNAWAY:
-            if runaway_kmh is None or not math.isfinite(runaway_kmh) or runaway_kmh <= 0:
-                raise ValueError("speed_runaway needs runaway_kmh > 0")
             self._sync()
-            self._faults.runaway_kmh = self._model.runaway_kmh = runaway_kmh
+            self._faults.runaway_kmh = self._model.runaway_kmh = _parameter(fault, runaway_kmh)
+        elif fault is Fault.LATE_ANSWERS:
+            self._faults.late_s = _parameter(fault, late_s)
         already = fault in self._faults
         self._faults.active.add(fault)
         self._changed()
@@ -300,6 +314,8 @@ class TreadmillSimulator:
         elif fault is Fault.LINK_LOST:
             await self.device.stop_advertising()
             await self.drop_link()
+        elif fault is Fault.LINK_REFUSED:
+            await self.drop_link()  # and go on advertising: the next links are refused
         elif fault is Fault.CONTROL_TAKEN:
             previous, self._controller = self._controller, _OTHER_CLIENT
             if isinstance(previous, Connection):
@@ -314,6 +330,8 @@ class TreadmillSimulator:
         if fault is Fault.SPEED_RUNAWAY:
             self._sync()
             self._faults.runaway_kmh = self._model.runaway_kmh = 0.0
+        elif fault is Fault.LATE_ANSWERS:
+            self._faults.late_s = 0.0
         elif fault is Fault.LINK_LOST:
             await self._advertise()
         elif fault is Fault.SAFETY_KEY:
@@ -352,6 +370,11 @@ class TreadmillSimulator:
             self.control_point_log.append(ControlPointRecord(now, data, att_error=refusal))
             raise att.ATT_Error(refusal, message=f"control point write {data.hex(' ')} refused")
 
+        unanswered = Fault.REQUEST_CONTROL_UNANSWERED in self._faults
+        if unanswered and requests.op_code(data) is OpCode.REQUEST_CONTROL:
+            # Ignored, not refused: no result, no control granted, no procedure held.
+            self.control_point_log.append(ControlPointRecord(now, data))
+            return
         result, statuses = self._execute(connection, data)
         self.control_point_log.append(ControlPointRecord(now, data, result=result))
         self._changed()
@@ -368,8 +391,9 @@ class TreadmillSimulator:
         self, connection: Connection, response: bytes, statuses: list[MachineStatus]
     ) -> None:
         try:
-            if self.profile.indication_delay_s:
-                await asyncio.sleep(self.profile.indication_delay_s)
+            delay = self.profile.indication_delay_s + self._faults.late_s
+            if delay:
+                await asyncio.sleep(delay)
             await self.device.indicate_subscriber(connection, self._chars.control_point, response)
         except Exception as error:  # a lost link or a client that never confirms
             log.warning("control point indication to %s failed: %r", _address(connection), error)
@@ -541,6 +565,14 @@ class TreadmillSimulator:
             )
 
     def _on_connection(self, connection: Connection) -> None:
+        refused = Fault.LINK_REFUSED in self._faults
+        self.connection_log.append(ConnectionRecord(self._now(), _address(connection), refused))
+        if refused:
+            log.info("connection from %s refused", _address(connection))
+            connection.on("disconnection", lambda _reason: self._spawn(self._advertise()))
+            self._spawn(self._disconnect(connection))
+            self._changed()
+            return
         log.info("connection from %s", _address(connection))
         self._connections.add(connection)
         connection.on("disconnection", lambda _reason: self._on_disconnection(connection))
@@ -590,6 +622,13 @@ class TreadmillSimulator:
 
 def _address(connection: Connection) -> str:
     return str(connection.peer_address).removesuffix("/P")
+
+
+def _parameter(fault: Fault, value: float | None) -> float:
+    """The positive, finite parameter `fault` needs (see faults.PARAMETERS)."""
+    if value is None or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{fault} needs {PARAMETERS[fault]} > 0")
+    return value
 
 
 def _on_grid(value: float, r: Range) -> int:

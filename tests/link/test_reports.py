@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from bleak.exc import BleakError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -185,3 +186,23 @@ def test_no_notification_raises_out_of_the_callbacks(data: bytes) -> None:
     assert all(
         isinstance(e, Telemetry | StatusChanged | TrainingStatusChanged | Answered) for e in seen
     )
+
+
+@fake_time
+async def test_a_link_dropped_as_it_is_made_fails_the_connect_at_once() -> None:
+    async with link() as connection:
+        sim = connection.simulator
+        await sim.set_fault(Fault.LINK_REFUSED)  # drops us, and every new link as it is made
+        await sim.wait_for(lambda s: not s.connected, timeout=5)
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        # bleak's own error, as on the OS's stack: not a cancellation of the caller, which
+        # nobody cancelled, and not the 30 s wait for a GATT answer on a link that is gone.
+        with pytest.raises(BleakError):
+            await connection.link.connect()
+        assert loop.time() - t0 < 1.0  # fake time: the advertising interval, not a timeout
+        assert [c.refused for c in sim.connection_log] == [False, True]
+        assert not connection.link.is_connected
+        await sim.clear_fault(Fault.LINK_REFUSED)
+        await connection.link.connect()
+        assert connection.link.is_connected and sim.connected

@@ -484,6 +484,33 @@ async def test_every_drop_of_the_link_is_followed_by_a_reconnect() -> None:
             assert r.sim.connected and r.sim.belt_speed_kmh == 0.0
 
 
+@fake_time
+async def test_reconnecting_cancelled_from_outside_is_started_again() -> None:
+    async with rig() as r:
+        await r.run_at(8.0)
+        await r.sim.set_fault(SimFault.LINK_LOST)  # out of range: each attempt waits its timeout
+        await r.events.first(
+            lambda e: isinstance(e, Fault) and e.fault == "link_dropped", timeout=30
+        )
+        task = r.guard._reconnect_task  # what a stray cancel (a lower layer's bug) would hit
+        assert task is not None
+        task.cancel()
+        restarted = await r.events.first(
+            lambda e: isinstance(e, Fault) and "reconnecting restarted" in e.message, timeout=10
+        )
+        assert isinstance(restarted, Fault)
+        assert not restarted.latched  # an error report, not a second fault to acknowledge
+        await r.sim.clear_fault(SimFault.LINK_LOST)
+        await r.events.first(lambda e: isinstance(e, Reconnected), timeout=60)
+        await r.stopped()  # the Stop went out on the new link
+        # Reconnecting that ends because the link is back is not started again.
+        await asyncio.sleep(30)
+        assert [e for e in r.events if isinstance(e, Fault) and "restarted" in e.message] == [
+            restarted
+        ]
+        assert len([e for e in r.events if isinstance(e, Reconnected)]) == 1
+
+
 # --- a fault while latched -------------------------------------------------------------------
 @fake_time
 async def test_a_fault_while_latched_and_stopped_stops_the_belt_again() -> None:

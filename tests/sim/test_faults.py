@@ -207,3 +207,60 @@ async def test_second_client_takes_control() -> None:
         await sim.clear_fault(Fault.CONTROL_TAKEN)
         assert await central.request(b"\x00") == bytes.fromhex("80 00 01")
         assert sim.faults == frozenset()
+
+
+async def test_link_refused_drops_every_link_as_it_is_made_until_cleared() -> None:
+    async with connected_rig() as (rig, central):
+        sim = rig.simulator
+        await running(central)
+        await sim.set_fault(Fault.LINK_REFUSED)
+        async with asyncio.timeout(5):
+            await sim.wait_for(lambda s: not s.connected)
+        assert sim.running  # the belt keeps going, as on any drop
+        # Still advertising: the link is made, and dropped at once. (bumble cancels the GATT
+        # request in flight; our bleak backend makes that bleak's error, see tests/link.)
+        attempt = asyncio.ensure_future(central.connect(rig.address))
+        await asyncio.wait([attempt], timeout=1)
+        assert attempt.cancelled()
+        assert [c.refused for c in sim.connection_log] == [False, True]
+        assert sim.connection_log[-1].peer == rig.bridge_address
+        assert not sim.connected
+        await sim.clear_fault(Fault.LINK_REFUSED)
+        async with asyncio.timeout(5):
+            await central.connect(rig.address)
+        assert sim.connected
+        assert [c.refused for c in sim.connection_log] == [False, True, False]
+
+
+async def test_request_control_unanswered_is_ignored_and_holds_nothing() -> None:
+    async with connected_rig(control=False) as (rig, central):
+        sim = rig.simulator
+        await sim.set_fault(Fault.REQUEST_CONTROL_UNANSWERED)
+        await central.write(b"\x00")
+        await asyncio.sleep(5)
+        assert central.pending(CP) == []
+        assert sim.controller_address is None  # not granted either
+        assert sim.control_point_log[-1].result is None
+        # No procedure held: the next write is processed (and refused, without control).
+        assert await central.request(b"\x07") == bytes.fromhex("80 07 05")
+        await sim.clear_fault(Fault.REQUEST_CONTROL_UNANSWERED)
+        assert await central.request(b"\x00") == bytes.fromhex("80 00 01")
+
+
+async def test_late_answers_come_late_and_hold_the_procedure_meanwhile() -> None:
+    async with connected_rig() as (rig, central):
+        sim = rig.simulator
+        loop = asyncio.get_running_loop()
+        await sim.set_fault(Fault.LATE_ANSWERS, late_s=0.5)
+        t0 = loop.time()
+        await central.write(b"\x07")
+        assert await central.write_error(bytes.fromhex("08 01")) == 0xFE  # still in procedure
+        assert await central.next(CP) == bytes.fromhex("80 07 01")
+        assert loop.time() - t0 == pytest.approx(0.5, abs=0.01)
+        assert sim.running  # done at once, answered late
+        await sim.clear_fault(Fault.LATE_ANSWERS)
+        t1 = loop.time()
+        assert await central.request(bytes.fromhex("08 01")) == bytes.fromhex("80 08 01")
+        assert loop.time() - t1 == pytest.approx(0.0, abs=0.01)
+        with pytest.raises(ValueError, match="late_answers needs late_s > 0"):
+            await sim.set_fault(Fault.LATE_ANSWERS)

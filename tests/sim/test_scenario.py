@@ -53,6 +53,11 @@ def test_example_parses(tmp_path: Path) -> None:
         ([{"at": 1, "do": "jump"}], r"step 1 \(do: jump\): 'do' must be one of console_start"),
         ([{"at": 1, "do": "set_fault", "fault": "gremlins"}], "fault: Input should be"),
         ([{"at": 1, "do": "set_fault", "fault": "speed_runaway"}], "runaway_kmh is given with"),
+        ([{"at": 1, "do": "set_fault", "fault": "late_answers"}], "late_s is given with"),
+        (
+            [{"at": 1, "do": "set_fault", "fault": "link_refused", "late_s": 0.2}],
+            "late_s is given with, and only with, fault late_answers",
+        ),
         ([{"at": 1, "do": "console_stop", "why": 1}], "why: Extra inputs"),
         (
             [{"at": 2, "do": "console_stop"}, {"at": 1, "do": "console_start"}],

@@ -578,6 +578,17 @@ class SafetyGuard:
         if self._closing or (self._reconnect_task is not None and not self._reconnect_task.done()):
             return
         self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect())
+        self._reconnect_task.add_done_callback(self._reconnect_ended)
+
+    def _reconnect_ended(self, task: asyncio.Task[None]) -> None:
+        if self._closing or (not task.cancelled() and task.exception() is None):
+            return  # the link is back (or the guard is closing)
+        # Cancelled from outside, or a BaseException got through (a link layer once let a
+        # CancelledError out of a refused connect): without a link no Stop can be written.
+        why = "cancelled" if task.cancelled() else repr(task.exception())
+        log.error("reconnecting ended (%s) before the link was back: restarting it", why)
+        self._emit(Fault(at=self._now(), message=f"reconnecting restarted after it ended ({why})"))
+        self._start_reconnecting()
 
     async def _reconnect(self) -> None:
         """Reconnect to watch and to be able to stop; never to replay setpoints. Goes on for

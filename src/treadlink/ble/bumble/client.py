@@ -105,18 +105,22 @@ class BleakClientBumble(BaseBleakClient):
     async def connect(self, pair: bool, **kwargs: Any) -> None:
         if pair:
             log.debug("pairing is not needed by FTMS and not done by the bumble backend")
+        timeout = kwargs.get("timeout", self._timeout)
         central = await self._centrals.live_central()
         connection = await central.connect(
-            hci.Address(self.address),
-            own_address_type=hci.OwnAddressType.RANDOM,
-            timeout=kwargs.get("timeout", self._timeout),
+            hci.Address(self.address), own_address_type=hci.OwnAddressType.RANDOM, timeout=timeout
         )
         self._connection = connection
         connection.on(connection.EVENT_DISCONNECTION, self._on_disconnection)
         try:
-            peer = Peer(connection)
-            await peer.request_mtu(_MTU)
-            self.services = await self._discover(peer)
+            # A link dropped while it is set up (a treadmill refusing it) fails the connect
+            # now with bleak's error, as on the OS's stacks. bumble would cancel only the GATT
+            # request in flight, which looks like a cancellation of our caller, and leave one
+            # sent after the drop to its 30 s timeout; the connect timeout bounds the rest.
+            async with asyncio.timeout(timeout):
+                self.services = await _gatt(
+                    connection.cancel_on_disconnection(self._set_up(connection))
+                )
         except BaseException:
             await self.disconnect()
             raise
@@ -156,6 +160,11 @@ class BleakClientBumble(BaseBleakClient):
 
     async def unpair(self) -> None:
         raise NotImplementedError("the bumble backend does not pair")
+
+    async def _set_up(self, connection: Connection) -> BleakGATTServiceCollection:
+        peer = Peer(connection)
+        await peer.request_mtu(_MTU)
+        return await self._discover(peer)
 
     async def _discover(self, peer: Peer) -> BleakGATTServiceCollection:
         wanted = [UUID(u) for u in self._service_filter] if self._service_filter else []
