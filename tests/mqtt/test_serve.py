@@ -181,3 +181,54 @@ async def test_a_latched_fault_blocks_remote_start_and_is_never_acknowledged_rem
         assert "latched" in answer["reason"]
         assert service.guard.latched is not None
         assert service.sessions == 0
+
+
+# --- idle: the treadmill's own business is no fault ------------------------------------------
+async def test_a_console_stop_while_idle_is_no_fault_and_remote_start_still_works(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    async with (
+        watching(broker.url) as watcher,
+        serving(broker, tmp_path, allow_remote_start=True) as (service, simulator),
+    ):
+        await watcher.state(lambda s: s["remote_start"])
+        # Someone walks from the console and stops there: treadlink never drove the belt.
+        await simulator.console_start()
+        await watcher.state(lambda s: s["belt"] == "running")
+        mark = len(watcher.messages)
+        await simulator.console_stop()
+        await watcher.expect(
+            f"{BASE}/event", lambda m: payload(m)["event"] == "console_stop", after=mark
+        )
+        await simulator.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=10)
+        await watcher.state(lambda s: s["belt"] == "stopped", after=mark)
+        assert service.guard is not None and service.guard.latched is None
+        answer = await watcher.command("start", '{"stage": "short"}')
+        assert answer["ok"], answer
+        assert service.sessions == 1
+        events = [payload(m)["event"] for m in watcher.messages if m.topic.value == f"{BASE}/event"]
+        assert "fault" not in events[: events.index("console_stop") + 1]
+
+
+async def test_an_idle_link_drop_with_the_belt_at_rest_is_no_fault(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    async with (
+        watching(broker.url) as watcher,
+        serving(broker, tmp_path, allow_remote_start=True) as (service, simulator),
+    ):
+        await watcher.state(lambda s: s["remote_start"])
+        mark = len(watcher.messages)
+        await simulator.set_fault(Fault.LINK_LOST)  # asleep, or out of range
+        await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"offline", after=mark)
+        await simulator.clear_fault(Fault.LINK_LOST)
+        await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"online", after=mark)
+        state = await watcher.state(lambda s: s["remote_start"], after=mark)
+        assert state["fault"] is None
+        assert service.guard is not None and service.guard.latched is None
+        answer = await watcher.command("start", '{"stage": "short"}')
+        assert answer["ok"], answer
+        events = [
+            payload(m)["event"] for m in watcher.messages[mark:] if m.topic.value == f"{BASE}/event"
+        ]
+        assert "link_down" in events and "fault" not in events

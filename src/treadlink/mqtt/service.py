@@ -47,7 +47,6 @@ from treadlink.session.events import Event, Finished, TelemetryUpdate
 log = logging.getLogger(__name__)
 
 STOP_WAIT_S: Final = 10.0  # on the way out, for a stop asked for over MQTT while idle
-_STILL: Final = 0.005  # km/h: below the wire's 0.01 resolution
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,10 +175,8 @@ class Service:
         def on_guard(event: GuardEvent) -> None:
             if self.session is not None:
                 return  # the session passes the guard's events on itself
-            idle = guard.latched is None and not guard.stopping
-            still = (treadmill.state.speed_kmh or 0.0) <= _STILL
-            if isinstance(event, LinkDown) and idle and still:
-                asleep.set()
+            if isinstance(event, LinkDown) and guard.idle_at_rest:
+                asleep.set()  # the guard judged it no fault: let go and look for it again
             self.bridge.observe(event)
 
         unsubscribe = (treadmill.subscribe(on_treadmill), guard.subscribe(on_guard))
