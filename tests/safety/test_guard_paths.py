@@ -150,19 +150,18 @@ async def test_a_session_paused_by_the_runner_still_drives_the_belt(
     all the same, so a console stop or a link drop is a fault, as when the belt runs."""
     events = Recorder()
     async with link(telemetry_hz=4.0) as connection, SafetyGuard(connection.link) as guard:
-        sim = connection.simulator
-        session = Session(guard, matrix_stage(tmp_path), on_fault="pause")
-        session.subscribe(events)
-        run = asyncio.get_running_loop().create_task(session.run())
+        paused = Session(guard, matrix_stage(tmp_path), on_fault="pause")
+        paused.subscribe(events)
+        task = asyncio.get_running_loop().create_task(paused.run())
         await events.first(lambda e: isinstance(e, SegmentStarted) and e.index == 1)
-        assert session.pause("runner")
-        await sim.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=60)
+        assert paused.pause("runner")
+        await connection.simulator.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=60)
         await asyncio.sleep(guard.settings.own_status_window_s + 5)
         assert guard.latched is None and guard.idle_at_rest is False
-        await getattr(sim, what)()
+        await getattr(connection.simulator, what)()
         fault = await events.first(lambda e: isinstance(e, Fault) and e.latched, timeout=30)
         assert isinstance(fault, Fault)
         assert fault.fault == {"console_stop": "console_stop", "drop_link": "link_dropped"}[what]
-        session.stop()
-        await run
+        paused.stop()
+        await task
     assert not guard.driving  # the plan was let go with the session
