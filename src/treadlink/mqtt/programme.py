@@ -78,10 +78,12 @@ def find_plan(workouts: Path, latest: Path | None) -> Path:
     """The plan to follow: the one of the latest session run from a plan, if it is in the
     workouts directory; else the only plan file with progression rules there."""
     root = workouts.resolve()
+    if latest is not None:
+        latest = latest.resolve()
+        if latest.is_relative_to(root) and is_plan_file(latest):
+            return latest  # the usual case: no need to read every file in the directory
     plans = sorted(p.resolve() for p in root.rglob("*") if is_plan_file(p))
     plans = [p for p in plans if p.is_relative_to(root)]
-    if latest is not None and latest.resolve() in plans:
-        return latest.resolve()
     if len(plans) == 1:
         return plans[0]
     if not plans:
