@@ -31,7 +31,7 @@ from treadlink.ble.bumble.radio import BumbleRadio
 from treadlink.cli import main
 from treadlink.mqtt.service import ServeOptions, Service
 from treadlink.mqtt.settings import MqttSettings
-from treadlink.records.store import Store, database_path
+from treadlink.records.store import DATA_DIR_ENV, Store, database_path
 from treadlink.safety.faults import FaultKind
 from treadlink_sim.faults import Fault
 from treadlink_sim.treadmill import TreadmillSimulator
@@ -301,3 +301,23 @@ async def test_start_next_runs_the_advised_stage_and_serve_records_it_with_pain_
         answer = await watcher.command("start", '{"stage": "next"}')
         assert not answer["ok"] and "stage 3 is due from" in answer["reason"]
         assert service.sessions == 1
+
+
+async def test_a_history_that_cannot_be_used_leaves_the_session_unrecorded_not_unrun(
+    broker: Mosquitto,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    monkeypatch.setenv(DATA_DIR_ENV, str(blocked / "data"))  # cannot be made: no history
+    mini_plan(tmp_path / "workouts")
+    async with ready_to_start(broker, tmp_path) as (watcher, service, simulator):
+        mark = len(watcher.messages)
+        assert (await watcher.command("start", '{"stage": "one"}'))["ok"]
+        done = await watcher.state(lambda s: s["session"] == "finished", after=mark)
+        assert done["belt"] == "stopped" and simulator.stopped
+        await service._session_done()
+        assert service.session is None
+    assert "session not recorded: cannot open the history" in caplog.text

@@ -230,8 +230,9 @@ class Service:
 
     def _choose(self, stage: str) -> Chosen:
         """The stage file a `start` names, or the one the programme advises for `next`. Reads
-        the history (SQLite, WAL: a reader never waits for a writer) on the loop: a start is
-        answered at once, and only while no session runs."""
+        the plan and the history (SQLite in WAL mode: readers do not wait for writers) on the
+        loop, because a start is answered at once; it only gets here with no session running
+        and the belt confirmed stopped (MqttBridge._start_refusal)."""
         workouts = self.settings.workouts
         if stage == "next":
             return next_stage(workouts, simulated=self.options.simulated, today=date.today())
@@ -241,12 +242,16 @@ class Service:
         """Run the session, recorded in the history as `treadlink run` records it. Nobody is at
         a terminal to be asked for pain: the session is kept with its pain unknown, and the
         programme waits for `treadlink pain` at the treadmill (docs/mqtt.md)."""
-        recording = await asyncio.to_thread(
-            open_recording,
-            start,
-            running_threshold_kmh=self.profile.running_threshold,
-            warn=lambda problem: log.warning("session %s", problem),
-        )
+        recording = None
+        try:
+            recording = await asyncio.to_thread(
+                open_recording,
+                start,
+                running_threshold_kmh=self.profile.running_threshold,
+                warn=lambda problem: log.warning("session %s", problem),
+            )
+        except Exception:
+            log.exception("session not recorded")  # it runs all the same
         if recording is not None:
             session.subscribe(recording.listen)  # memory and a queue only, never the disk
         try:
@@ -254,9 +259,13 @@ class Service:
         except Exception:
             log.exception("session ended by an error")
         finally:
-            if recording is not None:
-                await asyncio.to_thread(recording.close)  # the writer thread finishes the rest
-            self.session = None
+            try:
+                if recording is not None:
+                    await asyncio.to_thread(recording.close)  # the writer thread writes the rest
+            except Exception:
+                log.exception("the session's record could not be completed")
+            finally:
+                self.session = None
 
     def _on_session(self, event: Event) -> None:
         if isinstance(event, Finished) and event.belt == "may be running":
