@@ -13,11 +13,25 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.mqtt.broker import Mosquitto
-from tests.mqtt.conftest import BASE, PROFILE, TOPICS, faster_machine, payload, watching
+from tests.mqtt.conftest import (
+    BASE,
+    PROFILE,
+    TOPICS,
+    Watcher,
+    faster_machine,
+    payload,
+    watching,
+)
+from tests.mqtt.test_programme import CLEAN, ran
+from tests.mqtt.test_programme import PLAN as RETURN_TO_RUN_PLAN
 from treadlink.ble.bumble.radio import BumbleRadio
+from treadlink.cli import main
 from treadlink.mqtt.service import ServeOptions, Service
 from treadlink.mqtt.settings import MqttSettings
+from treadlink.records.store import DATA_DIR_ENV, Store, database_path
 from treadlink.safety.faults import FaultKind
 from treadlink_sim.faults import Fault
 from treadlink_sim.treadmill import TreadmillSimulator
@@ -181,3 +195,129 @@ async def test_a_latched_fault_blocks_remote_start_and_is_never_acknowledged_rem
         assert "latched" in answer["reason"]
         assert service.guard.latched is not None
         assert service.sessions == 0
+
+
+@asynccontextmanager
+async def ready_to_start(
+    broker: Mosquitto, tmp_path: Path
+) -> AsyncIterator[tuple[Watcher, Service, TreadmillSimulator]]:
+    """`serve` with remote start allowed, watched, once it says a start would be accepted."""
+    async with (
+        watching(broker.url) as watcher,
+        serving(broker, tmp_path, allow_remote_start=True) as (service, simulator),
+    ):
+        await watcher.state(lambda s: s["remote_start"])
+        yield watcher, service, simulator
+
+
+# --- idle: the treadmill's own business is no fault ------------------------------------------
+async def test_a_console_stop_while_idle_is_no_fault_and_remote_start_still_works(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    async with ready_to_start(broker, tmp_path) as (watcher, service, simulator):
+        # Someone walks from the console and stops there: treadlink never drove the belt.
+        await simulator.console_start()
+        await watcher.state(lambda s: s["belt"] == "running")
+        mark = len(watcher.messages)
+        await simulator.console_stop()
+        await watcher.expect(
+            f"{BASE}/event", lambda m: payload(m)["event"] == "console_stop", after=mark
+        )
+        await simulator.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=10)
+        await watcher.state(lambda s: s["belt"] == "stopped", after=mark)
+        assert service.guard is not None and service.guard.latched is None
+        answer = await watcher.command("start", '{"stage": "short"}')
+        assert answer["ok"], answer
+        assert service.sessions == 1
+        events = [payload(m)["event"] for m in watcher.messages if m.topic.value == f"{BASE}/event"]
+        assert "fault" not in events[: events.index("console_stop") + 1]
+
+
+async def test_an_idle_link_drop_with_the_belt_at_rest_is_no_fault(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    async with ready_to_start(broker, tmp_path) as (watcher, service, simulator):
+        mark = len(watcher.messages)
+        await simulator.set_fault(Fault.LINK_LOST)  # asleep, or out of range
+        await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"offline", after=mark)
+        await simulator.clear_fault(Fault.LINK_LOST)
+        await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"online", after=mark)
+        state = await watcher.state(lambda s: s["remote_start"], after=mark)
+        assert state["fault"] is None
+        assert service.guard is not None and service.guard.latched is None
+        answer = await watcher.command("start", '{"stage": "short"}')
+        assert answer["ok"], answer
+        events = [
+            payload(m)["event"] for m in watcher.messages[mark:] if m.topic.value == f"{BASE}/event"
+        ]
+        assert "link_down" in events and "fault" not in events
+
+
+# --- the programme: serve records its sessions, and `next` follows the rules -----------------
+MINI_STAGE = 'name: "{name}"\nitems:\n  - walk: 0:20\n  - run: 0:10\n'
+
+
+def mini_plan(workouts: Path) -> Path:
+    """Three tiny stages and the return-to-run rules, in the workouts directory."""
+    workouts.mkdir(exist_ok=True)
+    for name in ("one", "two", "three"):
+        (workouts / f"{name}.yaml").write_text(MINI_STAGE.format(name=name.title()))
+    rules = RETURN_TO_RUN_PLAN.read_text().split("progression:", 1)[1]
+    plan = workouts / "plan.yaml"
+    plan.write_text(f"name: Mini\nstages: [one.yaml, two.yaml, three.yaml]\nprogression:{rules}")
+    return plan
+
+
+async def test_start_next_runs_the_advised_stage_and_serve_records_it_with_pain_unknown(
+    broker: Mosquitto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = mini_plan(tmp_path / "workouts")
+    async with ready_to_start(broker, tmp_path) as (watcher, service, simulator):
+        answer = await watcher.command("start", '{"stage": "next"}')
+        assert not answer["ok"] and "no session of Mini is recorded yet" in answer["reason"]
+        ran(plan.parent / "one.yaml", days_ago=2, pain=CLEAN)  # stage 1, two days ago, no pain
+
+        mark = len(watcher.messages)
+        assert (await watcher.command("start", '{"stage": "next"}'))["ok"]
+        running = await watcher.state(lambda s: s["segment"] is not None, after=mark)
+        assert running["stage"] == "Two"
+        await watcher.state(lambda s: s["session"] == "finished", after=mark)
+        await service._session_done()  # the record is written before the next start
+        assert simulator.stopped
+
+        with Store.open(database_path()) as store:
+            record = store.session(store.last(simulated=False).id, details=False)
+        assert record.start.stage_name == "Two" and record.start.stage == 2
+        assert record.start.plan_file == str(plan.resolve())
+        assert record.end is not None and record.end.outcome == "completed"
+        assert record.pain == {}  # nobody at the treadmill was asked
+
+        # The rules want the runner's pain first; it is recorded at the treadmill.
+        answer = await watcher.command("start", '{"stage": "next"}')
+        assert not answer["ok"] and "record the missing pain score first" in answer["reason"]
+        for moment in ("before", "after", "next-morning"):
+            assert main(["pain", "0", "--moment", moment]) == 0
+        assert f"for session {record.id}: Two" in capsys.readouterr().out
+        answer = await watcher.command("start", '{"stage": "next"}')
+        assert not answer["ok"] and "stage 3 is due from" in answer["reason"]
+        assert service.sessions == 1
+
+
+async def test_a_history_that_cannot_be_used_leaves_the_session_unrecorded_not_unrun(
+    broker: Mosquitto,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    monkeypatch.setenv(DATA_DIR_ENV, str(blocked / "data"))  # cannot be made: no history
+    mini_plan(tmp_path / "workouts")
+    async with ready_to_start(broker, tmp_path) as (watcher, service, simulator):
+        mark = len(watcher.messages)
+        assert (await watcher.command("start", '{"stage": "one"}'))["ok"]
+        done = await watcher.state(lambda s: s["session"] == "finished", after=mark)
+        assert done["belt"] == "stopped" and simulator.stopped
+        await service._session_done()
+        assert service.session is None
+    assert "session not recorded: cannot open the history" in caplog.text

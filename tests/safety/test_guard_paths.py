@@ -139,3 +139,29 @@ def test_signals_stop_the_belt_and_keep_the_record(tmp_path: Path, signum: int) 
     assert any(k["event"] == "stop_requested" and k["reason"] == reason for k in kinds)
     assert any(k["event"] == "belt_stopped" for k in kinds)
     assert kinds[-1]["event"] == "finished"
+
+
+@fake_time
+@pytest.mark.parametrize("what", ["console_stop", "drop_link"])
+async def test_a_session_paused_by_the_runner_still_drives_the_belt(
+    tmp_path: Path, what: str
+) -> None:
+    """Paused, no Start of ours is in force and the belt is still; the session holds its plan
+    all the same, so a console stop or a link drop is a fault, as when the belt runs."""
+    events = Recorder()
+    async with link(telemetry_hz=4.0) as connection, SafetyGuard(connection.link) as guard:
+        paused = Session(guard, matrix_stage(tmp_path), on_fault="pause")
+        paused.subscribe(events)
+        task = asyncio.get_running_loop().create_task(paused.run())
+        await events.first(lambda e: isinstance(e, SegmentStarted) and e.index == 1)
+        assert paused.pause("runner")
+        await connection.simulator.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=60)
+        await asyncio.sleep(guard.settings.own_status_window_s + 5)
+        assert guard.latched is None and guard.idle_at_rest is False
+        await getattr(connection.simulator, what)()
+        fault = await events.first(lambda e: isinstance(e, Fault) and e.latched, timeout=30)
+        assert isinstance(fault, Fault)
+        assert fault.fault == {"console_stop": "console_stop", "drop_link": "link_dropped"}[what]
+        paused.stop()
+        await task
+    assert not guard.driving  # the plan was let go with the session

@@ -24,8 +24,10 @@ from treadlink.safety.events import (
     Acknowledged,
     BeltMoving,
     BeltStopped,
+    ConsoleStop,
     Fault,
     GuardEvent,
+    LinkDown,
     Reconnected,
     StopAccepted,
     StopRequested,
@@ -629,3 +631,105 @@ async def test_a_belt_crawling_under_frames_that_read_0_kmh_is_never_taken_for_s
         await r.sim.clear_fault(SimFault.CONTROL_FAILING)
         await r.sim.clear_fault(SimFault.ZERO_SPEED_FRAMES)
         await r.stopped()
+
+
+# --- a belt treadlink does not drive (serve, idle) -------------------------------------------
+def faults(r: Rig) -> list[Fault]:
+    return [e for e in r.events if isinstance(e, Fault)]
+
+
+async def walk_from_the_console(r: Rig) -> None:
+    await r.sim.console_start()
+    await r.sim.wait_for(lambda s: s.belt_speed_kmh > 0.0, timeout=30)
+    await asyncio.sleep(1)  # frames of the moving belt reach the guard
+
+
+@fake_time
+async def test_a_console_stop_of_a_belt_treadlink_does_not_drive_is_an_event_not_a_fault() -> None:
+    async with rig() as r:
+        await walk_from_the_console(r)
+        await r.sim.console_stop()
+        stop = await r.events.first(lambda e: isinstance(e, ConsoleStop), timeout=30)
+        assert isinstance(stop, ConsoleStop) and not stop.paused
+        await asyncio.sleep(5)
+        assert r.guard.latched is None and not faults(r)
+        assert not r.wire.stops()  # nothing to stop: the console did
+        assert not r.guard.stopping
+        # A pause on the console is the same.
+        await walk_from_the_console(r)
+        await r.sim.console_pause()
+        paused = await r.events.first(lambda e: isinstance(e, ConsoleStop) and e.paused, timeout=30)
+        assert isinstance(paused, ConsoleStop)
+        assert r.guard.latched is None and not faults(r)
+
+
+@fake_time
+async def test_a_console_stop_while_a_session_holds_its_plan_is_a_fault_even_paused() -> None:
+    async with rig() as r:
+        release = r.guard.hold_plan()
+        await r.run_at(8.0)
+        await r.guard.pause()  # our own pause: no Start in force, but the plan is held
+        await asyncio.sleep(GuardSettings().own_status_window_s + 5)
+        assert r.guard.latched is None
+        await r.sim.console_start()
+        await r.sim.wait_for(lambda s: s.belt_speed_kmh > 0.0, timeout=30)
+        await r.sim.console_stop()
+        fault = await r.events.first(lambda e: isinstance(e, Fault), timeout=30)
+        assert isinstance(fault, Fault) and fault.fault == "console_stop"
+        assert r.guard.latched is FaultKind.CONSOLE_STOP
+        assert not [e for e in r.events if isinstance(e, ConsoleStop)]
+        await r.stopped()
+        assert r.guard.acknowledge()
+        # Released (the session is over), twice even: the console's stops are its own again.
+        release()
+        release()
+        await walk_from_the_console(r)
+        await asyncio.sleep(GuardSettings().own_status_window_s)  # well after our own stop
+        await r.sim.console_stop()
+        await r.events.first(lambda e: isinstance(e, ConsoleStop), timeout=30)
+        assert r.guard.latched is None
+
+
+@fake_time
+async def test_an_idle_link_drop_with_the_belt_at_rest_is_no_fault_and_not_reconnected() -> None:
+    async with rig() as r:
+        await asyncio.sleep(2)  # idle frames
+        assert r.guard.idle_at_rest
+        await r.sim.drop_link()
+        await r.events.first(lambda e: isinstance(e, LinkDown), timeout=30)
+        await asyncio.sleep(30)
+        assert r.guard.latched is None and not faults(r)
+        assert not r.guard.stopping and not r.guard.link_up
+        assert not [e for e in r.events if isinstance(e, Reconnected)]  # serve looks again
+
+
+@fake_time
+@pytest.mark.parametrize("how", ["console belt moving", "plan held", "stop under way", "latched"])
+async def test_a_link_drop_is_a_fault_unless_idle_at_rest(how: str) -> None:
+    async with rig() as r:
+        if how == "console belt moving":
+            await walk_from_the_console(r)
+        elif how == "plan held":
+            r.guard.hold_plan()  # a session between segments, the belt still
+            await asyncio.sleep(2)
+        elif how == "stop under way":
+            await asyncio.sleep(2)  # idle frames: the belt at rest
+            r.guard.stop("MQTT stop")  # not seen stopped over a window yet
+        else:
+            r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+            await r.stopped()
+        assert not r.guard.idle_at_rest
+        before = len(r.events)
+        await r.sim.drop_link()
+        dropped = await r.events.first(
+            lambda e: isinstance(e, Fault) and e.fault == "link_dropped", timeout=30
+        )
+        assert isinstance(dropped, Fault) and dropped.latched
+        assert r.guard.latched is not None
+        await r.events.first(lambda e: isinstance(e, Reconnected), timeout=30)
+        # The stop goes on over the new link until the belt is seen stopped.
+        await r.events.first(
+            lambda e: isinstance(e, BeltStopped) and any(e is x for x in r.events[before:]),
+            timeout=60,
+        )
+        assert r.sim.belt_speed_kmh == 0.0 and r.guard.belt_stopped

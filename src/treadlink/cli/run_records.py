@@ -14,17 +14,14 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 
 from treadlink.cli.next import describe
 from treadlink.cli.records_common import Refused, pain_score
-from treadlink.plans import PlanError, Timeline
-from treadlink.records.model import SessionStart
-from treadlink.records.programme import advise, load_programme, stage_path
-from treadlink.records.session_record import SessionRecording
+from treadlink.plans import Timeline
+from treadlink.records.programme import NotDue, advise, due_stage, is_plan_file
+from treadlink.records.session_record import SessionRecording, open_recording, session_start
 from treadlink.records.store import Store, StoreError
-from treadlink.sources import InputError, load_yaml
 
 Ask = Callable[[str], str]
 
@@ -38,22 +35,12 @@ def add_record_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _is_plan(file: Path) -> bool:
-    if file.suffix.lower() not in (".yaml", ".yml"):
-        return False
-    try:
-        data, _ = load_yaml(file)
-    except InputError:
-        return False  # the loader reports it properly
-    return isinstance(data, dict) and "stages" in data and "progression" in data
-
-
 def next_stage_of_plan(args: argparse.Namespace, today: date | None = None) -> int | None:
     """For a plan file run without --stage: the stage its rules give, announced; else None.
 
     Raises Refused when the rules say not to run now (rest, a missing pain score, the programme
     complete): the runner can still choose a stage with --stage."""
-    if args.stage is not None or not _is_plan(args.file):
+    if args.stage is not None or not is_plan_file(args.file):
         return None
     today = today or date.today()
     try:
@@ -65,16 +52,11 @@ def next_stage_of_plan(args: argparse.Namespace, today: date | None = None) -> i
         raise Refused(f"{e}; choose a stage with --stage N") from None
     for line in describe(programme, advice, today):
         print(line)
-    if advice.stage is None:
-        raise Refused("the programme is complete; to run a stage anyway, give --stage N")
-    if advice.decision == "record_pain":
-        raise Refused("record the missing pain score first (treadlink pain N), or give --stage N")
-    if advice.earliest > today:
-        raise Refused(
-            f"stage {advice.stage} is due from {advice.earliest:%a %d %b}: rest until then, "
-            f"or give --stage {advice.stage} to run it anyway"
-        )
-    return advice.stage
+    try:
+        return due_stage(advice, today)
+    except NotDue as e:
+        anyway = "N" if advice.stage is None else str(advice.stage)
+        raise Refused(f"{e}; to run a stage anyway, give --stage {anyway}") from None
 
 
 def pain_before(given: int | None, ask: Ask | None = None) -> int | None:
@@ -110,42 +92,26 @@ def ask_pain(question: str, given: int | None, ask: Ask | None = None) -> int | 
             print(e)
 
 
-def session_start(args: argparse.Namespace, timeline: Timeline) -> SessionStart:
-    plan_file, plan_name, stage = None, None, None
-    if args.stage is not None:
-        plan_file = stage_path(args.file)
-        stage = args.stage
-        with contextlib.suppress(PlanError):
-            plan_name = load_programme(args.file).name
-    return SessionStart(
-        stage_name=timeline.name,
-        stage_file=stage_path(Path(timeline.source)),
-        planned_s=timeline.estimated_total_s,
-        started_at=datetime.now(UTC),
-        plan_file=plan_file,
-        plan_name=plan_name,
-        stage=stage,
-        simulated=args.sim is not None,
-        speedup=args.speedup,
-    )
-
-
 @contextlib.contextmanager
 def recording_for(
     args: argparse.Namespace, timeline: Timeline, running_threshold_kmh: float
 ) -> Iterator[SessionRecording | None]:
     """The session's recording, or None (and a warning) if the history cannot be used: the run
     goes on unrecorded rather than not at all. Open it before the event loop starts."""
-    with contextlib.ExitStack() as stack:
-        start = session_start(args, timeline)
-        try:
-            recording = stack.enter_context(
-                SessionRecording(start, running_threshold_kmh=running_threshold_kmh)
-            )
-        except StoreError as e:
-            print(f"treadlink run: not recorded: {e}", file=sys.stderr)
-            recording = None
+    start = session_start(
+        timeline,
+        plan_file=args.file if args.stage is not None else None,
+        stage=args.stage,
+        simulated=args.sim is not None,
+        speedup=args.speedup,
+    )
+    recording = open_recording(start, running_threshold_kmh=running_threshold_kmh, warn=_warn_run)
+    with contextlib.closing(recording) if recording is not None else contextlib.nullcontext():
         yield recording
+
+
+def _warn_run(message: str) -> None:
+    print(f"treadlink run: {message}", file=sys.stderr)
 
 
 def after_session(

@@ -114,7 +114,10 @@ async def serve(args: argparse.Namespace, profile: RunnerProfile, settings: Mqtt
         if args.remove_discovery:
             return await remove(settings, topics)
         options = ServeOptions(
-            device=args.device, speedup=args.speedup, scan_timeout_s=args.timeout
+            device=args.device,
+            speedup=args.speedup,
+            scan_timeout_s=args.timeout,
+            simulated=args.sim is not None,
         )
         service = Service(radio, settings, profile, topics, options)
         loop = asyncio.get_running_loop()

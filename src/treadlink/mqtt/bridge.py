@@ -148,6 +148,7 @@ class MqttBridge:
         self.treadmill_online = online
         if changed:
             self._publish_treadmill()
+            self._publish_state()  # `remote_start` depends on it
 
     def on_connect(self) -> None:
         """A (re)connection to the broker: refresh every retained topic."""

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
 from bleak.exc import BleakError
@@ -33,11 +34,14 @@ from treadlink.ftms.state import Telemetry, TreadmillEvent
 from treadlink.mqtt.bridge import MqttBridge, serve_rules
 from treadlink.mqtt.connect import Bridged, connect_bridge
 from treadlink.mqtt.discovery import Machine
+from treadlink.mqtt.programme import Chosen, next_stage
 from treadlink.mqtt.run_hook import caps_of
 from treadlink.mqtt.settings import MqttSettings
-from treadlink.mqtt.stages import StageRefused, load_remote_stage
+from treadlink.mqtt.stages import StageRefused, find_stage, load_stage_file
 from treadlink.mqtt.topics import Topics
 from treadlink.plans.limits import TreadmillLimits
+from treadlink.records.model import SessionStart
+from treadlink.records.session_record import open_recording, session_start
 from treadlink.safety.events import GuardEvent, LinkDown
 from treadlink.safety.faults import ACCEPTED, Verdict, refused
 from treadlink.safety.guard import GuardSettings, SafetyGuard
@@ -47,7 +51,6 @@ from treadlink.session.events import Event, Finished, TelemetryUpdate
 log = logging.getLogger(__name__)
 
 STOP_WAIT_S: Final = 10.0  # on the way out, for a stop asked for over MQTT while idle
-_STILL: Final = 0.005  # km/h: below the wire's 0.01 resolution
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ class ServeOptions:
     speedup: float = 1.0  # only with the simulator
     scan_timeout_s: float = 10.0
     reconnect_s: tuple[float, float] = (1.0, 60.0)  # backoff while the treadmill is away
+    simulated: bool = False  # sessions go to the simulator's history, apart from the runner's
 
 
 class Service:
@@ -176,10 +180,8 @@ class Service:
         def on_guard(event: GuardEvent) -> None:
             if self.session is not None:
                 return  # the session passes the guard's events on itself
-            idle = guard.latched is None and not guard.stopping
-            still = (treadmill.state.speed_kmh or 0.0) <= _STILL
-            if isinstance(event, LinkDown) and idle and still:
-                asleep.set()
+            if isinstance(event, LinkDown) and guard.idle_at_rest:
+                asleep.set()  # the guard judged it no fault: let go and look for it again
             self.bridge.observe(event)
 
         unsubscribe = (treadmill.subscribe(on_treadmill), guard.subscribe(on_guard))
@@ -207,24 +209,63 @@ class Service:
         if self.session is not None:
             return refused("a session is running")
         try:
-            timeline = load_remote_stage(self.settings.workouts, stage, self.profile, self.limits)
+            chosen = self._choose(stage)
+            timeline = load_stage_file(chosen.path, self.profile, self.limits)
         except StageRefused as e:
             return refused(str(e))
+        start = session_start(
+            timeline,
+            plan_file=chosen.plan_file,
+            stage=chosen.stage,
+            simulated=self.options.simulated,
+            speedup=self.options.speedup,
+        )
         session = Session(self.guard, timeline, speedup=self.options.speedup, on_fault="end")
         session.subscribe(self._on_session)
         self.bridge.attach(session)
         self.session = session
         self.sessions += 1
-        self._session_task = asyncio.get_running_loop().create_task(self._run(session))
+        self._session_task = asyncio.get_running_loop().create_task(self._run(session, start))
         return ACCEPTED
 
-    async def _run(self, session: Session) -> None:
+    def _choose(self, stage: str) -> Chosen:
+        """The stage file a `start` names, or the one the programme advises for `next`. Reads
+        the plan and the history (SQLite in WAL mode: readers do not wait for writers) on the
+        loop, because a start is answered at once; it only gets here with no session running
+        and the belt confirmed stopped (MqttBridge._start_refusal)."""
+        workouts = self.settings.workouts
+        if stage == "next":
+            return next_stage(workouts, simulated=self.options.simulated, today=date.today())
+        return Chosen(find_stage(workouts, stage))
+
+    async def _run(self, session: Session, start: SessionStart) -> None:
+        """Run the session, recorded in the history as `treadlink run` records it. Nobody is at
+        a terminal to be asked for pain: the session is kept with its pain unknown, and the
+        programme waits for `treadlink pain` at the treadmill (docs/mqtt.md)."""
+        recording = None
+        try:
+            recording = await asyncio.to_thread(
+                open_recording,
+                start,
+                running_threshold_kmh=self.profile.running_threshold,
+                warn=lambda problem: log.warning("session %s", problem),
+            )
+        except Exception:
+            log.exception("session not recorded")  # it runs all the same
+        if recording is not None:
+            session.subscribe(recording.listen)  # memory and a queue only, never the disk
         try:
             await session.run()
         except Exception:
             log.exception("session ended by an error")
         finally:
-            self.session = None
+            try:
+                if recording is not None:
+                    await asyncio.to_thread(recording.close)  # the writer thread writes the rest
+            except Exception:
+                log.exception("the session's record could not be completed")
+            finally:
+                self.session = None
 
     def _on_session(self, event: Event) -> None:
         if isinstance(event, Finished) and event.belt == "may be running":

@@ -4,7 +4,8 @@
     find_stage(workouts, "return-to-run/stage-03.yaml") -> the same file
 
 Nothing outside that directory can be named (no `..`, no absolute paths, no symlinks out), so a
-broker client cannot make treadlink read arbitrary files. `next` needs the session history.
+broker client cannot make treadlink read arbitrary files. `next` is not a file: the service asks
+the programme (treadlink.mqtt.programme) which stage file it is.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def find_stage(workouts: Path | None, name: str) -> Path:
     if workouts is None:
         raise StageRefused("no workouts directory is configured (mqtt.workouts)")
     if name == "next":
-        raise StageRefused("`next` needs the session history, which this bridge does not have")
+        raise StageRefused("`next` is chosen from the session history, not by a file name")
     root = workouts.resolve()
     wanted = Path(name)
     if wanted.is_absolute() or ".." in wanted.parts:
@@ -44,11 +45,23 @@ def find_stage(workouts: Path | None, name: str) -> Path:
     raise StageRefused(f"unknown stage {name!r} in {workouts}")
 
 
+def inside(workouts: Path, path: Path) -> Path:
+    """`path`, resolved, if it is a stage file inside `workouts`; else StageRefused."""
+    resolved = path.resolve()
+    if not (resolved.is_file() and resolved.is_relative_to(workouts.resolve())):
+        raise StageRefused(f"{path.name} is not a stage file inside the workouts directory")
+    return resolved
+
+
 def load_remote_stage(
     workouts: Path | None, name: str, profile: RunnerProfile, limits: TreadmillLimits
 ) -> Timeline:
     """The compiled stage, checked against the runner's profile and this treadmill's ranges."""
-    path = find_stage(workouts, name)
+    return load_stage_file(find_stage(workouts, name), profile, limits)
+
+
+def load_stage_file(path: Path, profile: RunnerProfile, limits: TreadmillLimits) -> Timeline:
+    """A stage file already found inside the workouts directory, compiled and checked."""
     try:
         loaded = load_workout(path, profile, limits)
     except PlanError as e:

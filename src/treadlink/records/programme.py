@@ -18,7 +18,7 @@ from treadlink.plans.validation import validate
 from treadlink.records.model import SessionRecord
 from treadlink.records.progression import Advice, Attempt, next_stage
 from treadlink.records.store import Store
-from treadlink.sources import load_yaml, reported_as
+from treadlink.sources import InputError, load_yaml, reported_as
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,17 @@ def load_programme(plan_file: Path) -> Programme:
     return Programme(plan_file, plan.name or plan_file.stem, stages, plan.progression)
 
 
+def is_plan_file(file: Path) -> bool:
+    """A plan file with progression rules (a quick look: the loader reports problems)."""
+    if file.suffix.lower() not in (".yaml", ".yml"):
+        return False
+    try:
+        data, _ = load_yaml(file)
+    except InputError:
+        return False
+    return isinstance(data, dict) and "stages" in data and "progression" in data
+
+
 def stage_path(file: Path) -> str:
     """How a stage file is recorded and matched: its resolved absolute path."""
     return str(file.resolve())
@@ -85,6 +96,23 @@ def advise(
     """The plan's next stage from the history (real sessions, or the simulator's own)."""
     programme = load_programme(plan_file)
     return programme, programme.next(store.sessions(simulated=simulated), today)
+
+
+class NotDue(Exception):
+    """The rules say not to run the advised stage now; the message says why."""
+
+
+def due_stage(advice: Advice, today: date) -> int:
+    """The stage to run today, or NotDue: the programme is complete, a pain score is missing, or
+    rest is still owed. What `run PLAN` and `serve`'s `start next` share."""
+    if advice.stage is None:
+        raise NotDue("the programme is complete")
+    if advice.decision == "record_pain":
+        raise NotDue("record the missing pain score first (treadlink pain N)")
+    if advice.earliest > today:
+        due = f"{advice.earliest:%a %d %b}"
+        raise NotDue(f"stage {advice.stage} is due from {due}: rest until then")
+    return advice.stage
 
 
 def last_plan(store: Store, *, simulated: bool) -> Path | None:

@@ -46,6 +46,7 @@ class Advice:
     earliest: date
     clinician: str | None = None  # the plan's advice, after a step back
     session_id: int | None = None  # the attempt the decision follows
+    pain: int = 0  # the worst pain recorded for that attempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ def next_stage(attempts: Iterable[Attempt], rules: Progression, stages: int, tod
         earliest,
         verdict.clinician,
         last.session_id,
+        max(last.pain.values(), default=0),
     )
 
 

@@ -1,5 +1,7 @@
-"""Recording one `treadlink run`: the session's row, then its events, without blocking the loop.
+"""Recording one session (`treadlink run`, `treadlink serve`): the session's row, then its
+events, without blocking the loop.
 
+    start = session_start(timeline, plan_file=plan, stage=3, simulated=False, speedup=1.0)
     with SessionRecording(start, running_threshold_kmh=profile.running_threshold) as recording:
         recording.set_pain("before", 0)
         session.subscribe(recording.listen)
@@ -13,16 +15,20 @@ rest, once the session is over. A session that never began (no treadmill found) 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
 from treadlink.events import Event
+from treadlink.plans.errors import PlanError
+from treadlink.plans.timeline import Timeline
 from treadlink.records.closing import Closes
 from treadlink.records.model import PainMoment, SessionEnd, SessionStart
+from treadlink.records.programme import load_programme, stage_path
 from treadlink.records.recorder import Recorder
-from treadlink.records.store import Store, database_path
+from treadlink.records.store import Store, StoreError, database_path
 from treadlink.records.writer import RecordWriter
 
 
@@ -82,3 +88,49 @@ class SessionRecording(Closes):
             raise RuntimeError("the recording is not open, or its session never began")
         with Store.open(self.path) as store:
             store.set_pain(self.session_id, moment, score, datetime.now(UTC))
+
+
+def session_start(
+    timeline: Timeline,
+    *,
+    plan_file: Path | None = None,
+    stage: int | None = None,
+    simulated: bool,
+    speedup: float,
+) -> SessionStart:
+    """What is known before the belt moves. `plan_file` and `stage` when the stage was taken
+    from a plan (its N-th stage, from 1)."""
+    plan_name = None
+    if plan_file is not None:
+        with contextlib.suppress(PlanError):
+            plan_name = load_programme(plan_file).name
+    return SessionStart(
+        stage_name=timeline.name,
+        stage_file=stage_path(Path(timeline.source)),
+        planned_s=timeline.estimated_total_s,
+        started_at=datetime.now(UTC),
+        plan_file=None if plan_file is None else stage_path(plan_file),
+        plan_name=plan_name,
+        stage=stage,
+        simulated=simulated,
+        speedup=speedup,
+    )
+
+
+def open_recording(
+    start: SessionStart,
+    *,
+    running_threshold_kmh: float,
+    warn: Callable[[str], None],
+    path: Path | None = None,
+) -> SessionRecording | None:
+    """The session's recording, open (its row written); or None once `warn` has said why the
+    history cannot be used: the session goes on unrecorded rather than not at all. Blocking:
+    call it before the loop runs, or from a thread."""
+    try:
+        return SessionRecording(
+            start, running_threshold_kmh=running_threshold_kmh, path=path
+        ).__enter__()
+    except StoreError as e:
+        warn(f"not recorded: {e}")
+        return None

@@ -101,6 +101,15 @@ class ConsoleOverride(Event):
     speed_kmh: float
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsoleStop(Event):
+    """The belt was stopped (or paused) on the console while treadlink was not driving it:
+    someone walking from the console. Not a fault: nothing latches."""
+
+    kind: ClassVar[str] = "console_stop"
+    paused: bool
+
+
 GuardEvent = (
     Fault
     | StopRequested
@@ -113,4 +122,5 @@ GuardEvent = (
     | LinkDown
     | Reconnected
     | ConsoleOverride
+    | ConsoleStop
 )

@@ -43,6 +43,7 @@ from treadlink.ftms.protocol import (
     MachineStatusOp,
     OpCode,
     ResultCode,
+    StopPause,
     TrainingStatus,
 )
 from treadlink.ftms.state import (
@@ -61,6 +62,7 @@ from treadlink.safety.events import (
     BeltMoving,
     BeltStopped,
     ConsoleOverride,
+    ConsoleStop,
     Fault,
     GuardEvent,
     LinkDown,
@@ -150,6 +152,7 @@ class SafetyGuard:
         self._still: _StillWindow | None = None
         # What we asked the belt to do.
         self._running = False  # a Start went out and no stop or pause since
+        self._plans_held = 0  # sessions running a plan over this guard (see hold_plan)
         self._belt_should_move = False  # ...and the belt has been seen moving since
         self._target_kmh: float | None = None
         self._own_targets: deque[tuple[float, float]] = deque(maxlen=8)  # (loop time, km/h)
@@ -191,6 +194,40 @@ class SafetyGuard:
 
     def subscribe(self, listener: Callable[[GuardEvent], None]) -> Callable[[], None]:
         return self._events.subscribe(listener)
+
+    def hold_plan(self) -> Callable[[], None]:
+        """A session runs a plan over this guard until the returned call: treadlink drives the
+        belt, even paused, so a console stop or a link drop is a fault. Without one (`serve`
+        idle) they are the treadmill's own business: see `driving` and `idle_at_rest`."""
+        self._plans_held += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self._plans_held -= 1
+
+        return release
+
+    @property
+    def driving(self) -> bool:
+        """treadlink drives the belt: a session holds its plan here, or our own Start is in
+        force (no stop or pause since)."""
+        return self._plans_held > 0 or self._running
+
+    @property
+    def idle_at_rest(self) -> bool:
+        """Nothing of ours on the treadmill: not driving, nothing latched, no stop under way,
+        and the belt last reported at rest (or never reported). A link drop now is the treadmill
+        going to sleep or out of range, not a fault, and the guard does not reconnect: there is
+        nothing to stop, and the connection's owner (`serve`) looks for the treadmill again."""
+        return (
+            not self.driving
+            and self.latched is None
+            and not self.stopping
+            and (self._last_speed or 0.0) <= _STILL
+        )
 
     @property
     def link_up(self) -> bool:
@@ -360,7 +397,10 @@ class SafetyGuard:
             case CommandFailed(op=op, error=error) if op not in _NOT_FAULTS:
                 self.trip(FaultKind.COMMAND_FAILED, f"control point: {error}")
             case Disconnected(solicited=False):
+                asleep = self.idle_at_rest  # judged before any listener hears of the drop
                 self._emit(LinkDown(at=self._now()))
+                if asleep:
+                    return  # nothing to stop: whoever owns the connection looks for it again
                 self.trip(FaultKind.LINK_DROPPED, "the treadmill's link dropped")
                 self._start_reconnecting()
 
@@ -440,7 +480,13 @@ class SafetyGuard:
             self.trip(FaultKind.CONTROL_LOST, "another device took control of the treadmill")
         elif op == MachineStatusOp.STOPPED_OR_PAUSED_BY_USER:
             if not self.stopping and not ours:
-                self.trip(FaultKind.CONSOLE_STOP, "stopped or paused on the treadmill's console")
+                if self.driving:
+                    self.trip(
+                        FaultKind.CONSOLE_STOP, "stopped or paused on the treadmill's console"
+                    )
+                else:
+                    # Someone on the console stopped a belt treadlink does not drive: theirs.
+                    self._emit(ConsoleStop(at=self._now(), paused=value == StopPause.PAUSE))
             if self.stopping:
                 self._accept("status stopped by user")
         elif op == MachineStatusOp.RESET:

@@ -230,6 +230,7 @@ class Session:
     # --- the run ---------------------------------------------------------------------------------
     async def run(self) -> Finished:
         self._t0 = self._now()
+        release_plan = self.guard.hold_plan()  # the belt is ours until the run is over
         unsubscribe_guard = self.guard.subscribe(self._on_guard)
         unsubscribe_treadmill = self.treadmill.subscribe(self._on_treadmill)
         done = 0
@@ -272,6 +273,7 @@ class Session:
                 self._adjusting.cancel()
             unsubscribe_treadmill()
             unsubscribe_guard()
+            release_plan()
 
     async def _start_belt(self) -> None:
         try:
