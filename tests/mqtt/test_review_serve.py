@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from pathlib import Path
 
 from tests.mqtt.broker import Mosquitto
 from tests.mqtt.conftest import BASE, payload
@@ -15,13 +16,13 @@ from treadlink_sim.faults import Fault
 
 
 async def test_an_idle_drop_of_a_console_belt_reading_zero_is_still_a_fault(
-    broker: Mosquitto, tmp_path: object
+    broker: Mosquitto, tmp_path: Path
 ) -> None:
     """docs/safety.md: "A drop with the belt moving (the console's too) ... is a fault as
     before". `idle_at_rest` judges the belt by the last frame alone, and a running belt that
     reports 0 km/h (a known firmware quirk, debounced everywhere else in the guard) makes a drop
     look like the treadmill going to sleep: no fault, no reconnect, nothing stops the belt."""
-    async with ready_to_start(broker, tmp_path) as (watcher, service, simulator):  # type: ignore[arg-type]
+    async with ready_to_start(broker, tmp_path) as (watcher, service, simulator):
         await simulator.console_start()
         await watcher.state(lambda s: s["belt"] == "running")
         await simulator.set_fault(Fault.ZERO_SPEED_FRAMES)
@@ -51,14 +52,14 @@ async def test_an_idle_drop_of_a_console_belt_reading_zero_is_still_a_fault(
 
 
 async def test_an_idle_drop_while_a_remote_start_is_being_recorded_is_looked_for_again(
-    broker: Mosquitto, tmp_path: object
+    broker: Mosquitto, tmp_path: Path
 ) -> None:
     """A remote start sets `Service.session` at once, but the session holds its plan only once
     `open_recording` (a thread) returns. A drop in between is judged "idle at rest" by the guard
     (no fault, no reconnect) while the service ignores the LinkDown (a session exists): nobody
     reconnects, ever. The session then fails on the dead link and `serve` stays connected to
     nothing, `B/treadmill` online, every later start refused, until it is restarted."""
-    async with ready_to_start(broker, tmp_path) as (watcher, service, simulator):  # type: ignore[arg-type]
+    async with ready_to_start(broker, tmp_path) as (watcher, service, simulator):
         with Store.open(database_path()):
             pass  # the history exists, so the lock below holds its writer back
         history = sqlite3.connect(database_path(), isolation_level=None)
