@@ -91,3 +91,42 @@ async def test_an_idle_drop_while_a_remote_start_is_being_recorded_is_looked_for
         await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"offline", after=mark)
         await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"online", after=mark)
         assert service.guard is not None and service.guard.link_up
+
+
+async def test_a_remote_stop_after_a_drop_during_a_remote_start_reaches_the_belt(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    """The consequence of the finding above: once the treadmill is back and someone walks from
+    its console, `serve` still holds the old guard over the dead link. A remote `stop` is
+    accepted, but the guard's stop loop has no link to write on and nothing reconnects it
+    (`stop()` never starts reconnecting): the belt runs on while Home Assistant was told "ok"."""
+    async with ready_to_start(broker, tmp_path) as (watcher, service, simulator):
+        with Store.open(database_path()):
+            pass
+        history = sqlite3.connect(database_path(), isolation_level=None)
+        guard = service.guard
+        assert guard is not None
+        dropped = asyncio.Event()
+        unsubscribe = guard.subscribe(
+            lambda event: dropped.set() if isinstance(event, LinkDown) else None
+        )
+        try:
+            history.execute("BEGIN EXCLUSIVE")
+            assert (await watcher.command("start", '{"stage": "short"}'))["ok"]
+            await simulator.set_fault(Fault.LINK_LOST)
+            async with asyncio.timeout(10):
+                await dropped.wait()
+        finally:
+            history.execute("ROLLBACK")
+            history.close()
+            unsubscribe()
+        await simulator.clear_fault(Fault.LINK_LOST)
+        await service._session_done()
+        await simulator.console_start()  # the treadmill is back; someone walks from the console
+        await simulator.wait_for(lambda s: s.belt_speed_kmh > 0.5, timeout=30)
+        try:
+            answer = await watcher.command("stop")
+            assert answer["ok"], answer
+            await simulator.wait_for(lambda s: s.stopped, timeout=20)  # the simulator's belt
+        finally:
+            await simulator.console_stop()
