@@ -12,6 +12,7 @@ from tests.mqtt.conftest import BASE, payload
 from tests.mqtt.test_serve import ready_to_start
 from treadlink.records.store import Store, database_path
 from treadlink.safety.events import GuardEvent, LinkDown
+from treadlink.session.events import Finished
 from treadlink_sim.faults import Fault
 
 
@@ -130,3 +131,48 @@ async def test_a_remote_stop_after_a_drop_during_a_remote_start_reaches_the_belt
             await simulator.wait_for(lambda s: s.stopped, timeout=20)  # the simulator's belt
         finally:
             await simulator.console_stop()
+
+
+async def test_an_idle_drop_while_a_finished_session_is_being_recorded_is_looked_for_again(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    """The same hole at the other end of a session: `run()` lets go of the plan as it returns,
+    but `Service.session` stays set until the record is closed (a thread). A drop then, with the
+    belt confirmed stopped, is "idle at rest" to the guard (no fault, no reconnect) and ignored
+    by the service (a session exists): `serve` is left holding a dead link for good."""
+    async with ready_to_start(broker, tmp_path) as (watcher, service, simulator):
+        with Store.open(database_path()):
+            pass
+        history = sqlite3.connect(database_path(), isolation_level=None)
+        assert (await watcher.command("start", '{"stage": "short"}'))["ok"]
+        session, guard = service.session, service.guard
+        assert session is not None and guard is not None
+        finished, dropped = asyncio.Event(), asyncio.Event()
+
+        def on_session(event: object) -> None:
+            if isinstance(event, Finished) and not finished.is_set():
+                history.execute("BEGIN EXCLUSIVE")  # the record's end waits (busy timeout 10 s)
+                finished.set()
+
+        session.subscribe(on_session)
+        unsubscribe = guard.subscribe(
+            lambda event: dropped.set() if isinstance(event, LinkDown) else None
+        )
+        try:
+            async with asyncio.timeout(60):
+                await finished.wait()
+            assert simulator.stopped
+            mark = len(watcher.messages)
+            await simulator.set_fault(Fault.LINK_LOST)
+            async with asyncio.timeout(10):
+                await dropped.wait()
+        finally:
+            if history.in_transaction:
+                history.execute("ROLLBACK")
+            history.close()
+            unsubscribe()
+        await simulator.clear_fault(Fault.LINK_LOST)
+        await service._session_done()
+        await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"offline", after=mark)
+        await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"online", after=mark)
+        assert service.guard is not None and service.guard.link_up
