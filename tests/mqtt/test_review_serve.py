@@ -121,9 +121,12 @@ async def test_a_remote_stop_after_a_drop_during_a_remote_start_reaches_the_belt
             history.execute("ROLLBACK")
             history.close()
             unsubscribe()
+        mark = len(watcher.messages)
         await simulator.clear_fault(Fault.LINK_LOST)
         await service._session_done()
-        await simulator.console_start()  # the treadmill is back; someone walks from the console
+        # The treadmill is back (serve found it again); someone walks from the console.
+        await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"online", after=mark)
+        await simulator.console_start()
         await simulator.wait_for(lambda s: s.belt_speed_kmh > 0.5, timeout=30)
         try:
             answer = await watcher.command("stop")
@@ -176,3 +179,38 @@ async def test_an_idle_drop_while_a_finished_session_is_being_recorded_is_looked
         await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"offline", after=mark)
         await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"online", after=mark)
         assert service.guard is not None and service.guard.link_up
+
+
+async def test_no_remote_start_on_a_console_belt_whose_frames_read_zero(
+    broker: Mosquitto, tmp_path: Path
+) -> None:
+    """The bridge's own belt view follows the frames: a belt walked on the console whose frames
+    read 0 km/h looked stopped, and a remote start was accepted onto it. The guard's window of
+    frames at rest (the distance unchanged) decides."""
+    async with ready_to_start(broker, tmp_path) as (watcher, service, simulator):
+        await simulator.console_start()
+        await watcher.state(lambda s: s["belt"] == "running")
+        await simulator.set_fault(Fault.ZERO_SPEED_FRAMES)
+        guard = service.guard
+        assert guard is not None
+        zero_frames = asyncio.Event()
+        seen: list[float] = []
+
+        def count(_event: object) -> None:
+            if guard.treadmill.state.speed_kmh == 0.0:
+                seen.append(asyncio.get_running_loop().time())
+                if len(seen) >= 3 and seen[-1] - seen[0] >= 2.0:  # longer than the window
+                    zero_frames.set()
+
+        unsubscribe = guard.treadmill.subscribe(count)
+        try:
+            async with asyncio.timeout(15):
+                await zero_frames.wait()
+            assert simulator.belt_speed_kmh > 0.5  # the belt runs; only the frames say 0
+            answer = await watcher.command("start", '{"stage": "short"}')
+            assert not answer["ok"] and "at rest" in answer["reason"], answer
+            assert service.sessions == 0
+        finally:
+            unsubscribe()
+            await simulator.clear_fault(Fault.ZERO_SPEED_FRAMES)
+            await simulator.console_stop()

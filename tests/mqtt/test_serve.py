@@ -224,7 +224,8 @@ async def test_a_console_stop_while_idle_is_no_fault_and_remote_start_still_work
             f"{BASE}/event", lambda m: payload(m)["event"] == "console_stop", after=mark
         )
         await simulator.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=10)
-        await watcher.state(lambda s: s["belt"] == "stopped", after=mark)
+        # A start waits until the belt has been seen at rest over the guard's window.
+        await watcher.state(lambda s: s["belt"] == "stopped" and s["remote_start"], after=mark)
         assert service.guard is not None and service.guard.latched is None
         answer = await watcher.command("start", '{"stage": "short"}')
         assert answer["ok"], answer
@@ -284,6 +285,8 @@ async def test_start_next_runs_the_advised_stage_and_serve_records_it_with_pain_
         await watcher.state(lambda s: s["session"] == "finished", after=mark)
         await service._session_done()  # the record is written before the next start
         assert simulator.stopped
+        rested = len(watcher.messages)
+        await watcher.state(lambda s: s["remote_start"], after=rested)  # at rest long enough
 
         with Store.open(database_path()) as store:
             record = store.session(store.last(simulated=False).id, details=False)

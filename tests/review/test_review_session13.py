@@ -55,7 +55,7 @@ async def test_a_console_start_unseen_for_silent_telemetry_is_not_idle_at_rest()
     started by user) but the guard ignores it and still believes its last frame (0 km/h). A
     drop now is judged idle at rest: no fault, no reconnect, and a belt running unwatched."""
     async with rig() as r:
-        await asyncio.sleep(2)  # idle frames: the belt at rest
+        await asyncio.sleep(10)  # idle frames: the belt at rest (the idle window is 8 s)
         assert r.guard.idle_at_rest
         await r.sim.set_fault(SimFault.TELEMETRY_SILENT)
         await r.sim.console_start()

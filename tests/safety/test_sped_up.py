@@ -21,6 +21,7 @@ WATCHES_AND_FLOORS = {
     "confirm_within_s": 1.0,
     "own_status_window_s": 0.5,
     "still_window_s": 0.2,
+    "idle_rest_window_s": 1.0,
 }
 
 

@@ -130,6 +130,13 @@ class MqttBridge:
         self._publish_state()
         self._start_ticking()
 
+    def session_ended(self, session: Session) -> None:
+        """`session` is over: commands go to the guard of the connection again (after a drop
+        that may be a new one), not to a session that can no longer stop anything."""
+        if self.session is session:
+            self.detach()
+            self.session = None
+
     def detach(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
@@ -274,7 +281,7 @@ class MqttBridge:
         """No session: a belt moving from the console is stopped through the guard's stop
         path all the same (a pause, too: the safe direction)."""
         if self.guard is None:
-            return _IDLE
+            return refused("the treadmill is not connected: nothing can be stopped from here")
         self.guard.stop(f"MQTT {name}")
         return ACCEPTED
 
@@ -333,6 +340,10 @@ class MqttBridge:
             return "a session is running"
         if self.belt.running or (view.stop.requested and not view.stop.belt_stopped):
             return "the belt has not been confirmed stopped"
+        if guard is not None and not guard.idle_at_rest:
+            # Frames may read 0 km/h from a belt walked on the console: the guard's window of
+            # frames at rest, the distance unchanged, is the judge.
+            return "the belt has not been seen at rest for long enough"
         return None
 
     def _answer(self, name: str, verdict: Verdict, request: Properties | None) -> None:

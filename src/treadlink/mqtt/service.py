@@ -178,11 +178,13 @@ class Service:
                 )
 
         def on_guard(event: GuardEvent) -> None:
-            if self.session is not None:
-                return  # the session passes the guard's events on itself
+            # Judged whether or not a session object exists: one being set up (its record
+            # opened) or wound down (its record closed) holds no plan, so the guard neither
+            # faults nor reconnects, and the service must look for the treadmill itself.
             if isinstance(event, LinkDown) and guard.idle_at_rest:
                 asleep.set()  # the guard judged it no fault: let go and look for it again
-            self.bridge.observe(event)
+            if self.session is None or not self.session.running:
+                self.bridge.observe(event)  # a running session passes them on itself
 
         unsubscribe = (treadmill.subscribe(on_treadmill), guard.subscribe(on_guard))
         try:
@@ -266,6 +268,7 @@ class Service:
                 log.exception("the session's record could not be completed")
             finally:
                 self.session = None
+                self.bridge.session_ended(session)
 
     def _on_session(self, event: Event) -> None:
         if isinstance(event, Finished) and event.belt == "may be running":

@@ -94,6 +94,10 @@ class GuardSettings:
     # The belt counts as stopped no sooner than the slowest belt could stop from the last speed
     # it was seen at (see _watch_stopping).
     slowest_deceleration_kmh_s: float = 1.0
+    # Idle, with no stop of ours to go by, the belt is at rest only after frames at 0 km/h
+    # with the distance unchanged for this long: a belt at 1 km/h (the slowest) whose frames
+    # read 0 covers 2 m in 7.2 s, and the distance is reported in whole metres.
+    idle_rest_window_s: float = 8.0
     reconnect_backoff_s: tuple[float, float] = (0.5, 5.0)
 
     def sped_up(self, n: float) -> GuardSettings:
@@ -116,6 +120,7 @@ class GuardSettings:
             confirm_within_s=shorter(self.confirm_within_s, 1.0),
             own_status_window_s=shorter(self.own_status_window_s, 0.5),
             still_window_s=shorter(self.still_window_s, 0.2),
+            idle_rest_window_s=shorter(self.idle_rest_window_s, 1.0),
             slowest_deceleration_kmh_s=self.slowest_deceleration_kmh_s * n,
         )
 
@@ -130,6 +135,14 @@ class _StillWindow:
     since: float
     distance_m: int | None
     frames: int = 1
+
+    def after(self, now: float, distance_m: int | None) -> _StillWindow:
+        """The window once a frame at 0 km/h came at `now`: one frame longer, or a new one
+        when the distance moved on (a belt crawling under frames that read 0 km/h)."""
+        if distance_m != self.distance_m:
+            return _StillWindow(now, distance_m)
+        self.frames += 1
+        return self
 
 
 class SafetyGuard:
@@ -159,6 +172,8 @@ class SafetyGuard:
         self._own_stop_at = -math.inf  # when we last sent Stop or Pause
         self._ease_in = False  # after an acknowledgement, until the first speed goes out
         self._last_speed: float | None = None
+        self._rest: _StillWindow | None = None  # frames at rest, whoever drives: see idle_at_rest
+        self._last_frame_at = -math.inf
         self._last_moving_kmh = 0.0  # the last speed read above 0 km/h
         self._said: set[str] = set()
         # Tasks and timers.
@@ -219,14 +234,22 @@ class SafetyGuard:
     @property
     def idle_at_rest(self) -> bool:
         """Nothing of ours on the treadmill: not driving, nothing latched, no stop under way,
-        and the belt last reported at rest (or never reported). A link drop now is the treadmill
-        going to sleep or out of range, not a fault, and the guard does not reconnect: there is
-        nothing to stop, and the connection's owner (`serve`) looks for the treadmill again."""
+        and the belt seen at rest lately, over a window of frames (never seen is not at rest).
+        A link drop now is the treadmill going to sleep or out of range, not a fault, and the
+        guard does not reconnect: there is nothing to stop, and the connection's owner
+        (`serve`) looks for the treadmill again."""
+        rest, s = self._rest, self.settings
+        now = self._loop_time()
+        # At rest as the stop confirmation sees it (frames, a window, the distance unchanged),
+        # and lately: a console start with the telemetry silent leaves no frame to judge by.
         return (
             not self.driving
             and self.latched is None
             and not self.stopping
-            and (self._last_speed or 0.0) <= _STILL
+            and rest is not None
+            and rest.frames >= s.still_frames
+            and now - rest.since >= s.idle_rest_window_s
+            and now - self._last_frame_at <= s.stale_after_s
         )
 
     @property
@@ -409,8 +432,14 @@ class SafetyGuard:
         if speed is None:
             return
         self._last_speed = speed
+        now = self._last_frame_at = self._loop_time()
         if speed > _STILL:
             self._last_moving_kmh = speed
+            self._rest = None
+        elif self._rest is None:
+            self._rest = _StillWindow(now, state.distance_m)
+        else:
+            self._rest = self._rest.after(now, state.distance_m)
         cap = self.settings.cap_kmh
         if cap is not None and speed > cap + _STILL:  # every frame, whoever moves the belt
             self.trip(
@@ -489,6 +518,8 @@ class SafetyGuard:
                     self._emit(ConsoleStop(at=self._now(), paused=value == StopPause.PAUSE))
             if self.stopping:
                 self._accept("status stopped by user")
+        elif op == MachineStatusOp.STARTED_OR_RESUMED_BY_USER:
+            self._rest = None  # the console started the belt: at rest again only once seen so
         elif op == MachineStatusOp.RESET:
             self.safety_key_out = False
         elif op == MachineStatusOp.TARGET_SPEED_CHANGED and isinstance(value, float | int):

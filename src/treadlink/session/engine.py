@@ -109,6 +109,7 @@ class Session:
         self._awaiting_belt: asyncio.Future[None] | None = None
         self._adjusting: asyncio.Task[None] | None = None
         self.current: Step | None = None
+        self.running = False  # inside run(): the guard's events reach listeners through it
 
     # --- front-end entry points: never block, answer at once ------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -232,6 +233,7 @@ class Session:
         self._t0 = self._now()
         release_plan = self.guard.hold_plan()  # the belt is ours until the run is over
         unsubscribe_guard = self.guard.subscribe(self._on_guard)
+        self.running = True
         unsubscribe_treadmill = self.treadmill.subscribe(self._on_treadmill)
         done = 0
         try:
@@ -273,6 +275,7 @@ class Session:
                 self._adjusting.cancel()
             unsubscribe_treadmill()
             unsubscribe_guard()
+            self.running = False
             release_plan()
 
     async def _start_belt(self) -> None:

@@ -123,6 +123,9 @@ class BumbleRadio(Radio):
                 await self._release_central()
             if self._central is None and self.transport_spec is not None:
                 await self._open_central(self.transport_spec)
+                if not self._is_open:  # closed while the transport was opened: let it go too
+                    await self._release_central()
+                    raise RadioUnavailable("the bumble radio was closed")
             return self.central
 
     async def close(self) -> None:
