@@ -3,7 +3,10 @@ at the simulated treadmill, through a real Mosquitto on 127.0.0.1, with telemetr
 
 Each trial is a session that has just started its first segment, stopped over MQTT. Trials run
 idle and while a separate process floods the bridge with 1,000 unreadable commands a second
-(each answered on `B/result`, so the bridge carries the flood both ways).
+(each answered on `B/result`, so the bridge carries the flood both ways), and then flooded with
+the bridge's loop stalled for 50 ms just before the stop is published: what a loaded machine
+does when it leaves the process off the CPU, made reproducible. The flood piles up in the
+bridge's socket and the stop arrives behind it.
 
 The commander publishes synchronously from its own socket (`publish()` returns with the bytes
 written), so its publish is not queued behind the bridge's own work on the shared event loop,
@@ -54,6 +57,7 @@ FLOOD_RATE = 1000.0
 BELT_SPEEDUP = 20.0  # the belt starts and stops in a blink, so trials are quick
 TOPICS = Topics("treadlink", "bench")
 FLOOR_TOPIC = "bench/floor"
+STALL_S = 0.05
 
 
 @contextmanager
@@ -164,7 +168,9 @@ class Trials:
         }
 
 
-async def _trials(mosquitto: Mosquitto, timeline: Timeline, trials: int, flood: bool) -> Trials:
+async def _trials(
+    mosquitto: Mosquitto, timeline: Timeline, trials: int, flood: bool, stall_s: float = 0.0
+) -> Trials:
     result = Trials(load=[os.getloadavg()[0]])
     settings = MqttSettings(broker=mosquitto.url)
     caps = Caps(max_speed_kmh=10.0, max_incline_pct=5.0)
@@ -199,6 +205,8 @@ async def _trials(mosquitto: Mosquitto, timeline: Timeline, trials: int, flood: 
                         await segment
                         arrived = arrival.arm()
                         reached.clear()
+                        if stall_s:  # on purpose: the loop off the CPU while the flood piles up
+                            time.sleep(stall_s)  # noqa: ASYNC251
                         t0 = time.perf_counter()
                         commander.publish(stop_topic, b"PRESS", qos=0)
                         t_bytes = await arrived
@@ -236,9 +244,12 @@ def measure(trials: int = 100) -> dict[str, Any]:
         timeline = walk(Path(directory))
         idle = asyncio.run(_trials(mosquitto, timeline, trials, flood=False))
         flood = asyncio.run(_trials(mosquitto, timeline, trials, flood=True))
+        stalled = asyncio.run(_trials(mosquitto, timeline, trials, flood=True, stall_s=STALL_S))
     return {
         "idle": idle.summary(),
         "flood": flood.summary(),
+        "flood_stalled": stalled.summary(),
+        "stall_ms": STALL_S * 1000,
         "idle_ms": summary(idle.total_ms),
         "flood_ms": summary(flood.total_ms),
         "flood_msg_per_s": FLOOD_RATE,
