@@ -3,22 +3,37 @@ at the simulated treadmill, through a real Mosquitto on 127.0.0.1, with telemetr
 
 Each trial is a session that has just started its first segment, stopped over MQTT. Trials run
 idle and while a separate process floods the bridge with 1,000 unreadable commands a second
-(each answered on `B/result`, so the bridge carries the flood both ways).
+(each answered on `B/result`, so the bridge carries the flood both ways), and then flooded with
+the bridge's loop stalled for 50 ms just before the stop is published: what a loaded machine
+does when it leaves the process off the CPU, made reproducible. The flood piles up in the
+bridge's socket and the stop arrives behind it.
+
+The commander publishes synchronously from its own socket (`publish()` returns with the bytes
+written), so its publish is not queued behind the bridge's own work on the shared event loop,
+as Home Assistant's would not be. Each trial is split where it crosses into the bridge:
+publish → the bridge's `on_message` (Mosquitto, the socket, the MQTT client) and `on_message` →
+Stop bytes (the session, the guard, Bluetooth). The floor is the same publish to a bare
+subscriber on the same broker at the same moment: no bridge can do better than that.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiomqtt
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 from tests.mqtt.broker import Mosquitto
 
 from benchmarks.estop import StopArrival
@@ -41,6 +56,8 @@ from treadlink_sim.profile import load_profile as load_machine
 FLOOD_RATE = 1000.0
 BELT_SPEEDUP = 20.0  # the belt starts and stops in a blink, so trials are quick
 TOPICS = Topics("treadlink", "bench")
+FLOOR_TOPIC = "bench/floor"
+STALL_S = 0.05
 
 
 @contextmanager
@@ -81,12 +98,83 @@ def fast_belt() -> Any:
     )
 
 
+def blocking_client(port: int, identifier: str) -> mqtt.Client:
+    """A paho client with no network loop of its own: `publish` writes to the socket before it
+    returns, and `loop` reads only when called. Nagle off, as on the bridge's side."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, identifier, protocol=mqtt.MQTTv5)
+    client.connect("127.0.0.1", port, keepalive=3600)
+    sock = client.socket()
+    assert isinstance(sock, socket.socket)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    deadline = time.monotonic() + 5
+    while not client.is_connected() and time.monotonic() < deadline:
+        client.loop(0.1)
+    if not client.is_connected():
+        raise RuntimeError(f"{identifier}: no CONNACK from the broker")
+    return client
+
+
+class Floor:
+    """Publish → a bare subscriber's callback on the same broker: what Mosquitto, the kernel and
+    the scheduler cost alone at that moment. Blocking, a few milliseconds per ping."""
+
+    def __init__(self, port: int) -> None:
+        self.sender = blocking_client(port, "bench-floor-sender")
+        self.receiver = blocking_client(port, "bench-floor-receiver")
+        self._arrived: float | None = None
+        self.receiver.on_message = self._on_message
+        self.receiver.subscribe(FLOOR_TOPIC, qos=0)
+        while not self.ping_ok():  # the subscription is in place once a ping comes back
+            pass
+
+    def _on_message(self, client: mqtt.Client, userdata: object, message: Any) -> None:
+        self._arrived = time.perf_counter()
+
+    def ping_ok(self) -> bool:
+        self._arrived = None
+        self.sender.publish(FLOOR_TOPIC, b"ping", qos=0)
+        deadline = time.monotonic() + 1
+        while self._arrived is None and time.monotonic() < deadline:
+            self.receiver.loop(0.1)
+        return self._arrived is not None
+
+    def ping_ms(self) -> float:
+        t0 = time.perf_counter()
+        if not self.ping_ok():
+            raise RuntimeError("the floor ping was lost")
+        assert self._arrived is not None
+        return (self._arrived - t0) * 1000
+
+    def close(self) -> None:
+        self.sender.disconnect()
+        self.receiver.disconnect()
+
+
+@dataclass
+class Trials:
+    total_ms: list[float] = field(default_factory=list)
+    to_bridge_ms: list[float] = field(default_factory=list)  # publish → bridge.on_message
+    in_bridge_ms: list[float] = field(default_factory=list)  # on_message → Stop bytes
+    floor_ms: list[float] = field(default_factory=list)
+    load: list[float] = field(default_factory=list)  # 1-minute load average, before and after
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "total_ms": summary(self.total_ms),
+            "publish_to_bridge_ms": summary(self.to_bridge_ms),
+            "bridge_to_stop_bytes_ms": summary(self.in_bridge_ms),
+            "broker_floor_ms": summary(self.floor_ms),
+            "load_1min": self.load,
+        }
+
+
 async def _trials(
-    mosquitto: Mosquitto, timeline: Timeline, trials: int, flood: bool
-) -> list[float]:
-    latencies: list[float] = []
+    mosquitto: Mosquitto, timeline: Timeline, trials: int, flood: bool, stall_s: float = 0.0
+) -> Trials:
+    result = Trials(load=[os.getloadavg()[0]])
     settings = MqttSettings(broker=mosquitto.url)
     caps = Caps(max_speed_kmh=10.0, max_incline_pct=5.0)
+    stop_topic = TOPICS.command("stop")
     async with (
         simulated_link(telemetry_hz=10.0, profile=fast_belt()) as link,
         SafetyGuard(link.link, settings=GuardSettings(cap_kmh=10.0)) as guard,
@@ -94,25 +182,45 @@ async def _trials(
         arrival = StopArrival(link.simulator)
         bridged = connect_bridge(settings, TOPICS, caps=caps, rules=RULES_FOR_RUN)
         bridge, broker_link = bridged.bridge, bridged.link
-        async with (
-            broker_link,
-            aiomqtt.Client("127.0.0.1", mosquitto.port, identifier="bench-commander") as client,
-        ):
-            await broker_link.wait_connected()
-            with flooding(mosquitto.port, TOPICS.command("speed")) if flood else _nothing():
-                for _ in range(trials):
-                    session = Session(guard, timeline, on_fault="end")
-                    segment = _first(session, SetpointConfirmed)  # nothing pending: idle
-                    bridge.attach(session)
-                    run = asyncio.create_task(session.run())
-                    await segment
-                    arrived = arrival.arm()
-                    t0 = time.perf_counter()
-                    await client.publish(TOPICS.command("stop"), b"PRESS")
-                    latencies.append((await arrived - t0) * 1000)
-                    await run
-            bridge.close()
-    return latencies
+        reached: list[float] = []
+        handle = bridge.on_message
+
+        def timed(message: aiomqtt.Message) -> None:
+            if message.topic.value == stop_topic:
+                reached.append(time.perf_counter())
+            handle(message)
+
+        bridge.on_message = timed  # type: ignore[method-assign]
+        commander = blocking_client(mosquitto.port, "bench-commander")
+        floor = Floor(mosquitto.port)
+        try:
+            async with broker_link:
+                await broker_link.wait_connected()
+                with flooding(mosquitto.port, TOPICS.command("speed")) if flood else _nothing():
+                    for _ in range(trials):
+                        session = Session(guard, timeline, on_fault="end")
+                        segment = _first(session, SetpointConfirmed)  # nothing pending: idle
+                        bridge.attach(session)
+                        run = asyncio.create_task(session.run())
+                        await segment
+                        arrived = arrival.arm()
+                        reached.clear()
+                        if stall_s:  # on purpose: the loop off the CPU while the flood piles up
+                            time.sleep(stall_s)  # noqa: ASYNC251
+                        t0 = time.perf_counter()
+                        commander.publish(stop_topic, b"PRESS", qos=0)
+                        t_bytes = await arrived
+                        result.total_ms.append((t_bytes - t0) * 1000)
+                        result.to_bridge_ms.append((reached[0] - t0) * 1000)
+                        result.in_bridge_ms.append((t_bytes - reached[0]) * 1000)
+                        await run
+                        result.floor_ms.append(floor.ping_ms())
+                bridge.close()
+        finally:
+            commander.disconnect()
+            floor.close()
+    result.load.append(os.getloadavg()[0])
+    return result
 
 
 @contextmanager
@@ -136,9 +244,14 @@ def measure(trials: int = 100) -> dict[str, Any]:
         timeline = walk(Path(directory))
         idle = asyncio.run(_trials(mosquitto, timeline, trials, flood=False))
         flood = asyncio.run(_trials(mosquitto, timeline, trials, flood=True))
+        stalled = asyncio.run(_trials(mosquitto, timeline, trials, flood=True, stall_s=STALL_S))
     return {
-        "idle_ms": summary(idle),
-        "flood_ms": summary(flood),
+        "idle": idle.summary(),
+        "flood": flood.summary(),
+        "flood_stalled": stalled.summary(),
+        "stall_ms": STALL_S * 1000,
+        "idle_ms": summary(idle.total_ms),
+        "flood_ms": summary(flood.total_ms),
         "flood_msg_per_s": FLOOD_RATE,
         "telemetry_hz": 10.0,
     }

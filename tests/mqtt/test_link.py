@@ -16,7 +16,7 @@ import pytest
 
 from tests.mqtt.broker import PASSWORD, USER, Mosquitto
 from tests.mqtt.conftest import BASE, LONG_STAGE, published_session, watching, write_stage
-from treadlink.mqtt.client import BrokerLink, Kind, Outgoing, PublishQueue, TlsFiles
+from treadlink.mqtt.client import BrokerLink, Kind, Outgoing, PublishQueue, TlsFiles, inbox_type
 from treadlink.mqtt.settings import Broker, parse_broker
 from treadlink.session.events import SegmentStarted, SetpointSent, StopRequested
 
@@ -76,9 +76,64 @@ def test_a_full_queue_of_what_is_kept_still_keeps_it() -> None:
     assert len(queue) == 10 and queue.dropped == 0
 
 
+def test_a_stop_is_handed_over_as_it_is_read_and_the_rest_queue_in_order() -> None:
+    handed: list[str] = []
+
+    def message(topic: str) -> aiomqtt.Message:
+        return aiomqtt.Message(topic, b"", qos=0, retain=False, mid=0, properties=None)
+
+    async def scenario() -> list[str]:
+        inbox = inbox_type(
+            {"b/command/stop", "b/command/pause"}, lambda m: handed.append(m.topic.value)
+        )()
+        for topic in ("b/command/speed", "b/command/stop", "b/command/skip", "b/command/pause"):
+            inbox.put_nowait(message(topic))
+        # Stop and pause were handed over inside put, ahead of what was read before them.
+        assert handed == ["b/command/stop", "b/command/pause"]
+        return [inbox.get_nowait().topic.value for _ in range(inbox.qsize())]
+
+    assert asyncio.run(scenario()) == ["b/command/speed", "b/command/skip"]
+
+
+@pytest.mark.parametrize("over_tls", [False, True], ids=["plain", "tls"])
+async def test_a_burst_is_read_whole_each_message_once_in_order(
+    broker: Mosquitto, over_tls: bool
+) -> None:
+    """Packets are read from the socket in bursts and handled in batches: none is lost or
+    doubled, and all but the urgent ones keep their order; the stop behind them is handed over
+    too."""
+    if over_tls:
+        assert broker.tls_port is not None
+        address = parse_broker(f"mqtts://127.0.0.1:{broker.tls_port}")
+        tls = TlsFiles(ca=str(broker.ca_file))
+    else:
+        address, tls = parse_broker(broker.url), TlsFiles()
+    count = 300
+    async with (
+        connected(address, tls=tls, urgent=(f"{BASE}/command/stop",)) as (link, received),
+        watching(broker.url, f"{BASE}/status") as sender,
+    ):
+        await link.wait_connected()
+        for n in range(count):
+            await sender.client.publish(f"{BASE}/command/speed", str(n).encode(), qos=0)
+        await sender.client.publish(f"{BASE}/command/stop", b"PRESS", qos=1)
+        got = []
+        async with asyncio.timeout(30):
+            for _ in range(count + 1):
+                got.append(await received.get())
+    speeds = [m.payload for m in got if m.topic.value == f"{BASE}/command/speed"]
+    assert speeds == [str(n).encode() for n in range(count)]
+    assert [m.topic.value for m in got].count(f"{BASE}/command/stop") == 1
+    assert received.empty()
+
+
 @asynccontextmanager
 async def connected(
-    broker: Broker, *, tls: TlsFiles | None = None, client_id: str = "treadlink-test"
+    broker: Broker,
+    *,
+    tls: TlsFiles | None = None,
+    client_id: str = "treadlink-test",
+    urgent: tuple[str, ...] = (),
 ) -> AsyncIterator[tuple[BrokerLink, asyncio.Queue[aiomqtt.Message]]]:
     received: asyncio.Queue[aiomqtt.Message] = asyncio.Queue()
     link = BrokerLink(
@@ -88,6 +143,7 @@ async def connected(
         subscriptions=[f"{BASE}/command/+"],
         on_message=received.put_nowait,
         on_connect=lambda: None,
+        urgent=urgent,
         tls=tls or TlsFiles(),
         backoff_s=(0.05, 0.2),
     )

@@ -13,7 +13,12 @@ they cannot pile up). The broker is reconnected with backoff; each connection is
 delivered, and `offline` is both the Last Will and what a clean exit publishes.
 
 Incoming messages are handed over in arrival order, except that stop and pause jump the queue:
-a flood of other messages can never stand between the runner and a stop.
+they are handed over the moment their packet is read from the socket, ahead of anything read
+before them and not yet handled. Every packet waiting in the socket is read at once (up to a
+burst), so a stop is never left in the kernel's buffer behind a flood that the client would
+otherwise take one packet per turn of the event loop. Other messages are handled in batches, and
+the loop gets a turn between batches, so the stop that a message started is never held up
+behind the flood's own work (docs/decisions/0011).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import contextlib
 import heapq
 import logging
 import random
+import select
 import socket
 import ssl
 from collections import deque
@@ -30,7 +36,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 from types import TracebackType
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import aiomqtt
 from paho.mqtt.properties import Properties
@@ -42,6 +48,8 @@ from treadlink.mqtt.topics import OFFLINE, ONLINE
 log = logging.getLogger(__name__)
 
 _IN_FLIGHT = 10  # publishes awaiting the broker at once (aiomqtt warns above 10)
+_READ_BURST = 32  # packets read from the socket per turn of the event loop, at most
+_BATCH = 16  # incoming messages handled per turn of the event loop, at most
 
 
 class Kind(IntEnum):
@@ -155,27 +163,26 @@ class PublishQueue:
             del self._retained[message.topic]
 
 
-class UrgentFirst(asyncio.Queue[aiomqtt.Message]):
-    """aiomqtt's incoming queue, with messages on `urgent` topics put at the front."""
+class Inbox(asyncio.Queue[aiomqtt.Message]):
+    """aiomqtt's incoming queue. A message on an `urgent` topic is not queued at all: it goes to
+    `on_urgent` as aiomqtt hands it over, inside the read of its packet."""
 
     urgent: ClassVar[frozenset[str]] = frozenset()
-    _queue: deque[aiomqtt.Message]
-
-    def _init(self, maxsize: int) -> None:
-        self._queue = deque()
+    on_urgent: ClassVar[Callable[[aiomqtt.Message], None]]
 
     def _put(self, item: aiomqtt.Message) -> None:
         if item.topic.value in self.urgent:
-            self._queue.appendleft(item)
+            type(self).on_urgent(item)
         else:
-            self._queue.append(item)
-
-    def _get(self) -> aiomqtt.Message:
-        return self._queue.popleft()
+            super()._put(item)
 
 
-def urgent_first(topics: Iterable[str]) -> type[UrgentFirst]:
-    return type("UrgentFirstQueue", (UrgentFirst,), {"urgent": frozenset(topics)})
+def inbox_type(urgent: Iterable[str], on_urgent: Callable[[aiomqtt.Message], None]) -> type[Inbox]:
+    return type(
+        "UrgentFirstInbox",
+        (Inbox,),
+        {"urgent": frozenset(urgent), "on_urgent": staticmethod(on_urgent)},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +218,7 @@ class BrokerLink:
         self.last_error: str | None = None  # why the last connection failed or ended
         self._on_message = on_message
         self._on_connect = on_connect
-        self._queue_type = urgent_first(urgent)
+        self._urgent = frozenset(urgent)
         self._tls = tls
         self._backoff_s = backoff_s
         self._timeout_s = timeout_s
@@ -313,7 +320,7 @@ class BrokerLink:
             keepalive=self._keepalive_s,
             timeout=self._timeout_s,
             tls_context=tls_context,
-            queue_type=self._queue_type,
+            queue_type=inbox_type(self._urgent, self._handle),
             # Nagle's algorithm would hold a small publish (an answer, a state) back until the
             # broker acknowledges the previous segment: tens of milliseconds under traffic.
             socket_options=((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),),
@@ -329,9 +336,11 @@ class BrokerLink:
         self.connections += 1
         self._connected.set()
         self._on_connect()
-        tasks = {
+        read_failed = _read_in_bursts(client)
+        tasks: set[asyncio.Future[Any]] = {
             asyncio.create_task(self._receive(client)),
             asyncio.create_task(self._send(client)),
+            read_failed,
         }
         closing = asyncio.create_task(self._closing.wait())
         try:
@@ -353,11 +362,23 @@ class BrokerLink:
                     await client.publish(self.status_topic, OFFLINE, qos=1, retain=True)
 
     async def _receive(self, client: aiomqtt.Client) -> None:
+        # aiomqtt's iterator costs a task and a turn of the loop per message: it waits for the
+        # first one (and notices a lost connection), the rest of a batch is taken directly.
+        inbox = client._queue  # aiomqtt's own, for the rest of a batch
         async for message in client.messages:
-            try:
-                self._on_message(message)
-            except Exception:
-                log.exception("MQTT message on %s not handled", message.topic)
+            self._handle(message)
+            for _ in range(_BATCH - 1):
+                try:
+                    message = inbox.get_nowait()
+                except asyncio.QueueEmpty:
+                    break
+                self._handle(message)
+
+    def _handle(self, message: aiomqtt.Message) -> None:
+        try:
+            self._on_message(message)
+        except Exception:
+            log.exception("MQTT message on %s not handled", message.topic)
 
     async def _send(self, client: aiomqtt.Client) -> None:
         # Several publishes in flight: one waiting for the broker's PUBACK does not hold the
@@ -397,3 +418,37 @@ class BrokerLink:
             retain=message.retain,
             properties=message.properties,
         )
+
+
+def _read_in_bursts(client: aiomqtt.Client) -> asyncio.Future[None]:
+    """Replace aiomqtt's reader, which takes one packet per turn of the event loop, with one
+    that reads what the socket holds (up to a burst): a flood can then not leave a stop waiting
+    in the kernel's buffer. The future fails if reading does; a lost connection is aiomqtt's
+    own to report (paho tells it)."""
+    loop = asyncio.get_running_loop()
+    failed: asyncio.Future[None] = loop.create_future()
+    paho = client._client  # aiomqtt keeps paho's client here (aiomqtt < 3)
+    sock = paho.socket()
+    if sock is None:
+        failed.set_exception(aiomqtt.MqttError("no socket to read from"))
+        return failed
+    fd = sock.fileno()
+
+    def more() -> bool:
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True
+        return bool(select.select((sock,), (), (), 0)[0])
+
+    def read() -> None:
+        try:
+            for _ in range(_READ_BURST):
+                if paho.loop_read() != 0 or not more():  # 0: MQTT_ERR_SUCCESS
+                    return
+        except Exception as e:  # a broken socket: the connection is over
+            loop.remove_reader(fd)
+            if not failed.done():
+                failed.set_exception(aiomqtt.MqttError(f"reading from the broker: {e}"))
+
+    loop.remove_reader(fd)
+    loop.add_reader(fd, read)
+    return failed
