@@ -101,3 +101,47 @@ async def test_closing_the_radio_during_a_reopen_leaves_no_central_behind() -> N
                 assert leaked is None, "a central powered on after the radio was closed"
         finally:
             await radio.close()
+
+
+@fake_time
+async def test_a_slow_console_belt_reading_zero_long_enough_is_still_not_at_rest() -> None:
+    """The idle window, pinned: a console belt at the slowest speed (1 km/h) whose frames read
+    0 km/h gains a metre only every 3.6 s. A drop 2 s after the distance last moved, with zero
+    frames for far longer than the idle window, must be a fault: the window restarts on every
+    metre (the distance check) and lasts 8 s (longer than a metre takes at 1 km/h)."""
+    async with rig() as r:
+        await walk_from_the_console(r)
+        await r.sim.console_set_speed(1.0)
+        await r.sim.wait_for(lambda s: s.belt_speed_kmh == 1.0, timeout=30)
+        await r.sim.set_fault(SimFault.ZERO_SPEED_FRAMES)
+        await asyncio.sleep(12)  # zero frames for longer than the idle window
+        moved = asyncio.Event()
+        last = r.guard.treadmill.state.distance_m
+
+        def on_frame(event: TreadmillEvent) -> None:
+            if isinstance(event, Telemetry) and event.state.distance_m != last:
+                moved.set()
+
+        unsubscribe = r.guard.treadmill.subscribe(on_frame)
+        async with asyncio.timeout(10):
+            await moved.wait()
+        unsubscribe()
+        await asyncio.sleep(2)  # more frames at "rest" than the stop window wants
+        assert r.sim.belt_speed_kmh == 1.0
+        assert not r.guard.idle_at_rest
+        await r.sim.drop_link()
+        await r.events.first(link_dropped, timeout=30)
+        await r.sim.clear_fault(SimFault.ZERO_SPEED_FRAMES)
+
+
+@fake_time
+async def test_rest_seen_long_ago_is_not_rest_now() -> None:
+    """At rest over the window, then the telemetry goes silent: the belt may have been started
+    since (a treadmill that does not send status 04), so a drop is no longer judged asleep."""
+    async with rig() as r:
+        await asyncio.sleep(10)
+        assert r.guard.idle_at_rest
+        await r.sim.set_fault(SimFault.TELEMETRY_SILENT)
+        await asyncio.sleep(5)  # longer than stale_after_s (3 s)
+        assert not r.guard.idle_at_rest
+        await r.sim.clear_fault(SimFault.TELEMETRY_SILENT)

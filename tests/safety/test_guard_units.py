@@ -693,7 +693,7 @@ async def test_a_console_stop_while_a_session_holds_its_plan_is_a_fault_even_pau
 @fake_time
 async def test_an_idle_link_drop_with_the_belt_at_rest_is_no_fault_and_not_reconnected() -> None:
     async with rig() as r:
-        await asyncio.sleep(2)  # idle frames
+        await asyncio.sleep(10)  # idle frames, longer than the idle window (8 s)
         assert r.guard.idle_at_rest
         await r.sim.drop_link()
         await r.events.first(lambda e: isinstance(e, LinkDown), timeout=30)
@@ -711,13 +711,14 @@ async def test_a_link_drop_is_a_fault_unless_idle_at_rest(how: str) -> None:
             await walk_from_the_console(r)
         elif how == "plan held":
             r.guard.hold_plan()  # a session between segments, the belt still
-            await asyncio.sleep(2)
+            await asyncio.sleep(10)  # longer than the idle window: only the plan makes it ours
         elif how == "stop under way":
-            await asyncio.sleep(2)  # idle frames: the belt at rest
+            await asyncio.sleep(10)  # idle frames: the belt at rest over the idle window
             r.guard.stop("MQTT stop")  # not seen stopped over a window yet
         else:
             r.guard.trip(FaultKind.STOP_INPUT, "space bar")
             await r.stopped()
+            await asyncio.sleep(10)  # at rest over the idle window: only the latch counts
         assert not r.guard.idle_at_rest
         before = len(r.events)
         await r.sim.drop_link()

@@ -247,7 +247,6 @@ class SafetyGuard:
             and self.latched is None
             and not self.stopping
             and rest is not None
-            and rest.frames >= s.still_frames
             and now - rest.since >= s.idle_rest_window_s
             and now - self._last_frame_at <= s.stale_after_s
         )
