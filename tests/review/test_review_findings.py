@@ -474,3 +474,42 @@ async def test_stop_refused_and_control_refused_keep_the_stop_loop_going() -> No
         stops = r.wire.stops(t)
     assert not alarms, f"the stop loop died on a refused Request Control: {alarms}"
     assert len(stops) >= 10, f"{len(stops)} Stop writes in 3 s"
+
+
+@fake_time
+async def test_more_stop_presses_while_stopping_keep_one_cadence() -> None:
+    """One stop loop at a time: every press (the space bar again, MQTT stop, a second fault)
+    while the belt is being stopped joins the loop under way; a second loop would double the
+    writes and break the 0.25 s cadence."""
+    import itertools
+
+    from tests.safety.test_guard_units import rig
+
+    async with rig() as r:
+        await r.run_at(8.0)
+        await r.sim.set_fault(SimFault.CONTROL_FAILING)  # every Stop answered 04: stopping goes on
+        t0 = asyncio.get_running_loop().time()
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        for _ in range(3):
+            await asyncio.sleep(0.6)
+            r.guard.stop("MQTT stop")
+            r.guard.trip(FaultKind.COMMAND_FAILED, "another fault")
+        await asyncio.sleep(3.0 - 1.8)
+        stops = r.wire.stops(t0)
+        gaps = [b - a for a, b in itertools.pairwise(stops)]
+        await r.sim.clear_fault(SimFault.CONTROL_FAILING)
+    assert len(stops) == pytest.approx(3.0 / 0.25, abs=1), stops
+    assert min(gaps) > 0.2, gaps
+
+
+@fake_time
+async def test_a_belt_exactly_at_the_runners_cap_is_no_fault() -> None:
+    """The cap is the highest speed the runner allows: the belt at it is fine, above it is not."""
+    from tests.safety.test_guard_units import rig
+
+    async with rig(cap_kmh=8.0) as r:
+        await r.run_at(8.0)
+        await asyncio.sleep(5.0)
+        assert r.guard.latched is None
+        await r.sim.console_set_speed(8.1)
+        await r.events.first(lambda e: getattr(e, "fault", None) == "above_cap", timeout=10)
