@@ -222,12 +222,28 @@ async def test_belt_stopped_takes_three_frames_at_rest_on_a_slow_telemetry_rate(
     """Kills the surviving mutant `still_frames: int = 3` -> `1`: docs/safety.md promises the
     belt is stopped only over >= 3 frames at rest; at 4 Hz the 1 s window hides the count, so
     the treadmill here sends one frame a second."""
-    from treadlink.safety.events import BeltStopped
+    from treadlink.ftms.state import Telemetry
+    from treadlink.safety.events import BeltStopped, StopAccepted
 
     async with link(telemetry_hz=1.0) as connection, SafetyGuard(connection.link) as guard:
         sim = connection.simulator
         said: list[BeltStopped] = []
-        guard.subscribe(lambda e: said.append(e) if isinstance(e, BeltStopped) else None)
+        at_rest: list[float] = []  # frames at 0 km/h since the stop was accepted, counted here
+        counted_when_said: list[int] = []
+
+        def on_guard(e: object) -> None:
+            if isinstance(e, StopAccepted):
+                at_rest.clear()
+            if isinstance(e, BeltStopped):
+                said.append(e)
+                counted_when_said.append(len(at_rest))
+
+        def on_frame(e: object) -> None:
+            if isinstance(e, Telemetry) and guard.stop_accepted and e.state.speed_kmh == 0.0:
+                at_rest.append(e.state.speed_kmh)
+
+        guard.subscribe(on_guard)
+        guard.treadmill.subscribe(on_frame)
         await guard.request_control()
         await guard.start()
         await guard.set_speed(2.0)
@@ -235,6 +251,8 @@ async def test_belt_stopped_takes_three_frames_at_rest_on_a_slow_telemetry_rate(
         guard.stop("test")
         assert await guard.wait_belt_stopped(timeout=30)
     assert said and said[0].frames >= 3, said
+    # The guard hears each frame first: the one that completes the window is not counted yet.
+    assert counted_when_said and counted_when_said[0] + 1 >= 3, counted_when_said
 
 
 @fake_time
@@ -513,3 +531,38 @@ async def test_a_belt_exactly_at_the_runners_cap_is_no_fault() -> None:
         assert r.guard.latched is None
         await r.sim.console_set_speed(8.1)
         await r.events.first(lambda e: getattr(e, "fault", None) == "above_cap", timeout=10)
+
+
+@fake_time
+async def test_unanswered_stops_raise_no_false_alarm() -> None:
+    """Indications lost: every Stop attempt times out ("not answered"). That is the loop's own
+    business, logged once; it must not end the loop and be reported as a restart."""
+    from tests.safety.test_guard_units import rig
+    from treadlink.safety.events import Fault
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        await r.sim.set_fault(SimFault.INDICATIONS_LOST)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await asyncio.sleep(3.0)
+        alarms = [e for e in r.events if isinstance(e, Fault) and "restarted" in e.message]
+        await r.sim.clear_fault(SimFault.INDICATIONS_LOST)
+    assert not alarms, alarms
+
+
+@fake_time
+async def test_control_refused_after_a_reconnect_raises_no_false_alarm() -> None:
+    """Back after a drop, the treadmill refuses control (another app took it): the reconnect
+    has done its part (the stop loop asks again); it must not end in error and be restarted."""
+    from tests.safety.test_guard_units import rig
+    from treadlink.safety.events import Fault, Reconnected
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        await r.sim.set_fault(SimFault.CONTROL_TAKEN)
+        await r.sim.drop_link()
+        await r.events.first(lambda e: isinstance(e, Reconnected), timeout=30)
+        await asyncio.sleep(2.0)
+        alarms = [e for e in r.events if isinstance(e, Fault) and "restarted" in e.message]
+        await r.sim.clear_fault(SimFault.CONTROL_TAKEN)
+    assert not alarms, alarms
