@@ -566,3 +566,22 @@ async def test_control_refused_after_a_reconnect_raises_no_false_alarm() -> None
         alarms = [e for e in r.events if isinstance(e, Fault) and "restarted" in e.message]
         await r.sim.clear_fault(SimFault.CONTROL_TAKEN)
     assert not alarms, alarms
+
+
+@fake_time
+async def test_a_late_success_answer_to_a_stop_counts_as_accepted() -> None:
+    """docs/safety.md: "the treadmill answered a Stop with success (a late answer counts)". Every
+    answer here comes after the attempt's 0.25 s: the loop's own wait times out each time, and
+    only the late answers, heard by the guard as they come, say the stop was accepted."""
+    from tests.safety.test_guard_units import rig
+    from treadlink.safety.events import StopAccepted
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        await r.sim.set_fault(SimFault.INDICATIONS_LOST)  # the belt obeys; no answer comes...
+        await r.sim.set_fault(SimFault.LATE_ANSWERS, late_s=0.4)  # ...in time, at least
+        await r.sim.clear_fault(SimFault.INDICATIONS_LOST)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        accepted = await r.events.first(lambda e: isinstance(e, StopAccepted), timeout=10)
+        await r.sim.clear_fault(SimFault.LATE_ANSWERS)
+    assert isinstance(accepted, StopAccepted) and accepted.how == "indication"
