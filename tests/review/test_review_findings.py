@@ -585,3 +585,18 @@ async def test_a_late_success_answer_to_a_stop_counts_as_accepted() -> None:
         accepted = await r.events.first(lambda e: isinstance(e, StopAccepted), timeout=10)
         await r.sim.clear_fault(SimFault.LATE_ANSWERS)
     assert isinstance(accepted, StopAccepted) and accepted.how == "indication"
+
+
+@fake_time
+async def test_a_console_change_right_after_our_own_command_is_the_consoles() -> None:
+    """Our own target is echoed by status 05 with its value; another value within the echo
+    window is the runner on the console, and the plan must hear of it."""
+    from tests.safety.test_guard_units import rig
+    from treadlink.safety.events import ConsoleOverride
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        await r.guard.set_speed(7.0)
+        await r.sim.console_set_speed(5.0)  # within the 2 s echo window of our 7.0
+        override = await r.events.first(lambda e: isinstance(e, ConsoleOverride), timeout=5)
+    assert isinstance(override, ConsoleOverride) and override.speed_kmh == 5.0
