@@ -4,16 +4,47 @@ to fail until it is fixed. Real simulator through the production bleak path, rea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.mqtt.broker import Mosquitto
 from tests.mqtt.conftest import BASE, payload
 from tests.mqtt.test_serve import ready_to_start
 from treadlink.records.store import Store, database_path
-from treadlink.safety.events import GuardEvent, LinkDown
+from treadlink.safety.events import LinkDown
+from treadlink.safety.guard import SafetyGuard
 from treadlink.session.events import Finished
 from treadlink_sim.faults import Fault
+from treadlink_sim.treadmill import TreadmillSimulator
+
+
+@contextlib.contextmanager
+def history_connection() -> Iterator[sqlite3.Connection]:
+    """A second connection to the history: `BEGIN EXCLUSIVE` on it holds serve's record back
+    (busy timeout 10 s), as another process writing would. Rolled back and closed at the end."""
+    with Store.open(database_path()):
+        pass  # the history exists, so a lock on it holds its writer back
+    history = sqlite3.connect(database_path(), isolation_level=None)
+    try:
+        yield history
+    finally:
+        if history.in_transaction:
+            history.execute("ROLLBACK")
+        history.close()
+
+
+async def drop_the_link(guard: SafetyGuard, simulator: TreadmillSimulator) -> None:
+    """The treadmill's link drops; returns once the guard has heard of it."""
+    dropped = asyncio.Event()
+    unsubscribe = guard.subscribe(lambda e: dropped.set() if isinstance(e, LinkDown) else None)
+    try:
+        await simulator.set_fault(Fault.LINK_LOST)
+        async with asyncio.timeout(10):
+            await dropped.wait()
+    finally:
+        unsubscribe()
 
 
 async def test_an_idle_drop_of_a_console_belt_reading_zero_is_still_a_fault(
@@ -61,30 +92,14 @@ async def test_an_idle_drop_while_a_remote_start_is_being_recorded_is_looked_for
     reconnects, ever. The session then fails on the dead link and `serve` stays connected to
     nothing, `B/treadmill` online, every later start refused, until it is restarted."""
     async with ready_to_start(broker, tmp_path) as (watcher, service, simulator):
-        with Store.open(database_path()):
-            pass  # the history exists, so the lock below holds its writer back
-        history = sqlite3.connect(database_path(), isolation_level=None)
         guard = service.guard
         assert guard is not None
-        dropped = asyncio.Event()
-
-        def on_guard(event: GuardEvent) -> None:
-            if isinstance(event, LinkDown):
-                dropped.set()
-
-        unsubscribe = guard.subscribe(on_guard)
-        try:
-            history.execute("BEGIN EXCLUSIVE")  # open_recording waits (busy timeout 10 s)
+        with history_connection() as history:
+            history.execute("BEGIN EXCLUSIVE")  # open_recording waits
             answer = await watcher.command("start", '{"stage": "short"}')
             assert answer["ok"], answer
             mark = len(watcher.messages)
-            await simulator.set_fault(Fault.LINK_LOST)
-            async with asyncio.timeout(10):
-                await dropped.wait()
-        finally:
-            history.execute("ROLLBACK")
-            history.close()
-            unsubscribe()
+            await drop_the_link(guard, simulator)
         await simulator.clear_fault(Fault.LINK_LOST)
         await service._session_done()
         assert simulator.stopped
@@ -102,25 +117,12 @@ async def test_a_remote_stop_after_a_drop_during_a_remote_start_reaches_the_belt
     accepted, but the guard's stop loop has no link to write on and nothing reconnects it
     (`stop()` never starts reconnecting): the belt runs on while Home Assistant was told "ok"."""
     async with ready_to_start(broker, tmp_path) as (watcher, service, simulator):
-        with Store.open(database_path()):
-            pass
-        history = sqlite3.connect(database_path(), isolation_level=None)
         guard = service.guard
         assert guard is not None
-        dropped = asyncio.Event()
-        unsubscribe = guard.subscribe(
-            lambda event: dropped.set() if isinstance(event, LinkDown) else None
-        )
-        try:
+        with history_connection() as history:
             history.execute("BEGIN EXCLUSIVE")
             assert (await watcher.command("start", '{"stage": "short"}'))["ok"]
-            await simulator.set_fault(Fault.LINK_LOST)
-            async with asyncio.timeout(10):
-                await dropped.wait()
-        finally:
-            history.execute("ROLLBACK")
-            history.close()
-            unsubscribe()
+            await drop_the_link(guard, simulator)
         mark = len(watcher.messages)
         await simulator.clear_fault(Fault.LINK_LOST)
         await service._session_done()
@@ -144,36 +146,23 @@ async def test_an_idle_drop_while_a_finished_session_is_being_recorded_is_looked
     belt confirmed stopped, is "idle at rest" to the guard (no fault, no reconnect) and ignored
     by the service (a session exists): `serve` is left holding a dead link for good."""
     async with ready_to_start(broker, tmp_path) as (watcher, service, simulator):
-        with Store.open(database_path()):
-            pass
-        history = sqlite3.connect(database_path(), isolation_level=None)
-        assert (await watcher.command("start", '{"stage": "short"}'))["ok"]
-        session, guard = service.session, service.guard
-        assert session is not None and guard is not None
-        finished, dropped = asyncio.Event(), asyncio.Event()
+        with history_connection() as history:
+            assert (await watcher.command("start", '{"stage": "short"}'))["ok"]
+            session, guard = service.session, service.guard
+            assert session is not None and guard is not None
+            finished = asyncio.Event()
 
-        def on_session(event: object) -> None:
-            if isinstance(event, Finished) and not finished.is_set():
-                history.execute("BEGIN EXCLUSIVE")  # the record's end waits (busy timeout 10 s)
-                finished.set()
+            def on_session(event: object) -> None:
+                if isinstance(event, Finished) and not finished.is_set():
+                    history.execute("BEGIN EXCLUSIVE")  # the record's end waits
+                    finished.set()
 
-        session.subscribe(on_session)
-        unsubscribe = guard.subscribe(
-            lambda event: dropped.set() if isinstance(event, LinkDown) else None
-        )
-        try:
+            session.subscribe(on_session)
             async with asyncio.timeout(60):
                 await finished.wait()
             assert simulator.stopped
             mark = len(watcher.messages)
-            await simulator.set_fault(Fault.LINK_LOST)
-            async with asyncio.timeout(10):
-                await dropped.wait()
-        finally:
-            if history.in_transaction:
-                history.execute("ROLLBACK")
-            history.close()
-            unsubscribe()
+            await drop_the_link(guard, simulator)
         await simulator.clear_fault(Fault.LINK_LOST)
         await service._session_done()
         await watcher.expect(f"{BASE}/treadmill", lambda m: m.payload == b"offline", after=mark)
