@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 
 from tests.conftest import commanded, fake_time, link
 from treadlink.ftms.control import (
+    LinkLost,
     ProcedureFailed,
     ProcedurePreempted,
     ProcedureTimeout,
@@ -170,3 +172,45 @@ async def test_commands_queued_before_a_stop_never_reach_the_belt(
         await queued
     assert not any(r.data == bytes.fromhex("02b004") for r in sim.control_point_log)
     assert sim.target_speed_kmh != 12.0
+
+
+@fake_time
+async def test_two_stops_at_once_both_hear_the_treadmill_take_the_stop() -> None:
+    """The second Stop is refused with 0xFE while the first is answered: that refusal must not
+    take the first caller's waiter away, so both return success, neither times out."""
+    profile = load_profile("noblepro-elite", indication_delay_s=0.03)
+    async with link(profile=profile) as connection:
+        controlled, sim = commanded(connection.treadmill), connection.simulator
+        await controlled.request_control()
+        await controlled.start()
+        sim.control_point_log.clear()
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        first = asyncio.ensure_future(controlled.stop())
+        second = asyncio.ensure_future(controlled.stop())
+        answers = await asyncio.gather(first, second)
+        assert [a.result for a in answers] == [ResultCode.SUCCESS, ResultCode.SUCCESS]
+        assert loop.time() - t0 < 0.1  # answered, not timed out (2 s)
+        assert wire(sim)[0] == "0801:SUCCESS"
+        assert f"0801:att{ATT_PROCEDURE_ALREADY_IN_PROGRESS:02x}" in wire(sim)
+
+
+@fake_time
+async def test_a_stop_given_up_on_then_a_drop_logs_no_unretrieved_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A waiter can outlive its caller (here a stop refused with 0xFE until its deadline); when
+    the link then drops, its LinkLost is nobody's news, not an asyncio error in the log."""
+    profile = load_profile("noblepro-elite", indication_delay_s=0.5)
+    async with link(profile=profile) as connection:
+        controlled, sim = commanded(connection.treadmill), connection.simulator
+        await controlled.request_control()
+        speed = asyncio.ensure_future(controlled.set_speed(5.0))
+        await sim.wait_for(lambda s: len(s.control_point_log) == 2)
+        with pytest.raises(ProcedureTimeout):
+            await controlled.stop(timeout=0.1)
+        await sim.drop_link()
+        with pytest.raises(LinkLost):
+            await speed
+    gc.collect()
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]

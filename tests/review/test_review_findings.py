@@ -600,3 +600,194 @@ async def test_a_console_change_right_after_our_own_command_is_the_consoles() ->
         await r.sim.console_set_speed(5.0)  # within the 2 s echo window of our 7.0
         override = await r.events.first(lambda e: isinstance(e, ConsoleOverride), timeout=5)
     assert isinstance(override, ConsoleOverride) and override.speed_kmh == 5.0
+
+
+@fake_time
+async def test_after_a_console_speed_change_overspeed_is_judged_by_the_consoles_target() -> None:
+    """The runner takes the belt from 6 to 9 km/h on the console: 9 is the target now. The belt
+    at 9 is no overspeed, and a motor that then runs away above 9 is one."""
+    from tests.safety.test_guard_units import rig
+    from treadlink.safety.events import ConsoleOverride
+
+    async with rig() as r:  # no cap: only the overspeed watch can see the runaway
+        await r.run_at(6.0)
+        await r.sim.console_set_speed(9.0)
+        await r.events.first(lambda e: isinstance(e, ConsoleOverride), timeout=5)
+        await r.sim.wait_for(lambda s: s.belt_speed_kmh == 9.0, timeout=30)
+        await asyncio.sleep(5.0)
+        assert r.guard.latched is None, "the console's own speed taken for an overspeed"
+        await r.sim.set_fault(SimFault.SPEED_RUNAWAY, runaway_kmh=3.0)  # 9 → 12 km/h
+        await r.events.first(lambda e: getattr(e, "fault", None) == "overspeed", timeout=30)
+        assert r.guard.latched is FaultKind.OVERSPEED
+        await r.sim.clear_fault(SimFault.SPEED_RUNAWAY)
+        await r.stopped()
+
+
+@fake_time
+async def test_a_closed_guard_watches_nothing_and_writes_nothing() -> None:
+    """close(): the connection is ending. A belt above the cap after it (the console) is no
+    longer the guard's: no fault, no Stop written on a link about to go."""
+    from tests.safety.test_guard_units import rig
+
+    async with rig(cap_kmh=8.0) as r:
+        await r.run_at(6.0)
+        await r.guard.close()
+        closed_at = asyncio.get_running_loop().time()
+        seen = len(r.events)
+        await r.sim.console_set_speed(10.0)
+        await r.sim.wait_for(lambda s: s.belt_speed_kmh == 10.0, timeout=30)
+        await asyncio.sleep(3.0)
+        assert r.guard.latched is None
+        assert not r.wire.stops(closed_at)
+        assert len(r.events) == seen
+
+
+@fake_time
+async def test_close_ends_a_stop_loop_under_way_before_it_returns() -> None:
+    """The runner quit while the treadmill refuses every Stop: close() ends the loop, and no
+    Stop is written once it has returned."""
+    from tests.safety.test_guard_units import rig
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        await r.sim.set_fault(SimFault.CONTROL_FAILING)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await asyncio.sleep(1.0)
+        assert r.wire.stops()
+        await r.guard.close()
+        closed_at = asyncio.get_running_loop().time()
+        await asyncio.sleep(3.0)
+        assert not r.wire.stops(closed_at)
+        await r.sim.clear_fault(SimFault.CONTROL_FAILING)
+
+
+def hang_then_fail_on_cancel(
+    monkeypatch: pytest.MonkeyPatch, connection: object, op: int
+) -> tuple[asyncio.Event, asyncio.Event]:
+    """From now on every write of `op` hangs, and raises OSError when cancelled, as a transport
+    torn down under it may: the cancellation comes back as another exception. Returns (hanging,
+    released): set `released` to let the writes through (so a failing test can still end)."""
+    link_ = connection.link  # type: ignore[attr-defined]
+    real_write = link_.write_control_point
+    hanging, released = asyncio.Event(), asyncio.Event()
+
+    async def write(data: bytes) -> None:
+        if data[0] == op and not released.is_set():
+            hanging.set()
+            try:
+                await released.wait()
+            except asyncio.CancelledError:
+                raise OSError(5, "Input/output error") from None
+        await real_write(data)
+
+    monkeypatch.setattr(link_, "write_control_point", write)
+    return hanging, released
+
+
+@fake_time
+async def test_close_returns_when_a_cancelled_stop_write_raises_something_else(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The stop loop logs any exception from an attempt and goes on; a cancellation that the
+    transport turns into OSError must not keep it going after close(), or close() never
+    returns and the runner's quit hangs."""
+    from tests.safety.test_guard_units import rig
+    from treadlink.ftms.protocol import OpCode
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        hanging, released = hang_then_fail_on_cancel(
+            monkeypatch, r.connection, OpCode.STOP_OR_PAUSE
+        )
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await hanging.wait()
+        try:
+            async with asyncio.timeout(10):
+                await r.guard.close()
+        except TimeoutError:
+            r.guard.stopping = False  # only so that the failing test can end
+            released.set()
+            pytest.fail("close() did not return: the stop loop went on after it")
+
+
+@fake_time
+async def test_close_raises_nothing_when_reconnecting_ends_in_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Closed while reconnecting asks for control, over a transport whose cancelled write raises
+    OSError: the task ends in that error, and close() must not pass it to the runner's quit."""
+
+    from tests.safety.test_guard_units import rig
+    from treadlink.ftms.protocol import OpCode
+    from treadlink.safety.events import Reconnected
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        hanging, _ = hang_then_fail_on_cancel(monkeypatch, r.connection, OpCode.REQUEST_CONTROL)
+        await r.sim.drop_link()
+        await r.events.first(lambda e: isinstance(e, Reconnected), timeout=30)
+        await hanging.wait()
+        await r.guard.close()  # raises nothing
+
+
+@fake_time
+async def test_close_during_a_reconnect_attempt_leaves_no_link_behind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """close() cancels a connect under way and returns once it has ended: the caller then
+    closes the link, and no connection made after that is left open."""
+    from tests.safety.test_guard_units import rig
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        link_ = r.connection.link
+        real_connect = link_.connect
+        connecting, ended = asyncio.Event(), asyncio.Event()
+
+        async def connect() -> None:
+            connecting.set()
+            try:
+                await real_connect()
+            except asyncio.CancelledError:
+                await asyncio.sleep(0.1)  # a stack takes a moment to tear a connect down
+                raise
+            finally:
+                ended.set()
+
+        monkeypatch.setattr(link_, "connect", connect)
+        await r.sim.drop_link()
+        await connecting.wait()
+        await r.guard.close()
+        assert ended.is_set(), "close() returned with the connect still under way"
+        await asyncio.sleep(5.0)
+        assert not link_.is_connected
+
+
+@fake_time
+async def test_reconnecting_that_ends_in_an_error_is_started_again() -> None:
+    """Asking for control after a reconnect raised OSError (a transport failing under the
+    write): the reconnect task ends in it; the guard starts it again and tells the runner."""
+    from tests.safety.test_guard_units import rig
+    from treadlink.ftms.protocol import OpCode
+    from treadlink.safety.events import Fault
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        link_ = r.connection.link
+        real_write = link_.write_control_point
+        failed = False
+
+        async def write(data: bytes) -> None:
+            nonlocal failed
+            if data[0] == OpCode.REQUEST_CONTROL and not failed:
+                failed = True
+                raise OSError(5, "Input/output error")
+            await real_write(data)
+
+        link_.write_control_point = write  # type: ignore[method-assign]
+        await r.sim.drop_link()
+        restarted = await r.events.first(
+            lambda e: isinstance(e, Fault) and "reconnecting restarted" in e.message, timeout=30
+        )
+        assert isinstance(restarted, Fault) and "OSError" in restarted.message
+        await r.stopped()

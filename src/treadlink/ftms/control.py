@@ -100,7 +100,6 @@ class ControlPoint:
         self._responses: dict[int, asyncio.Future[ControlResponse]] = {}
         self._in_flight: asyncio.Future[ControlResponse] | None = None
         self._stops_asked = 0  # bumped by every stop: commands queued before it are stale
-        self._lost: str | None = None
 
     # --- inputs from the link ------------------------------------------------------------
     def on_indication(self, data: bytes) -> None:
@@ -119,20 +118,15 @@ class ControlPoint:
         waiter.set_result(response)
 
     def link_lost(self, reason: str = "link lost") -> None:
-        """Fail every procedure in flight; later ones fail at once until `link_restored`."""
-        self._lost = reason
+        """Fail every procedure in flight. Later ones fail in the writer, which raises LinkLost
+        while there is no link: the link alone knows whether it has one."""
         for waiter in self._responses.values():
             if not waiter.done():
                 waiter.set_exception(LinkLost(reason))
         self._responses.clear()
 
-    def link_restored(self) -> None:
-        self._lost = None
-
     # --- procedures ----------------------------------------------------------------------
-    async def execute(
-        self, op: OpCode, parameter: bytes = b"", *, timeout: float | None = None
-    ) -> ControlResponse:
+    async def execute(self, op: OpCode, parameter: bytes = b"") -> ControlResponse:
         """Run one procedure after those before it; raise unless the treadmill says success."""
         ticket = self._stops_asked
         async with self._turn:
@@ -141,7 +135,7 @@ class ControlPoint:
             waiter = self._expect(op)
             self._in_flight = waiter
             try:
-                return await self._run(op, encode_request(op, parameter), waiter, timeout)
+                return await self._run(op, encode_request(op, parameter), waiter, None)
             finally:
                 self._in_flight = None
 
@@ -173,11 +167,16 @@ class ControlPoint:
 
     # --- internals -------------------------------------------------------------------------
     def _expect(self, op: OpCode) -> asyncio.Future[ControlResponse]:
-        if self._lost is not None:
-            raise LinkLost(self._lost)
+        """The waiter for the answer to `op`. Requests with the same op code share one: an
+        answer names only its op code, so it answers every caller waiting (two stops at once
+        both learn that the treadmill took a stop). A caller that gives up leaves the waiter
+        to the others; it goes when answered or when the link is lost."""
         waiter = self._responses.get(op)
         if waiter is None or waiter.done():
             waiter = asyncio.get_running_loop().create_future()
+            # It may outlive every caller (timed out, write refused): its outcome is then no
+            # one's news, and not an "exception never retrieved" either.
+            waiter.add_done_callback(_retrieved)
             self._responses[op] = waiter
         return waiter
 
@@ -200,11 +199,10 @@ class ControlPoint:
                 response = await asyncio.shield(waiter)
         except TimeoutError:
             raise ProcedureTimeout(op, limit) from None
-        finally:
-            if self._responses.get(op) is waiter and waiter.done() is False:
-                # Our caller gave up (timeout, cancel, refused write): a late response must not
-                # be taken for the answer to a later request with the same op code.
-                self._responses.pop(op)
         if response.result != ResultCode.SUCCESS:
             raise ProcedureFailed(op, response)
         return response
+
+
+def _retrieved(waiter: asyncio.Future[ControlResponse]) -> None:
+    waiter.exception()  # never cancelled: callers wait through a shield

@@ -113,7 +113,6 @@ class Treadmill:
         """The link is up: commands go through `port` from now on."""
         self.capabilities = capabilities
         self._port = port
-        self._control.link_restored()
         self._emit(Connected(self._now()))
 
     def detach(self, *, solicited: bool) -> None:

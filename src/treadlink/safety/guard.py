@@ -204,8 +204,9 @@ class SafetyGuard:
         for task in (self._stop_task, self._reconnect_task):
             if task is not None and not task.done():
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+                # Waited for, not awaited: how it ended (an error a transport made of the
+                # cancel) is no news now, and the caller's own cancellation still gets through.
+                await asyncio.wait([task])
 
     def subscribe(self, listener: Callable[[GuardEvent], None]) -> Callable[[], None]:
         return self._events.subscribe(listener)
@@ -577,7 +578,9 @@ class SafetyGuard:
         period = self.settings.stop_retry_s
         loop = asyncio.get_running_loop()
         next_at = loop.time()
-        while self.stopping:
+        # `_closing` too: a transport may turn close()'s cancel into another exception, which
+        # an attempt logs and goes on from.
+        while self.stopping and not self._closing:
             self._stop_writes += 1
             self._own_stop_at = loop.time()  # its status 02 echoes are ours, not the console's
             try:
@@ -607,10 +610,10 @@ class SafetyGuard:
     def _stop_loop_ended(self, task: asyncio.Task[None]) -> None:
         # A loop that ended as it should may have been followed, before this callback, by a
         # new stop and its own new loop: only the current loop's end is news.
+        why = "cancelled" if task.cancelled() else repr(task.exception())  # retrieved, always
         if self._closing or not self.stopping or task is not self._stop_task:
             return
         # Cancelled from outside, or a BaseException got through: never leave a stop undone.
-        why = "cancelled" if task.cancelled() else repr(task.exception())
         log.error("the stop loop ended (%s) before the belt stopped: restarting it", why)
         self._emit(Fault(at=self._now(), message=f"stop loop restarted after it ended ({why})"))
         self._ensure_stop_loop()
@@ -657,11 +660,12 @@ class SafetyGuard:
         self._reconnect_task.add_done_callback(self._reconnect_ended)
 
     def _reconnect_ended(self, task: asyncio.Task[None]) -> None:
-        if self._closing or (not task.cancelled() and task.exception() is None):
+        error = None if task.cancelled() else task.exception()  # retrieved, always
+        if self._closing or (not task.cancelled() and error is None):
             return  # the link is back (or the guard is closing)
         # Cancelled from outside, or a BaseException got through (a link layer once let a
         # CancelledError out of a refused connect): without a link no Stop can be written.
-        why = "cancelled" if task.cancelled() else repr(task.exception())
+        why = "cancelled" if task.cancelled() else repr(error)
         log.error("reconnecting ended (%s) before the link was back: restarting it", why)
         self._emit(Fault(at=self._now(), message=f"reconnecting restarted after it ended ({why})"))
         self._start_reconnecting()
@@ -672,8 +676,8 @@ class SafetyGuard:
         is being asked for again is noticed here, not lost (this task is still running then)."""
         delay, longest = self.settings.reconnect_backoff_s
         attempts = 0
-        while not self._closing:
-            while not self.link.is_connected:
+        while not self._closing:  # checked between attempts too: see `_stop_loop`
+            if not self.link.is_connected:
                 attempts += 1
                 try:
                     await self.link.connect()
@@ -681,6 +685,7 @@ class SafetyGuard:
                     log.info("reconnect attempt %d failed: %s", attempts, e)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, longest)
+                continue
             self._emit(Reconnected(at=self._now(), attempts=attempts))
             # Control is needed to send the stop; a treadmill that answers "failed" may
             # still obey.
