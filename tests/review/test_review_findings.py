@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -684,6 +685,15 @@ def hang_then_fail_on_cancel(
     return hanging, released
 
 
+def never_retrieved(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """With the rig let go (`del r` first): no task ended in an error nobody looked at."""
+    import gc
+
+    monkeypatch.undo()  # the patched link holds the guard (its watcher), and so its tasks
+    gc.collect()
+    assert not [x for x in caplog.records if "never retrieved" in x.getMessage()]
+
+
 @fake_time
 async def test_close_returns_when_a_cancelled_stop_write_raises_something_else(
     monkeypatch: pytest.MonkeyPatch,
@@ -712,10 +722,11 @@ async def test_close_returns_when_a_cancelled_stop_write_raises_something_else(
 
 @fake_time
 async def test_close_raises_nothing_when_reconnecting_ends_in_an_error(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Closed while reconnecting asks for control, over a transport whose cancelled write raises
-    OSError: the task ends in that error, and close() must not pass it to the runner's quit."""
+    OSError: the task ends in that error, and close() must not pass it to the runner's quit,
+    nor leave it to asyncio's "exception was never retrieved"."""
 
     from tests.safety.test_guard_units import rig
     from treadlink.ftms.protocol import OpCode
@@ -728,6 +739,8 @@ async def test_close_raises_nothing_when_reconnecting_ends_in_an_error(
         await r.events.first(lambda e: isinstance(e, Reconnected), timeout=30)
         await hanging.wait()
         await r.guard.close()  # raises nothing
+    del r
+    never_retrieved(monkeypatch, caplog)
 
 
 @fake_time
@@ -791,3 +804,151 @@ async def test_reconnecting_that_ends_in_an_error_is_started_again() -> None:
         )
         assert isinstance(restarted, Fault) and "OSError" in restarted.message
         await r.stopped()
+
+
+@fake_time
+async def test_close_cancelled_by_its_caller_still_ends_reconnecting() -> None:
+    """Review: the caller's cancel (a second Ctrl-C, a shutdown timeout) landed while close()
+    waited for the stop loop, and the reconnect task, never cancelled, brought the link back
+    after close(). The cancel gets through, and both tasks are cancelled first."""
+    from tests.safety.test_guard_units import rig
+    from treadlink.safety.events import LinkDown, Reconnected
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        await r.sim.set_fault(SimFault.LINK_LOST)  # dropped, not advertising
+        await r.events.first(lambda e: isinstance(e, LinkDown), timeout=5)
+        closing = asyncio.ensure_future(r.guard.close())
+        await asyncio.sleep(0)  # close() now waits for the tasks
+        closing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await closing
+        await r.sim.clear_fault(SimFault.LINK_LOST)
+        await asyncio.sleep(10.0)
+        assert not [e for e in r.events if isinstance(e, Reconnected)]
+        assert not r.connection.link.is_connected, "reconnected after close()"
+
+
+@fake_time
+async def test_close_returns_at_once_when_a_cancelled_connect_raises_oserror(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Review: a transport turned close()'s cancel of a connect into OSError; reconnecting
+    logged it as a failed attempt and slept out its backoff (5 s here) before it looked at
+    `_closing`. It must end at once and never try to connect again."""
+    from tests.safety.test_guard_units import rig
+
+    async with rig(reconnect_backoff_s=(5.0, 5.0)) as r:
+        await r.run_at(6.0)
+        link_ = r.connection.link
+        connecting = asyncio.Event()
+        calls = 0
+
+        async def connect() -> None:
+            nonlocal calls
+            calls += 1
+            if calls > 1:
+                raise OSError(113, "No route to host")
+            connecting.set()
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                raise OSError(5, "Input/output error") from None
+
+        monkeypatch.setattr(link_, "connect", connect)
+        await r.sim.drop_link()
+        await connecting.wait()
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        async with asyncio.timeout(10):
+            await r.guard.close()
+        assert loop.time() - t0 < 0.5, f"close() took {loop.time() - t0:g} s"
+        assert calls == 1, "connect tried again after close()"
+
+
+@fake_time
+async def test_close_waits_for_a_stop_write_under_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review: close() must not return while the stop loop's write is still under way."""
+    from tests.safety.test_guard_units import rig
+    from treadlink.ftms.protocol import OpCode
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        hanging, released = hang_then_fail_on_cancel(
+            monkeypatch, r.connection, OpCode.STOP_OR_PAUSE
+        )
+        link_ = r.connection.link
+        hung_write, ended = link_.write_control_point, asyncio.Event()
+
+        async def tracked(data: bytes) -> None:
+            try:
+                await hung_write(data)
+            finally:
+                if data[0] == OpCode.STOP_OR_PAUSE:
+                    ended.set()
+
+        monkeypatch.setattr(link_, "write_control_point", tracked)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await hanging.wait()
+        try:
+            async with asyncio.timeout(10):
+                await r.guard.close()
+            assert ended.is_set(), "close() returned with a Stop write still under way"
+        finally:
+            r.guard.stopping = False  # only so that a failing test can end
+            released.set()
+
+
+@fake_time
+async def test_a_stop_loop_ending_in_an_error_at_close_is_retrieved(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Review: the stop loop can end in an error at close (control asked back after a 05, the
+    write's cancel turned into OSError); its done callback must still look at it."""
+    from tests.safety.test_guard_units import rig
+    from treadlink.ftms.protocol import OpCode
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        hanging, released = hang_then_fail_on_cancel(
+            monkeypatch, r.connection, OpCode.REQUEST_CONTROL
+        )
+        await r.sim.set_fault(SimFault.CONTROL_REFUSED)  # Stop answered 05: control asked back
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await hanging.wait()
+        await r.guard.close()
+        released.set()
+        await r.sim.clear_fault(SimFault.CONTROL_REFUSED)
+    del r
+    never_retrieved(monkeypatch, caplog)
+
+
+@fake_time
+async def test_a_connect_that_swallows_closes_cancel_is_not_followed_by_writes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stack that ignores the cancel and finishes the connect: reconnecting, closed by now,
+    neither reports the link back nor asks for control on it."""
+    from tests.safety.test_guard_units import rig
+    from treadlink.ftms.protocol import OpCode
+    from treadlink.safety.events import Reconnected
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        link_ = r.connection.link
+        real_connect = link_.connect
+        connecting = asyncio.Event()
+
+        async def connect() -> None:
+            connecting.set()
+            with contextlib.suppress(asyncio.CancelledError):  # the stack goes on regardless
+                await asyncio.sleep(1.0)
+            await real_connect()
+
+        monkeypatch.setattr(link_, "connect", connect)
+        await r.sim.drop_link()
+        await connecting.wait()
+        closed_at = asyncio.get_running_loop().time()
+        await r.guard.close()
+        assert not [e for e in r.events if isinstance(e, Reconnected)]
+        assert not r.wire.ops(OpCode.REQUEST_CONTROL, closed_at)

@@ -201,12 +201,13 @@ class SafetyGuard:
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
-        for task in (self._stop_task, self._reconnect_task):
-            if task is not None and not task.done():
-                task.cancel()
-                # Waited for, not awaited: how it ended (an error a transport made of the
-                # cancel) is no news now, and the caller's own cancellation still gets through.
-                await asyncio.wait([task])
+        tasks = [t for t in (self._stop_task, self._reconnect_task) if t and not t.done()]
+        for task in tasks:
+            task.cancel()  # all before any wait: the caller's own cancel may end the wait
+        if tasks:
+            # Waited for, not awaited: how they ended (an error a transport made of the
+            # cancel) is no news now, and the caller's own cancellation still gets through.
+            await asyncio.wait(tasks)
 
     def subscribe(self, listener: Callable[[GuardEvent], None]) -> Callable[[], None]:
         return self._events.subscribe(listener)
@@ -682,6 +683,8 @@ class SafetyGuard:
                 try:
                     await self.link.connect()
                 except Exception as e:
+                    if self._closing:
+                        return  # close()'s cancel, come back as another exception
                     log.info("reconnect attempt %d failed: %s", attempts, e)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, longest)
