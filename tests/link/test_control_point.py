@@ -214,3 +214,12 @@ async def test_a_stop_given_up_on_then_a_drop_logs_no_unretrieved_error(
             await speed
     gc.collect()
     assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
+
+
+async def test_an_answer_nobody_asked_for_is_logged_not_raised(
+    treadmill: Treadmill, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A treadmill may answer a request we never made, or twice: the indication handler is
+    the radio's callback and must never raise; the answer is logged and dropped."""
+    treadmill.on_control_point(bytes([0x80, 0x07, 0x01]))  # "Start: success", unasked
+    assert any("matches no request" in r.getMessage() for r in caplog.records)
