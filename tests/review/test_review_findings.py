@@ -952,3 +952,19 @@ async def test_a_connect_that_swallows_closes_cancel_is_not_followed_by_writes(
         await r.guard.close()
         assert not [e for e in r.events if isinstance(e, Reconnected)]
         assert not r.wire.ops(OpCode.REQUEST_CONTROL, closed_at)
+
+
+@fake_time
+async def test_after_an_acknowledgement_no_speed_goes_above_a_belt_at_rest() -> None:
+    """The ease-in's first speed must not exceed the belt's own: with the belt reading 0 km/h,
+    not even the treadmill's slowest 1.0 km/h goes out before a Start has it moving."""
+    from tests.safety.test_guard_units import rig
+    from treadlink.safety.faults import InterlockError
+
+    async with rig() as r:
+        await r.run_at(6.0)
+        r.guard.trip(FaultKind.STOP_INPUT, "space bar")
+        await r.stopped()
+        assert r.guard.acknowledge().ok
+        with pytest.raises(InterlockError, match="must not exceed the belt's 0 km/h"):
+            await r.guard.set_speed(1.0)
