@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 
@@ -135,15 +138,22 @@ async def test_a_procedure_with_no_indication_times_out() -> None:
         assert sim.target_speed_kmh == 6.0
 
 
-@fake_time
-async def test_stop_is_written_while_a_command_is_in_flight_and_retried_after_0xfe() -> None:
-    # A 30 ms connection interval between each write and its indication, as on a real radio.
+@asynccontextmanager
+async def running_on_a_radio() -> AsyncIterator[tuple[Any, TreadmillSimulator]]:
+    """The belt started by a client holding control, with 30 ms between each write and its
+    indication, as on a real radio; the control-point log starts empty."""
     profile = load_profile("noblepro-elite", indication_delay_s=0.03)
     async with link(profile=profile) as connection:
         controlled, sim = commanded(connection.treadmill), connection.simulator
         await controlled.request_control()
         await controlled.start()
         sim.control_point_log.clear()
+        yield controlled, sim
+
+
+@fake_time
+async def test_stop_is_written_while_a_command_is_in_flight_and_retried_after_0xfe() -> None:
+    async with running_on_a_radio() as (controlled, sim):
         speed = asyncio.ensure_future(controlled.set_speed(9.0))
         await sim.wait_for(lambda s: len(s.control_point_log) == 1)
         await controlled.stop()
@@ -178,12 +188,7 @@ async def test_commands_queued_before_a_stop_never_reach_the_belt(
 async def test_two_stops_at_once_both_hear_the_treadmill_take_the_stop() -> None:
     """The second Stop is refused with 0xFE while the first is answered: that refusal must not
     take the first caller's waiter away, so both return success, neither times out."""
-    profile = load_profile("noblepro-elite", indication_delay_s=0.03)
-    async with link(profile=profile) as connection:
-        controlled, sim = commanded(connection.treadmill), connection.simulator
-        await controlled.request_control()
-        await controlled.start()
-        sim.control_point_log.clear()
+    async with running_on_a_radio() as (controlled, sim):
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         first = asyncio.ensure_future(controlled.stop())

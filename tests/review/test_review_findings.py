@@ -455,7 +455,6 @@ async def test_a_new_stop_right_after_the_last_one_ended_raises_no_false_alarm()
     loop; the old loop's callback then saw `stopping` and reported "stop loop restarted" (a Fault
     on the runner's screen) for a loop that had ended as it should."""
     from tests.safety.test_guard_units import rig
-    from treadlink.safety.events import Fault
 
     async with rig() as r:
         await r.run_at(6.0)
@@ -471,7 +470,7 @@ async def test_a_new_stop_right_after_the_last_one_ended_raises_no_false_alarm()
         r.guard.trip(FaultKind.STOP_INPUT, "second press")
         async with asyncio.timeout(60):
             await r.guard.wait_belt_stopped()
-        alarms = [e for e in r.events if isinstance(e, Fault) and "restarted" in e.message]
+        alarms = r.restart_alarms()
     assert not alarms, f"false alarm: {alarms}"
 
 
@@ -481,7 +480,6 @@ async def test_stop_refused_and_control_refused_keep_the_stop_loop_going() -> No
     Request Control sent to get it back is refused too. That refusal is part of an attempt;
     it must not end the stop loop (which would then be restarted with a false alarm)."""
     from tests.safety.test_guard_units import rig
-    from treadlink.safety.events import Fault
 
     async with rig() as r:
         await r.run_at(6.0)
@@ -489,7 +487,7 @@ async def test_stop_refused_and_control_refused_keep_the_stop_loop_going() -> No
         t = asyncio.get_running_loop().time()
         r.guard.trip(FaultKind.STOP_INPUT, "space bar")
         await asyncio.sleep(3.0)
-        alarms = [e for e in r.events if isinstance(e, Fault) and "restarted" in e.message]
+        alarms = r.restart_alarms()
         stops = r.wire.stops(t)
     assert not alarms, f"the stop loop died on a refused Request Control: {alarms}"
     assert len(stops) >= 10, f"{len(stops)} Stop writes in 3 s"
@@ -539,14 +537,13 @@ async def test_unanswered_stops_raise_no_false_alarm() -> None:
     """Indications lost: every Stop attempt times out ("not answered"). That is the loop's own
     business, logged once; it must not end the loop and be reported as a restart."""
     from tests.safety.test_guard_units import rig
-    from treadlink.safety.events import Fault
 
     async with rig() as r:
         await r.run_at(6.0)
         await r.sim.set_fault(SimFault.INDICATIONS_LOST)
         r.guard.trip(FaultKind.STOP_INPUT, "space bar")
         await asyncio.sleep(3.0)
-        alarms = [e for e in r.events if isinstance(e, Fault) and "restarted" in e.message]
+        alarms = r.restart_alarms()
         await r.sim.clear_fault(SimFault.INDICATIONS_LOST)
     assert not alarms, alarms
 
@@ -556,7 +553,7 @@ async def test_control_refused_after_a_reconnect_raises_no_false_alarm() -> None
     """Back after a drop, the treadmill refuses control (another app took it): the reconnect
     has done its part (the stop loop asks again); it must not end in error and be restarted."""
     from tests.safety.test_guard_units import rig
-    from treadlink.safety.events import Fault, Reconnected
+    from treadlink.safety.events import Reconnected
 
     async with rig() as r:
         await r.run_at(6.0)
@@ -564,7 +561,7 @@ async def test_control_refused_after_a_reconnect_raises_no_false_alarm() -> None
         await r.sim.drop_link()
         await r.events.first(lambda e: isinstance(e, Reconnected), timeout=30)
         await asyncio.sleep(2.0)
-        alarms = [e for e in r.events if isinstance(e, Fault) and "restarted" in e.message]
+        alarms = r.restart_alarms()
         await r.sim.clear_fault(SimFault.CONTROL_TAKEN)
     assert not alarms, alarms
 

@@ -137,12 +137,10 @@ class _StillWindow:
     frames: int = 1
 
     def after(self, now: float, distance_m: int | None) -> _StillWindow:
-        """The window once a frame at 0 km/h came at `now`: one frame longer, or a new one
-        when the distance moved on (a belt crawling under frames that read 0 km/h)."""
-        if distance_m != self.distance_m:
-            return _StillWindow(now, distance_m)
-        self.frames += 1
-        return self
+        """The idle window once a frame at 0 km/h came at `now`: the same, or a new one when the
+        distance moved on (a belt crawling under frames that read 0 km/h). It is judged by time
+        and distance only; the stop's window counts its frames itself."""
+        return self if distance_m == self.distance_m else _StillWindow(now, distance_m)
 
 
 class SafetyGuard:
