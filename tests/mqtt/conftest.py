@@ -3,7 +3,6 @@ through the same hook `treadlink run --mqtt` uses. Real time (sockets), sped-up 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -211,8 +210,8 @@ async def published_session(
         session = Session(guard, timeline, speedup=speedup, on_fault="pause")
         events = Recorder()
         session.subscribe(events)
-        args = argparse.Namespace(mqtt_settings=MqttSettings(broker=broker_url, **(settings or {})))
-        async with run_hook.published(args, session) as published:
+        mqtt_settings = MqttSettings(broker=broker_url, **(settings or {}))
+        async with run_hook.published(mqtt_settings, session) as published:
             assert published is not None
             if rules is not None:
                 published.bridge.rules = rules

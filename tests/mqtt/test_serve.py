@@ -27,6 +27,7 @@ from tests.mqtt.conftest import (
 )
 from tests.mqtt.test_programme import CLEAN, ran
 from tests.mqtt.test_programme import PLAN as RETURN_TO_RUN_PLAN
+from treadlink.app.connection import Target
 from treadlink.ble.bumble.radio import BumbleRadio
 from treadlink.cli import main
 from treadlink.mqtt.service import ServeOptions, Service
@@ -47,7 +48,7 @@ async def serving(
     workouts.mkdir(exist_ok=True)
     (workouts / "short.yaml").write_text(SHORT)
     mqtt = MqttSettings(broker=broker.url, workouts=workouts, **settings)
-    options = ServeOptions(speedup=10, scan_timeout_s=1.0, reconnect_s=(0.05, 0.2))
+    options = ServeOptions(Target(speedup=10, scan_timeout_s=1.0), reconnect_s=(0.05, 0.2))
     async with BumbleRadio(profile=faster_machine(10)) as radio:
         assert radio.simulator is not None
         service = Service(radio, mqtt, PROFILE, TOPICS, options)

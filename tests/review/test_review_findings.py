@@ -48,20 +48,15 @@ def test_only_the_in_process_simulator_gets_a_sped_up_guard() -> None:
     (the standalone simulator has no time scale; a transport may reach a real controller), and
     "belt stopped" was said while it turned at 4.4 km/h. Only the in-process simulator, whose
     belt runs on the session's scaled time, gets the scaled watches."""
-    import argparse
-
-    from treadlink.cli.run import guard_settings
-    from treadlink.cli.target import IN_PROCESS
+    from treadlink.app.connection import IN_PROCESS, Target
     from treadlink.config import RunnerProfile
     from treadlink.safety.guard import GuardSettings
 
     profile = RunnerProfile()
     plain = GuardSettings(cap_kmh=profile.max_speed, cap_incline_pct=profile.max_incline)
     for sim in ("tcp-client:127.0.0.1:9100", None):
-        args = argparse.Namespace(sim=sim, speedup=30.0)
-        assert guard_settings(args, profile) == plain
-    args = argparse.Namespace(sim=IN_PROCESS, speedup=30.0)
-    assert guard_settings(args, profile) == plain.sped_up(30.0)
+        assert Target(sim=sim, speedup=30.0).guard_settings(profile) == plain
+    assert Target(sim=IN_PROCESS, speedup=30.0).guard_settings(profile) == plain.sped_up(30.0)
 
 
 @fake_time
@@ -273,7 +268,7 @@ async def test_a_stop_loop_cancelled_from_outside_is_started_again() -> None:
         await sim.set_fault(SimFault.CONTROL_FAILING)  # every Stop refused: the loop goes on
         guard.trip(FaultKind.STOP_INPUT, "test")
         await asyncio.sleep(1.0)
-        task = guard._stop_task
+        task = guard._stop.loop_task
         assert task is not None and not task.done()
         task.cancel()
         cancelled_at = asyncio.get_running_loop().time()
@@ -459,7 +454,7 @@ async def test_a_new_stop_right_after_the_last_one_ended_raises_no_false_alarm()
     async with rig() as r:
         await r.run_at(6.0)
         r.guard.trip(FaultKind.STOP_INPUT, "first press")
-        old = r.guard._stop_task
+        old = r.guard._stop.loop_task
         assert old is not None
         await r.stopped()
         async with asyncio.timeout(10):
@@ -868,6 +863,7 @@ async def test_close_waits_for_a_stop_write_under_way(monkeypatch: pytest.Monkey
     """Review: close() must not return while the stop loop's write is still under way."""
     from tests.safety.test_guard_units import rig
     from treadlink.ftms.protocol import OpCode
+    from treadlink.safety.stopping import StopPhase
 
     async with rig() as r:
         await r.run_at(6.0)
@@ -892,7 +888,7 @@ async def test_close_waits_for_a_stop_write_under_way(monkeypatch: pytest.Monkey
                 await r.guard.close()
             assert ended.is_set(), "close() returned with a Stop write still under way"
         finally:
-            r.guard.stopping = False  # only so that a failing test can end
+            r.guard._stop.phase = StopPhase.NONE  # only so that a failing test can end
             released.set()
 
 

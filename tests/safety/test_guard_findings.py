@@ -127,7 +127,7 @@ async def test_the_guard_hears_every_frame_before_anyone_else() -> None:
 
         def early(event: TreadmillEvent) -> None:  # subscribed before the guard exists
             if isinstance(event, Telemetry):
-                behind.append(guard._last_speed != event.state.speed_kmh)
+                behind.append(guard._watch.last_speed != event.state.speed_kmh)
 
         c.treadmill.subscribe(early)
         async with SafetyGuard(c.link) as guard:
@@ -144,7 +144,7 @@ async def test_stop_bytes_are_on_their_way_before_any_listener_hears_of_the_faul
         await running_belt(guard)
         started: list[int] = []
         guard.subscribe(
-            lambda e: started.append(guard._stop_writes) if isinstance(e, Fault) else None
+            lambda e: started.append(guard._stop.writes) if isinstance(e, Fault) else None
         )
         guard.trip(FaultKind.STOP_INPUT, "test")
         assert started == [1]

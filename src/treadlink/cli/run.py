@@ -7,10 +7,11 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from treadlink.ble.link import Link
+from treadlink.app.connection import Target, connect, radio_for
 from treadlink.cli.exit_codes import (
     EXIT_BAD_INPUT,
     EXIT_BELT_MAY_BE_RUNNING,
@@ -27,18 +28,18 @@ from treadlink.cli.run_records import (
     recording_for,
 )
 from treadlink.cli.target import (
-    IN_PROCESS,
     LINK_ERRORS,
     add_speedup_argument,
     add_target_arguments,
     link_failure,
-    radio_for,
     speedup_problem,
+    target_of,
     target_problem,
 )
 from treadlink.cli.validate import add_config_argument, profile_or_report
 from treadlink.config import RunnerProfile
 from treadlink.mqtt import run_hook as mqtt
+from treadlink.mqtt.settings import MqttSettings
 from treadlink.plans import (
     NOBLEPRO_ELITE,
     PlanError,
@@ -48,8 +49,8 @@ from treadlink.plans import (
     load_workout,
 )
 from treadlink.records.session_record import SessionRecording
-from treadlink.safety.guard import GuardSettings, SafetyGuard
-from treadlink.session.engine import Session
+from treadlink.safety.guard import SafetyGuard
+from treadlink.session.engine import AtEnd, Session
 from treadlink.session.events import Finished
 from treadlink.session.recorder import EventLog
 from treadlink.ui.screen import attach as attach_display
@@ -109,7 +110,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"treadlink run: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     profile = profile_or_report(args.config)
-    if profile is None or not mqtt.check(args):
+    if profile is None:
+        return EXIT_BAD_INPUT
+    try:
+        mqtt_settings = mqtt.settings_of(args)
+    except mqtt.BadSettings:
         return EXIT_BAD_INPUT
     try:
         args.stage = next_stage_of_plan(args) or args.stage  # said before anything is opened
@@ -124,6 +129,15 @@ def run(args: argparse.Namespace) -> int:
     # session (a demo, a developer) records it only when given on the command line.
     ask = None if args.sim is None else _no_answer
     pain = pain_before(args.pain_before, ask)
+    options = RunOptions(
+        target=target_of(args),
+        runner=profile,
+        at_end=args.at_end,
+        plain=args.plain,
+        quiet=args.quiet,
+        interactive=sys.stdin.isatty(),
+        mqtt=mqtt_settings,
+    )
     with contextlib.ExitStack() as stack:
         events: EventLog | None = None
         if args.events is not None:
@@ -138,7 +152,11 @@ def run(args: argparse.Namespace) -> int:
                 return EXIT_BAD_INPUT
         # The session's row is written now; its events only reach a queue during the run.
         recording = stack.enter_context(recording_for(args, timeline, profile.running_threshold))
-        code, finished = asyncio.run(run_session(args, profile, timeline, events, recording))
+
+        def for_treadmill(limits: TreadmillLimits) -> Timeline:
+            return load_session(args, profile, limits)
+
+        code, finished = asyncio.run(run_session(options, for_treadmill, events, recording))
     try:
         after_session(recording, pain, args.pain_after, ask)
     except OSError as e:  # stdout gone (a closed pipe, a full disk): the record is kept
@@ -147,6 +165,19 @@ def run(args: argparse.Namespace) -> int:
         # Last, and loud: nothing printed after this may hide it.
         print(BELT_MAY_BE_RUNNING, file=sys.stderr, flush=True)
     return code
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What `treadlink run` was asked for, once the command line is checked."""
+
+    target: Target
+    runner: RunnerProfile
+    at_end: AtEnd = "stop"
+    plain: bool = False
+    quiet: bool = False
+    interactive: bool = False  # a keyboard to acknowledge a fault with
+    mqtt: MqttSettings | None = None
 
 
 BELT_MAY_BE_RUNNING = (
@@ -186,59 +217,33 @@ def report(error: PlanError) -> None:
     print("nothing was sent to the treadmill", file=sys.stderr)
 
 
-def guard_settings(args: argparse.Namespace, profile: RunnerProfile) -> GuardSettings:
-    """The runner's caps; on the in-process simulator sped up with the plan, because only its
-    belt runs on the session's scaled time (a standalone simulator or a controller behind a
-    transport keeps real time, and a guard sped up over it would call a moving belt stopped)."""
-    settings = GuardSettings(cap_kmh=profile.max_speed, cap_incline_pct=profile.max_incline)
-    return settings.sped_up(args.speedup) if args.sim == IN_PROCESS else settings
-
-
-MAX_SIM_HZ = 20.0  # Treadmill Data frames a second the in-process virtual link carries easily
-
-
-def simulator_options(args: argparse.Namespace) -> dict[str, Any]:
-    """A sped-up plan on the in-process simulator gets a belt on the same scaled time: it covers
-    the distance of the scaled time and accelerates at its own rate per scaled second."""
-    if args.sim != IN_PROCESS or args.speedup == 1.0:
-        return {}
-    # The simulated belt runs on the session's scaled time: distance, elapsed time and
-    # acceleration all keep pace with the plan, and the telemetry comes as often per session
-    # second as it would (up to what the virtual link carries comfortably).
-    return {"time_scale": args.speedup, "telemetry_hz": min(4.0 * args.speedup, MAX_SIM_HZ)}
-
-
 async def run_session(
-    args: argparse.Namespace,
-    profile: RunnerProfile,
-    timeline: Timeline,
+    options: RunOptions,
+    for_treadmill: Callable[[TreadmillLimits], Timeline],
     events: EventLog | None,
     recording: SessionRecording | None = None,
 ) -> tuple[int, Finished | None]:
-    """The link, the guard over it for its whole life, and the session under the guard."""
+    """The link, the guard over it for its whole life, and the session under the guard. The
+    stage is checked again against what this treadmill really accepts before anything is
+    sent (`for_treadmill`)."""
+    target = options.target
     try:
-        async with radio_for(args, **simulator_options(args)) as radio:
-            device = await radio.find_treadmill(args.device, timeout=args.timeout)
-            async with Link(device, backend=radio.client_backend) as link:
-                treadmill = link.treadmill
-                assert treadmill.speed_range is not None
-                limits = TreadmillLimits(
-                    treadmill.speed_range, treadmill.incline_range or TreadmillLimits().incline
-                )
-                try:  # the same file, against what this treadmill really accepts
-                    timeline = load_session(args, profile, limits)
-                except PlanError as e:
-                    report(e)
-                    return EXIT_BAD_INPUT, None
-                settings = guard_settings(args, profile)
-                async with SafetyGuard(link, settings=settings) as guard:
-                    return await drive(args, guard, timeline, events, recording)
+        async with (
+            radio_for(target) as radio,
+            connect(radio, target, options.runner) as connection,
+        ):
+            try:
+                timeline = for_treadmill(connection.limits)
+            except PlanError as e:
+                report(e)
+                return EXIT_BAD_INPUT, None
+            return await drive(options, connection.guard, timeline, events, recording)
     except LINK_ERRORS as e:
         return link_failure("run", e), None
 
 
 async def drive(
-    args: argparse.Namespace,
+    options: RunOptions,
     guard: SafetyGuard,
     timeline: Timeline,
     events: EventLog | None,
@@ -246,13 +251,12 @@ async def drive(
 ) -> tuple[int, Finished]:
     # A fault holds the plan for the runner to acknowledge, if there is a keyboard to do it
     # with; otherwise the session ends there. Stopping is the same either way.
-    interactive = sys.stdin.isatty()
     session = Session(
         guard,
         timeline,
-        speedup=args.speedup,
-        at_end=args.at_end,
-        on_fault="pause" if interactive else "end",
+        speedup=options.target.speedup,
+        at_end=options.at_end,
+        on_fault="pause" if options.interactive else "end",
     )
     loop = asyncio.get_running_loop()
     for signum, reason in ((signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")):
@@ -263,8 +267,8 @@ async def drive(
         session.subscribe(recording.listen)  # memory and a queue only, never the disk
     try:
         async with (
-            attach_display(session, plain=args.plain, quiet=args.quiet),
-            mqtt.published(args, session),
+            attach_display(session, plain=options.plain, quiet=options.quiet),
+            mqtt.published(options.mqtt, session),
         ):
             finished = await session.run()
     finally:

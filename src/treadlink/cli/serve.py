@@ -8,6 +8,7 @@ import re
 import signal
 import sys
 
+from treadlink.app.connection import Target, radio_for
 from treadlink.ble.radio import Radio
 from treadlink.cli.exit_codes import (
     EXIT_BAD_INPUT,
@@ -16,14 +17,14 @@ from treadlink.cli.exit_codes import (
     EXIT_OK,
 )
 from treadlink.cli.options import between, bounded
-from treadlink.cli.run import BELT_MAY_BE_RUNNING, simulator_options
+from treadlink.cli.run import BELT_MAY_BE_RUNNING
 from treadlink.cli.target import (
     LINK_ERRORS,
     add_speedup_argument,
     add_target_arguments,
     link_failure,
-    radio_for,
     speedup_problem,
+    target_of,
     target_problem,
 )
 from treadlink.cli.validate import add_config_argument, profile_or_report
@@ -88,38 +89,33 @@ def run(args: argparse.Namespace) -> int:
         return link_failure("serve", e)
 
 
-def known_address(args: argparse.Namespace, radio: Radio) -> str | None:
+def known_address(target: Target, radio: Radio) -> str | None:
     """The treadmill's address when it is known without a scan."""
     if radio.known_address is not None:  # the simulator in this process
         return radio.known_address
-    if args.device is not None and _ADDRESS.fullmatch(args.device):
-        return str(args.device)
+    if target.device is not None and _ADDRESS.fullmatch(target.device):
+        return target.device
     return None
 
 
-async def device_id(args: argparse.Namespace, settings: MqttSettings, radio: Radio) -> str:
+async def device_id(target: Target, settings: MqttSettings, radio: Radio) -> str:
     """The configured id, else the treadmill's address (scanned for once if need be)."""
     if settings.device_id is not None:
         return settings.device_id
-    address = known_address(args, radio)
+    address = known_address(target, radio)
     if address is None:
-        address = (await radio.find_treadmill(args.device, timeout=args.timeout)).address
+        address = (await radio.find_treadmill(target.device, timeout=target.scan_timeout_s)).address
     return device_slug(address)
 
 
 async def serve(args: argparse.Namespace, profile: RunnerProfile, settings: MqttSettings) -> int:
-    async with radio_for(args, **simulator_options(args)) as radio:
-        device = await device_id(args, settings, radio)
+    target = target_of(args)
+    async with radio_for(target) as radio:
+        device = await device_id(target, settings, radio)
         topics = Topics(settings.base_topic, device, settings.discovery_prefix)
         if args.remove_discovery:
             return await remove(settings, topics)
-        options = ServeOptions(
-            device=args.device,
-            speedup=args.speedup,
-            scan_timeout_s=args.timeout,
-            simulated=args.sim is not None,
-        )
-        service = Service(radio, settings, profile, topics, options)
+        service = Service(radio, settings, profile, topics, ServeOptions(target))
         loop = asyncio.get_running_loop()
         for signum, reason in ((signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")):
             loop.add_signal_handler(signum, service.terminate, reason)

@@ -7,12 +7,12 @@ import sys
 
 from bleak.exc import BleakError
 
+from treadlink.app.connection import DEFAULT_PROFILE, IN_PROCESS, Target
+from treadlink.app.connection import radio_for as radio_for_target
 from treadlink.ble.radio import Radio, RadioUnavailable
 from treadlink.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED
 from treadlink.cli.options import between, bounded
 from treadlink.ftms.control import ControlPointError
-
-IN_PROCESS = "in-process"
 
 
 def add_target_arguments(parser: argparse.ArgumentParser, *, device: bool = True) -> None:
@@ -37,9 +37,6 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, device: bool = True
         help=f"with --sim alone: the simulated machine's profile, a name or a file "
         f"(default: {DEFAULT_PROFILE})",
     )
-
-
-DEFAULT_PROFILE = "noblepro-elite"
 
 
 def target_problem(args: argparse.Namespace) -> str | None:
@@ -97,15 +94,17 @@ def speedup_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
-def radio_for(args: argparse.Namespace, **simulator_options: object) -> Radio:
-    """The radio the options ask for. The Bluetooth stacks are imported only when needed."""
-    if args.sim is None:
-        from treadlink.ble.native import NativeRadio
+def target_of(args: argparse.Namespace) -> Target:
+    """The typed target of the options, for the code that connects (see treadlink.app)."""
+    return Target(
+        sim=args.sim,
+        device=getattr(args, "device", None),
+        profile=args.profile,
+        speedup=getattr(args, "speedup", 1.0),
+        scan_timeout_s=getattr(args, "timeout", 10.0),
+    )
 
-        return NativeRadio()
-    from treadlink.ble.bumble.radio import BumbleRadio
 
-    if args.sim == IN_PROCESS:
-        profile = args.profile or DEFAULT_PROFILE
-        return BumbleRadio(None, **{"profile": profile, **simulator_options})
-    return BumbleRadio(args.sim)
+def radio_for(args: argparse.Namespace) -> Radio:
+    """The radio the options ask for."""
+    return radio_for_target(target_of(args))

@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import heapq
 import logging
-import random
 import select
 import socket
 import ssl
@@ -42,6 +41,7 @@ import aiomqtt
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from treadlink.backoff import Backoff
 from treadlink.mqtt.settings import Broker
 from treadlink.mqtt.topics import OFFLINE, ONLINE
 
@@ -281,24 +281,23 @@ class BrokerLink:
                 await self._task
 
     async def _run(self) -> None:
-        low, high = self._backoff_s
-        delay = low
+        backoff = Backoff(*self._backoff_s, jitter=0.2)
         while not self._closing.is_set():
             try:
                 async with self._client() as client:
-                    delay = low
+                    backoff.reset()
                     await self._serve(client)
                     return
             except (aiomqtt.MqttError, OSError) as e:  # OSError: a TLS file that will not load
+                delay = backoff.next_delay()
                 log.warning("MQTT broker %s: %s (again in %.1f s)", self.broker, e, delay)
                 self.last_error = str(e)
                 self._failed.set()
             finally:
                 self._connected.clear()
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(delay * random.uniform(0.8, 1.2)):
+                async with asyncio.timeout(delay):
                     await self._closing.wait()
-            delay = min(delay * 2, high)
 
     def _client(self) -> aiomqtt.Client:
         tls_context = None

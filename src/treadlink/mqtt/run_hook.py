@@ -1,8 +1,8 @@
 """`treadlink run … --mqtt [URL]`: the run is published, and MQTT may stop, pause, skip or slow
 it; it never resumes, acknowledges, starts or speeds up anything (RULES_FOR_RUN).
 
-cli/run.py calls three things: `add_arguments(parser)`, `check(args)` before any radio is
-opened (bad settings: exit 2), and `published(args, session)` around `session.run()`.
+cli/run.py calls three things: `add_arguments(parser)`, `settings_of(args)` before any radio is
+opened (bad settings: exit 2), and `published(settings, session)` around `session.run()`.
 A broker that is down or slow changes nothing: the session runs and the link keeps retrying.
 """
 
@@ -35,17 +35,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def check(args: argparse.Namespace) -> bool:
-    """Load the MQTT settings if --mqtt was given; False after printing why they are bad."""
-    args.mqtt_settings = None
+class BadSettings(Exception):
+    """The MQTT settings are bad; `report_settings` has said why."""
+
+
+def settings_of(args: argparse.Namespace) -> MqttSettings | None:
+    """The MQTT settings if --mqtt was given, else None. Raises BadSettings after printing why
+    they are bad."""
     if args.mqtt is None:
-        return True
+        return None
     try:
-        args.mqtt_settings = load_mqtt_settings(args.config, args.mqtt or None, option="--mqtt")
+        return load_mqtt_settings(args.config, args.mqtt or None, option="--mqtt")
     except ConfigError as e:
         report_settings(e)
-        return False
-    return True
+        raise BadSettings from e
 
 
 def report_settings(error: ConfigError) -> None:
@@ -68,9 +71,10 @@ def caps_of(settings: GuardSettings) -> Caps:
 
 
 @asynccontextmanager
-async def published(args: argparse.Namespace, session: Session) -> AsyncIterator[Bridged | None]:
-    """Publish `session` while inside, if --mqtt was given (None otherwise)."""
-    settings: MqttSettings | None = getattr(args, "mqtt_settings", None)
+async def published(
+    settings: MqttSettings | None, session: Session
+) -> AsyncIterator[Bridged | None]:
+    """Publish `session` while inside, given settings (None otherwise)."""
     if settings is None:
         yield None
         return

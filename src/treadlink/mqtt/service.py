@@ -1,6 +1,6 @@
 """`Service`: what `treadlink serve` runs. It owns the treadmill link and the broker link.
 
-    service = Service(radio, settings, profile, topics, ServeOptions(device="NoblePro"))
+    service = Service(radio, settings, profile, topics, ServeOptions(Target(device="NoblePro")))
     loop.add_signal_handler(SIGTERM, service.terminate, "SIGTERM")
     confirmed = await service.run()     # False: the belt may still be running
 
@@ -20,13 +20,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
 from bleak.exc import BleakError
 
-from treadlink.ble.link import Link
+from treadlink.app.connection import Connection, Target, connect
+from treadlink.backoff import Backoff
 from treadlink.ble.radio import Radio
 from treadlink.config import RunnerProfile
 from treadlink.ftms.control import ControlPointError
@@ -44,7 +45,7 @@ from treadlink.records.model import SessionStart
 from treadlink.records.session_record import open_recording, session_start
 from treadlink.safety.events import GuardEvent, LinkDown
 from treadlink.safety.faults import ACCEPTED, Verdict, refused
-from treadlink.safety.guard import GuardSettings, SafetyGuard
+from treadlink.safety.guard import SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import Event, Finished, TelemetryUpdate
 
@@ -55,11 +56,8 @@ STOP_WAIT_S: Final = 10.0  # on the way out, for a stop asked for over MQTT whil
 
 @dataclass(frozen=True, slots=True)
 class ServeOptions:
-    device: str | None = None  # address or part of the name; None: the first FTMS treadmill
-    speedup: float = 1.0  # only with the simulator
-    scan_timeout_s: float = 10.0
+    target: Target = field(default_factory=Target)  # simulated: the simulator's history
     reconnect_s: tuple[float, float] = (1.0, 60.0)  # backoff while the treadmill is away
-    simulated: bool = False  # sessions go to the simulator's history, apart from the runner's
 
 
 class Service:
@@ -75,13 +73,10 @@ class Service:
         self.settings = settings
         self.profile = profile
         self.options = options
-        self.guard_settings = GuardSettings(
-            cap_kmh=profile.max_speed, cap_incline_pct=profile.max_incline
-        )
         self.bridged: Bridged = connect_bridge(
             settings,
             topics,
-            caps=caps_of(self.guard_settings),
+            caps=caps_of(options.target.guard_settings(profile)),
             rules=serve_rules(
                 allow_remote_start=settings.allow_remote_start,
                 allow_remote_increase=settings.allow_remote_increase,
@@ -116,41 +111,35 @@ class Service:
 
     # --- the treadmill, kept connected -----------------------------------------------------
     async def _keep_treadmill(self) -> None:
-        low, high = self.options.reconnect_s
-        delay = low
+        backoff = Backoff(*self.options.reconnect_s)
         while not self._terminating.is_set():
+            problem: Exception | None = None
             try:
-                device = await self.radio.find_treadmill(
-                    self.options.device, timeout=self.options.scan_timeout_s
-                )
-                async with (
-                    Link(device, backend=self.radio.client_backend) as link,
-                    SafetyGuard(link, settings=self.guard_settings) as guard,
-                ):
-                    delay = low
-                    await self._while_connected(link, guard)
+                async with connect(self.radio, self.options.target, self.profile) as connection:
+                    backoff.reset()
+                    await self._while_connected(connection)
             except (BleakError, ControlPointError, OSError, TimeoutError) as e:
-                log.warning("treadmill: %s (looking again in %.0f s)", e, delay)
+                problem = e
             finally:
                 self.guard = self.bridge.guard = None
                 self.bridge.set_treadmill_online(False)
+            delay = backoff.next_delay()
+            if problem is not None:
+                log.warning("treadmill: %s (looking again in %.0f s)", problem, delay)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._terminating.wait()
-            delay = min(delay * 2, high)
 
-    async def _while_connected(self, link: Link, guard: SafetyGuard) -> None:
+    async def _while_connected(self, connection: Connection) -> None:
         """Until the service ends or the treadmill leaves while idle. The guard holds the
         control point for all of it; a drop during a session, or with the belt moving or a
         fault latched, is the guard's to handle (it reconnects and stops the belt, and the
         latch stays for the runner to acknowledge locally). Only an idle treadmill that goes
         to sleep is let go and looked for again."""
-        treadmill = link.treadmill
+        treadmill, guard = connection.treadmill, connection.guard
         assert treadmill.speed_range is not None
         self.guard = self.bridge.guard = guard
-        self.limits = TreadmillLimits(
-            treadmill.speed_range, treadmill.incline_range or TreadmillLimits().incline
-        )
+        self.limits = connection.limits
         self.bridged.discovery.set_machine(
             Machine(
                 name=treadmill.label,
@@ -219,10 +208,10 @@ class Service:
             timeline,
             plan_file=chosen.plan_file,
             stage=chosen.stage,
-            simulated=self.options.simulated,
-            speedup=self.options.speedup,
+            simulated=self.options.target.simulated,
+            speedup=self.options.target.speedup,
         )
-        session = Session(self.guard, timeline, speedup=self.options.speedup, on_fault="end")
+        session = Session(self.guard, timeline, speedup=self.options.target.speedup, on_fault="end")
         session.subscribe(self._on_session)
         self.bridge.attach(session)
         self.session = session
@@ -237,7 +226,7 @@ class Service:
         and the belt confirmed stopped (MqttBridge._start_refusal)."""
         workouts = self.settings.workouts
         if stage == "next":
-            return next_stage(workouts, simulated=self.options.simulated, today=date.today())
+            return next_stage(workouts, simulated=self.options.target.simulated, today=date.today())
         return Chosen(find_stage(workouts, stage))
 
     async def _run(self, session: Session, start: SessionStart) -> None:
