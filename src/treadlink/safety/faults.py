@@ -20,6 +20,11 @@ class FaultKind(StrEnum):
     BELT_STOPPED = "belt_stopped"  # speed 0 for longer than a glitch while it should move
     OVERSPEED = "overspeed"  # faster than its target, not slowing down
     ABOVE_CAP = "above_cap"  # faster than the runner's cap
+    INCLINE_ABOVE_CAP = "incline_above_cap"  # steeper than the runner's cap
+    # Frames that contradict themselves: 0 km/h while the distance or time grows past a ramp.
+    CONTRADICTING_TELEMETRY = "contradicting_telemetry"
+    # The belt moved (the console) while a fault holds it stopped.
+    MOVED_WHILE_LATCHED = "moved_while_latched"
 
 
 class InterlockError(ControlPointError):

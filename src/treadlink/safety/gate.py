@@ -23,6 +23,9 @@ class Gated(Protocol):
     @property
     def stopping(self) -> bool: ...
 
+    @property
+    def belt_reported(self) -> bool: ...
+
     def latched_text(self) -> str | None: ...
 
 
@@ -59,6 +62,8 @@ class CommandGate:
             return latched
         if self._guard.stopping:
             return "the belt is being stopped"
+        if not self._guard.belt_reported:
+            return NOT_REPORTED
         if speed_kmh is not None and self.easing_in:
             belt = self._treadmill.state.speed_kmh or 0.0
             if speed_kmh > belt + STILL_KMH:
@@ -81,6 +86,9 @@ class CommandGate:
                 self._own_targets.remove(entry)
                 return True
         return False
+
+
+NOT_REPORTED = "the treadmill has not reported its belt yet (nothing but Stop goes out before)"
 
 
 def _now() -> float:

@@ -25,6 +25,7 @@ reading alone never confirms anything.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
@@ -43,6 +44,7 @@ from treadlink.ftms.protocol import (
 from treadlink.ftms.state import (
     Answered,
     CommandFailed,
+    Connected,
     Disconnected,
     StatusChanged,
     Telemetry,
@@ -61,9 +63,9 @@ from treadlink.safety.events import (
     StopRequested,
 )
 from treadlink.safety.faults import ACCEPTED, FaultKind, InterlockError, Verdict, refused
-from treadlink.safety.gate import CommandGate
+from treadlink.safety.gate import NOT_REPORTED, CommandGate
 from treadlink.safety.reconnect import Reconnecting
-from treadlink.safety.settings import DEFAULT_SETTINGS, GuardSettings
+from treadlink.safety.settings import DEFAULT_SETTINGS, STILL_KMH, GuardSettings
 from treadlink.safety.stopping import StopPhase, Stopping
 from treadlink.safety.timers import Timers
 from treadlink.safety.watch import FrameWatch
@@ -181,6 +183,27 @@ class SafetyGuard:
         return self._stop.belt_stopped
 
     @property
+    def speed_doubt(self) -> str | None:
+        """Why the speed the treadmill reports is not to be shown as the belt's (its frames
+        stopped coming, or contradict themselves), or None."""
+        return self._watch.speed_doubt
+
+    @property
+    def belt_reported(self) -> bool:
+        """A frame on this link has shown the belt's state: until then only Stop goes out."""
+        return self._watch.frames_seen > 0
+
+    async def wait_belt_reported(self, timeout: float | None = None) -> bool:
+        """True once a frame on this link has shown the belt's state (at most `timeout`; by
+        default as long as telemetry may be late before it is a fault)."""
+        if timeout is None:
+            timeout = self.settings.stale_after_s
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._watch.first_frame.wait()
+        return self.belt_reported
+
+    @property
     def link_up(self) -> bool:
         return self.treadmill.is_connected
 
@@ -258,6 +281,8 @@ class SafetyGuard:
             raise InterlockError("start refused: the belt is being stopped")
         if self.safety_key_out:
             raise InterlockError("start refused: the safety key is out")
+        if not await self.wait_belt_reported():
+            raise InterlockError(f"start refused: {NOT_REPORTED}")
         self._running = True
         self._stop.started()
         return await self._commands.start()
@@ -270,6 +295,7 @@ class SafetyGuard:
         return self._gate.refusal(speed_kmh=speed_kmh, incline_pct=incline_pct)
 
     async def set_speed(self, kmh: float) -> ControlResponse:
+        await self.wait_belt_reported()  # refused below if none came
         reason = self.refusal(speed_kmh=kmh)
         if reason is not None:
             raise InterlockError(f"speed {kmh:g} km/h refused: {reason}")
@@ -277,6 +303,7 @@ class SafetyGuard:
         return await self._commands.set_speed(kmh)
 
     async def set_incline(self, pct: float) -> ControlResponse:
+        await self.wait_belt_reported()  # refused below if none came
         reason = self.refusal(incline_pct=pct)
         if reason is not None:
             raise InterlockError(f"incline {pct:g} % refused: {reason}")
@@ -303,6 +330,8 @@ class SafetyGuard:
         match event:
             case Telemetry(state=state):
                 self._on_frame(state)
+            case Connected():
+                self._watch.connected()
             case StatusChanged(status=status):
                 self._on_status(status.op, status.value)
             case TrainingStatusChanged(status=status):
@@ -328,6 +357,14 @@ class SafetyGuard:
             return
         self._watch.on_frame(state)  # the caps first: whoever moves the belt
         self._stop.on_frame(speed, state.distance_m)
+        if self.latched is not None and not self.stopping and speed > STILL_KMH:
+            # Held means held: the belt stopped after the fault moves again (the console).
+            self.trip(
+                FaultKind.MOVED_WHILE_LATCHED,
+                f"the belt moved ({speed:g} km/h), started on the console while treadlink holds "
+                "it stopped after the fault: acknowledge first (a), or quit treadlink to use the "
+                "console alone",
+            )
         self._watch.rearm(speed)
 
     def _on_status(self, op: MachineStatusOp | int, value: float | int | None) -> None:

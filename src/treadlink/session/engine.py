@@ -496,10 +496,12 @@ class Session:
     def _on_treadmill(self, event: TreadmillEvent) -> None:
         if isinstance(event, Telemetry):
             s = event.state
+            doubt = self.guard.speed_doubt  # judged first: the guard hears every frame first
             self._emit(
                 TelemetryUpdate(
                     at=self.clock(),
-                    speed_kmh=s.speed_kmh,
+                    speed_kmh=None if doubt else s.speed_kmh,
+                    speed_doubt=doubt,
                     incline_pct=s.incline_pct,
                     distance_m=s.distance_m,
                     elapsed_time_s=s.elapsed_time_s,

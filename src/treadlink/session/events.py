@@ -137,6 +137,8 @@ class TelemetryUpdate(SessionEvent):
     distance_m: int | None
     elapsed_time_s: int | None
     heart_rate_bpm: int | None
+    # Why the treadmill's reported speed is not the belt's (speed_kmh is then None), or None.
+    speed_doubt: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

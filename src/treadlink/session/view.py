@@ -86,6 +86,7 @@ class SessionView:
     segment: SegmentView | None = None
     pause_reason: str | None = None
     speed_kmh: float | None = None
+    speed_doubt: str | None = None  # why the belt's speed is not known (speed_kmh is None)
     incline_pct: float | None = None
     distance_m: int | None = None
     elapsed_s: int | None = None
@@ -155,6 +156,7 @@ class ViewTracker:
             case TelemetryUpdate():
                 was_running = v.belt_running
                 v.speed_kmh = event.speed_kmh
+                v.speed_doubt = event.speed_doubt
                 v.incline_pct = event.incline_pct
                 v.distance_m = event.distance_m
                 v.elapsed_s = event.elapsed_time_s
@@ -176,6 +178,9 @@ class ViewTracker:
             case Fault(latched=True):
                 v.fault = FaultView(event.fault, event.message)
                 v.phase = "latched"
+                if event.fault == "stale_telemetry":
+                    # The last frame's speed is not the belt's now: no frame says what it is.
+                    v.speed_kmh, v.speed_doubt = None, "no treadmill data"
                 return {"fault", "session"}
             case Fault():
                 v.last_error = event.message

@@ -183,7 +183,12 @@ def fault_text(fault: FaultFace, message: str) -> str:
     def fact(done: bool) -> str:
         return "YES" if done else "NOT YET"
 
-    belt = "" if fault.belt_kmh is None else f" (belt at {fault.belt_kmh:.1f} km/h)"
+    if fault.belt_doubt is not None:
+        belt = f" (belt speed unknown: {fault.belt_doubt})"
+    elif fault.belt_kmh is None:
+        belt = ""
+    else:
+        belt = f" (belt at {fault.belt_kmh:.1f} km/h)"
     lines = [
         big("STOP") or "STOP",
         "",

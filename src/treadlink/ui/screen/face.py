@@ -23,7 +23,8 @@ class FaultFace:
     what: str
     stop_accepted: bool
     belt_stopped: bool
-    belt_kmh: float | None  # what the belt last reported
+    belt_kmh: float | None  # what the belt last reported, None when not known
+    belt_doubt: str | None  # why the belt's speed is not known, if so
     todo: str
     urgent: bool  # the runner must act on the treadmill itself
 
@@ -88,7 +89,9 @@ def fault_face(view: SessionView) -> FaultFace | None:
         todo = "Stopping the belt: hold the side rails and wait for it to stop."
     else:
         todo = "When you are ready: press a to acknowledge, then p to resume (q ends the session)."
-    return FaultFace(what, stop.accepted, stop.belt_stopped, view.speed_kmh, todo, urgent)
+    return FaultFace(
+        what, stop.accepted, stop.belt_stopped, view.speed_kmh, view.speed_doubt, todo, urgent
+    )
 
 
 def position_s(tracker: ViewTracker, remaining_s: float | None) -> float:
@@ -141,7 +144,11 @@ def face(tracker: ViewTracker, now: float) -> Face:
         countdown=countdown,
         countdown_label=label,
         then=then,
-        speed=f"{_kmh(v.speed_kmh)} km/h (target {_kmh(v.target_speed_kmh)})",
+        speed=(
+            f"{_kmh(v.speed_kmh)} km/h (target {_kmh(v.target_speed_kmh)})"
+            if v.speed_doubt is None
+            else f"unknown ({v.speed_doubt})"
+        ),
         incline=(
             f"{'—' if v.incline_pct is None else f'{v.incline_pct:.1f}'} % "
             f"(target {'—' if target_incline is None else f'{target_incline:.1f}'})"
