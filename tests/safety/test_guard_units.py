@@ -300,10 +300,17 @@ async def test_after_an_acknowledgement_the_first_speed_is_not_above_the_belts()
         with pytest.raises(InterlockError):
             await r.guard.set_speed(1.5)
         await r.guard.set_speed(1.0)  # the first speed, at the belt's: eases in
+        with pytest.raises(InterlockError, match="one step"):
+            await r.guard.set_speed(6.0)  # never more than a step above the belt
+        await r.guard.set_speed(1.5)
+        await r.sim.wait_for(lambda s: s.belt_speed_kmh == 1.5, timeout=30)
+        await asyncio.sleep(1)  # fake time: the guard has frames at 1.5 km/h
+        await r.guard.set_speed(2.0)
+        r.guard.eased_in()  # the session says the belt is back
         await r.guard.set_speed(6.0)  # then the plan may go up again
         speeds = r.wire.ops(OpCode.SET_TARGET_SPEED, t0)
         sent = [int.from_bytes(data[1:], "little") / 100 for _, data in speeds]
-        assert sent == [1.0, 6.0]
+        assert sent == [1.0, 1.5, 2.0, 6.0]
 
 
 # --- runaway ---------------------------------------------------------------------------------

@@ -37,13 +37,26 @@ class CommandGate:
         self.target_kmh: float | None = (
             None  # the speed last asked of the belt, by us or the console
         )
-        self.easing_in = False  # after an acknowledgement, until the first speed goes out
+        # From an acknowledgement until the session says the belt is back (`eased_in`): the
+        # first speed is not above the belt's, each later one a step above where it is now.
+        self.easing_in = False
+        self._eased_once = False
         self._own_targets: deque[tuple[float, float]] = deque(maxlen=8)  # (loop time, km/h)
 
     def refusal(
         self, *, speed_kmh: float | None = None, incline_pct: float | None = None
     ) -> str | None:
         """Why a speed or incline would be refused now, or None."""
+        reason = self.out_of_bounds(speed_kmh=speed_kmh, incline_pct=incline_pct)
+        if reason is not None:
+            return reason
+        return self._not_now(speed_kmh)
+
+    def out_of_bounds(
+        self, *, speed_kmh: float | None = None, incline_pct: float | None = None
+    ) -> str | None:
+        """Why a speed or incline is beyond the treadmill or the runner, whatever the belt does
+        now, or None."""
         try:
             if speed_kmh is not None:
                 self._treadmill.speed_units(speed_kmh)  # range and step first
@@ -56,6 +69,9 @@ class CommandGate:
             return f"speed {speed_kmh:g} km/h is above the runner's cap {cap:g} km/h"
         if incline_pct is not None and cap_incline is not None and incline_pct > cap_incline:
             return f"incline {incline_pct:g} % is above the runner's cap {cap_incline:g} %"
+        return None
+
+    def _not_now(self, speed_kmh: float | None) -> str | None:
         latched = self._guard.latched_text()
         if latched is not None:
             # Stricter than "no increase": the belt is being stopped, nothing else goes out.
@@ -66,13 +82,26 @@ class CommandGate:
             return NOT_REPORTED
         if speed_kmh is not None and self.easing_in:
             belt = self._treadmill.state.speed_kmh or 0.0
-            if speed_kmh > belt + STILL_KMH:
+            if not self._eased_once and speed_kmh > belt + STILL_KMH:
                 return f"the first speed after a fault must not exceed the belt's {belt:g} km/h"
+            step = self._settings.ease_step_kmh
+            if speed_kmh > belt + step + STILL_KMH:
+                return (
+                    f"after a fault the belt comes back one step ({step:g} km/h) at a time: "
+                    f"{speed_kmh:g} km/h is too far above the belt's {belt:g} km/h"
+                )
         return None
+
+    def ease_in(self) -> None:
+        """A fault was acknowledged: the belt comes back from its own speed, step by step."""
+        self.easing_in, self._eased_once = True, False
+
+    def eased_in(self) -> None:
+        self.easing_in = False
 
     def speed_sent(self, kmh: float) -> None:
         """A speed of ours is going out: the new target, and its echo to expect."""
-        self.easing_in = False
+        self._eased_once = self.easing_in
         self.target_kmh = kmh
         self._own_targets.append((_now(), kmh))
 

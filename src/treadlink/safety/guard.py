@@ -250,7 +250,7 @@ class SafetyGuard:
         if reason is not None:
             return refused(reason)
         fault, self.latched, self._fault_shown = self.latched, None, None
-        self._gate.easing_in = True
+        self._gate.ease_in()
         self._emit(Acknowledged(at=_now(), fault=fault.value))
         return ACCEPTED
 
@@ -287,12 +287,42 @@ class SafetyGuard:
         self._stop.started()
         return await self._commands.start()
 
+    @property
+    def easing_in(self) -> bool:
+        """After an acknowledged fault, until the session has brought the belt back."""
+        return self._gate.easing_in
+
+    def eased_in(self) -> None:
+        """The session has brought the belt back to its target: speeds are free again."""
+        self._gate.eased_in()
+
+    async def take_over(self) -> None:
+        """Drive a belt that runs already (started on the console or by another app) from here
+        on, without a Start: some treadmills take a Start to a running belt as a pause. The
+        same checks as `start`."""
+        latched = self.latched_text()
+        if latched is not None:
+            raise InterlockError(f"take over refused: {latched}")
+        if self.stopping:
+            raise InterlockError("take over refused: the belt is being stopped")
+        if not await self.wait_belt_reported():
+            raise InterlockError(f"take over refused: {NOT_REPORTED}")
+        self._running = True
+        self._stop.started()
+
     def refusal(
         self, *, speed_kmh: float | None = None, incline_pct: float | None = None
     ) -> str | None:
         """Why a speed or incline would be refused now, or None: checked before anything is
         written, by the guarded commands themselves and by front ends that answer at once."""
         return self._gate.refusal(speed_kmh=speed_kmh, incline_pct=incline_pct)
+
+    def out_of_bounds(
+        self, *, speed_kmh: float | None = None, incline_pct: float | None = None
+    ) -> str | None:
+        """Why a speed or incline is beyond the treadmill's range and step or the runner's caps,
+        whatever the belt does now, or None."""
+        return self._gate.out_of_bounds(speed_kmh=speed_kmh, incline_pct=incline_pct)
 
     async def set_speed(self, kmh: float) -> ControlResponse:
         await self.wait_belt_reported()  # refused below if none came

@@ -33,6 +33,8 @@ class GuardSettings:
     # read 0 covers 2 m in 7.2 s, and the distance is reported in whole metres.
     idle_rest_window_s: float = 8.0
     reconnect_backoff_s: tuple[float, float] = (0.5, 5.0)
+    # After a fault the belt comes back from its own speed in steps of this, each reached first.
+    ease_step_kmh: float = 0.5
 
     def sped_up(self, n: float) -> GuardSettings:
         """For a simulated belt on time sped up `n` times (`run --sim --speedup`): every

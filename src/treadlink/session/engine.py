@@ -40,10 +40,12 @@ from treadlink.plans.timeline import Step, Timeline
 from treadlink.safety.events import GuardEvent
 from treadlink.safety.faults import ACCEPTED, FaultKind, Verdict, refused
 from treadlink.safety.guard import SafetyGuard
+from treadlink.session.belt import BeltWatch, EaseIn, SessionAborted
 from treadlink.session.events import (
     BeltStarted,
     ConsoleOverride,
     ControlRequested,
+    EaseInTarget,
     Fault,
     Finished,
     Paused,
@@ -61,11 +63,7 @@ Listener = Callable[[Event], None]
 AtEnd = Literal["stop", "pause"]
 OnFault = Literal["pause", "end"]
 
-EASE_STEP_KMH = 0.5  # after a fault, the belt comes back up in steps of this, each reached first
-
-
-class SessionAborted(Exception):
-    """The session cannot go on (a fault); the belt is being stopped."""
+__all__ = ["AtEnd", "OnFault", "Session", "SessionAborted"]
 
 
 class Session:
@@ -104,9 +102,14 @@ class Session:
         self._quit_asked = False  # the runner has quit once: a second quit may give up
         self._gave_up = asyncio.Event()  # the runner quit again while the stop was unconfirmed
         self._fault: str | None = None
-        self._belt_started = False
+        self._belt_started = False  # from here on every way out stops the belt
         self._distance_target: float | None = None
-        self._awaiting_belt: asyncio.Future[None] | None = None
+        self._belt = BeltWatch(self.treadmill, belt_start_timeout)
+        self._easing: EaseIn | None = None  # bringing the belt back after a fault
+        # The segment's speed and incline, as the runner's keys left them: they last to the
+        # end of the segment, a pause or a fault included.
+        self._segment_kmh = 0.0
+        self._segment_incline: float | None = None
         self._adjusting: asyncio.Task[None] | None = None
         self.current: Step | None = None
         self.running = False  # inside run(): the guard's events reach listeners through it
@@ -176,8 +179,10 @@ class Session:
         return ACCEPTED
 
     def change_speed(self, delta_kmh: float) -> Verdict:
-        """The runner's `-`/`+`: the belt's target by `delta_kmh`, for the rest of the segment."""
-        target = self.treadmill_target()
+        """The runner's `-`/`+`: the belt's target by `delta_kmh`, for the rest of the segment.
+        During the ease-in after a fault it changes where the ease-in goes, never its steps."""
+        easing = self._easing
+        target = easing.target_kmh if easing is not None else self.treadmill_target()
         if target is None:
             return self._refuse("speed", "no segment is running")
         return self.set_target(speed_kmh=round(target + delta_kmh, 2))
@@ -191,11 +196,26 @@ class Session:
             return self._refuse("set target", "no segment is running")
         if self._pause_reason is not None:
             return self._refuse("set target", "the plan is paused: resume first")
+        easing = self._easing
+        if easing is not None and speed_kmh is not None:
+            reason = self.guard.out_of_bounds(speed_kmh=speed_kmh)
+            if reason is not None:
+                return self._refuse("set target", reason)
+            easing.retarget(speed_kmh)  # the ease-in's own steps take it there
+            self._segment_kmh = speed_kmh
+            self._emit(EaseInTarget(at=self.clock(), speed_kmh=speed_kmh))
+            if incline_pct is None:
+                return ACCEPTED
+            speed_kmh = None
         reason = self.guard.refusal(speed_kmh=speed_kmh, incline_pct=incline_pct)
         if reason is not None:
             return self._refuse("set target", reason)
         if self._adjusting is not None and not self._adjusting.done():
             return self._refuse("set target", "the previous change is still being sent")
+        if speed_kmh is not None:
+            self._segment_kmh = speed_kmh
+        if incline_pct is not None:
+            self._segment_incline = incline_pct
         self._emit(
             SetpointSent(
                 at=self.clock(),
@@ -279,6 +299,12 @@ class Session:
             release_plan()
 
     async def _start_belt(self) -> None:
+        if not await self.guard.wait_belt_reported():
+            raise SessionAborted("not started: the treadmill sends no data about its belt")
+        if self.guard.latched is not None:  # the first frame over a cap, say
+            raise SessionAborted(f"not started: {self.guard.latched_text()}")
+        if self._belt.moving:
+            await self._ask_to_take_over()
         try:
             await self.guard.request_control()
             self._emit(ControlRequested(at=self.clock(), result="success"))
@@ -287,45 +313,48 @@ class Session:
             if e.response.result != ResultCode.OPERATION_FAILED:
                 raise
             self._emit(ControlRequested(at=self.clock(), result="operation failed (tolerated)"))
-        await self._start_and_wait()
-        self._emit(BeltStarted(at=self.clock(), speed_kmh=self.treadmill.state.speed_kmh or 0.0))
+        if self._stop_reason is None:
+            await self._start_and_wait()
+            self._emit(BeltStarted(at=self.clock(), speed_kmh=self._belt.speed_kmh))
+
+    async def _ask_to_take_over(self) -> None:
+        """The belt runs already, started outside this session (the console, another app, a run
+        killed before this one): the plan never starts on a belt it did not start without the
+        runner's word. Over the cap the guard stops it at its first frame."""
+        kmh = self._belt.speed_kmh
+        if self.on_fault == "end":  # nobody at the laptop to ask
+            raise SessionAborted(
+                f"not started: the belt is already running at {kmh:g} km/h, started outside "
+                "treadlink; stop it on the treadmill first"
+            )
+        self._belt_started = True  # the runner is here: every way out now stops it
+        self.pause(
+            f"the belt is already running at {kmh:g} km/h, not started by treadlink: "
+            "p takes it over from there, q stops it",
+            pause_belt=False,
+        )
+        self._emit(Paused(at=self.clock(), reason=self._pause_reason or ""))
+        while not self._resume_asked and self._stop_reason is None:
+            self._wake.clear()
+            await self._wake.wait()
+        self._resume_asked = False
+        self._pause_reason = None
 
     async def _start_and_wait(self) -> None:
-        """Start (or resume) the belt and return once the treadmill reports it moving."""
-        await self._belt_reaches(0.01, start=True)
-
-    async def _belt_reaches(self, kmh: float, *, start: bool = False) -> None:
-        """Return once the treadmill reports the belt at `kmh` or faster (after a Start)."""
-        reached: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._awaiting_belt = reached  # a latched fault fails it (see _on_guard)
-
-        def check(event: TreadmillEvent) -> None:
-            fast_enough = isinstance(event, Telemetry) and (event.state.speed_kmh or 0) >= kmh
-            if fast_enough and not reached.done():
-                reached.set_result(None)
-
-        unsubscribe = self.treadmill.subscribe(check)  # before Start: no frame can slip by
-        try:
-            if start:
-                if self._stop_reason is not None:  # a stop asked for while we got here
-                    raise SessionAborted(f"not started: {self._stop_reason}")
-                self._belt_started = True  # from the Start on, every way out stops the belt
-                await self.guard.start()
-            elif (self.treadmill.state.speed_kmh or 0) >= kmh:
-                return
-            async with asyncio.timeout(self.belt_start_timeout):
-                await reached
-        except TimeoutError:
-            raise SessionAborted(
-                f"the belt did not reach {kmh:g} km/h within {self.belt_start_timeout:g} s"
-            ) from None
-        finally:
-            unsubscribe()
-            self._awaiting_belt = None
+        """Start (or resume) the belt and return once the treadmill reports it moving. A belt
+        that runs already is taken over instead: some treadmills take a Start as a pause."""
+        self._belt_started = True  # from the Start on, every way out stops the belt
+        if self._belt.moving and self.guard.speed_doubt is None:
+            await self.guard.take_over()
+            return
+        if self._stop_reason is not None:  # a stop asked for while we got here
+            raise SessionAborted(f"not started: {self._stop_reason}")
+        await self._belt.reaches(0.01, after=self.guard.start)
 
     async def _run_step(self, step: Step, origin: float) -> float:
         """Run one segment scheduled to start at `origin`; return when the next one starts."""
         self.current = step
+        self._segment_kmh, self._segment_incline = step.speed_kmh, step.incline_pct
         self._emit(
             SegmentStarted.for_step(
                 step, at=self.clock(), start_distance_m=self.treadmill.state.distance_m
@@ -379,9 +408,9 @@ class Session:
             try:
                 if pause_belt or self._faulted:
                     await self._start_and_wait()
-                if self._faulted:
+                if self._faulted or self.guard.easing_in:
                     self._faulted = False
-                    await self._ease_in(step.speed_kmh)
+                    await self._ease_in(self._segment_kmh)
             except (ControlPointError, SessionAborted):
                 if not self._held_again():
                     raise
@@ -400,28 +429,22 @@ class Session:
         )
 
     async def _ease_in(self, target_kmh: float) -> None:
-        """After a fault the belt comes back from its own speed: the first setpoint is the
-        belt's reported speed (down to the grid), then steps of EASE_STEP_KMH, each sent once
-        the belt has reached the one before, up to the segment's speed."""
-        r = self.treadmill.speed_range
-        if r is None:
-            return
-        # Belts start from standstill: wait until it runs at the lowest speed the treadmill takes.
-        await self._belt_reaches(r.value(r.minimum))
-        speed = r.floor(self.treadmill.state.speed_kmh or 0.0)
-        while True:
-            if self._pause_reason is not None or self._stop_reason is not None:
-                return  # the console (or the runner) took over: the plan waits, not fights
-            await self.guard.set_speed(min(speed, target_kmh))
-            if speed >= target_kmh - 0.005:
-                return
-            await self._belt_reaches(speed - r.scale * r.step)
-            speed = r.floor(min(target_kmh, speed + EASE_STEP_KMH))
+        """After a fault the belt comes back from its own speed (see session.belt.EaseIn); the
+        runner's keys meanwhile change where it goes."""
+        self._easing = EaseIn(self.guard, self._belt, target_kmh)
+        try:
+            await self._easing.run(
+                interrupted=lambda: self._pause_reason is not None or self._stop_reason is not None
+            )
+        finally:
+            self._easing = None
 
     async def _send_setpoint(self, step: Step, scheduled: float) -> None:
-        incline = step.incline_pct if self.treadmill.supports_incline else None
+        """The segment's speed and incline (the step's, or as the runner's keys changed them)."""
+        speed = self._segment_kmh
+        incline = self._segment_incline if self.treadmill.supports_incline else None
         # Checked before anything is written: an off-grid setpoint never half-applies.
-        self.treadmill.speed_units(step.speed_kmh)
+        self.treadmill.speed_units(speed)
         if incline is not None:
             self.treadmill.incline_units(incline)
         lag_ms = max(0.0, self._now() - scheduled) * 1000
@@ -429,13 +452,13 @@ class Session:
             SetpointSent(
                 at=self.clock(),
                 index=step.index,
-                speed_kmh=step.speed_kmh,
+                speed_kmh=speed,
                 incline_pct=incline,
                 lag_ms=lag_ms,
             )
         )
         try:
-            await self.guard.set_speed(step.speed_kmh)
+            await self.guard.set_speed(speed)
             if incline is not None:
                 await self.guard.set_incline(incline)
         except ControlPointError:
@@ -444,7 +467,7 @@ class Session:
             return  # the guard is stopping the belt; the plan waits for the runner
         self._emit(
             SetpointConfirmed(
-                at=self.clock(), index=step.index, speed_kmh=step.speed_kmh, incline_pct=incline
+                at=self.clock(), index=step.index, speed_kmh=speed, incline_pct=incline
             )
         )
 
@@ -464,8 +487,8 @@ class Session:
     async def _leave(self, done: int) -> str:
         """Every way out of `run` comes through here: the belt ends stopped if we started it,
         and we wait until it is, or until the runner quits again. Returns the belt's state."""
-        if not self._belt_started:
-            return "not started"
+        if not self._belt_started and not self.guard.stopping:
+            return "not started"  # nothing of ours moved it, and the guard stops nothing
         ended_normally = self._fault is None and done == len(self.timeline.steps)
         if ended_normally and self.at_end == "pause" and self.guard.latched is None:
             self._emit(Paused(at=self.clock(), reason="end of plan"))
@@ -521,10 +544,7 @@ class Session:
                     self._wake.set()
             else:
                 self.pause(event.message, pause_belt=False)
-            if self._awaiting_belt is not None and not self._awaiting_belt.done():
-                self._awaiting_belt.set_exception(
-                    SessionAborted(f"start abandoned: {event.message}")
-                )
+            self._belt.abandon(event.message)
         elif isinstance(event, ConsoleOverride):
             # The console wins: the belt stays at the runner's speed and the plan waits.
             self.pause("speed changed on the treadmill's console", pause_belt=False)

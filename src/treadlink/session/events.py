@@ -34,6 +34,7 @@ __all__ = [
     "ConsoleOverride",
     "ConsoleStop",
     "ControlRequested",
+    "EaseInTarget",
     "Event",
     "Fault",
     "Finished",
@@ -127,6 +128,15 @@ class SetpointConfirmed(SessionEvent):
     index: int
     speed_kmh: float
     incline_pct: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EaseInTarget(SessionEvent):
+    """During the ease-in after a fault the runner's keys changed where it goes: nothing is
+    written yet, the belt steps up to it one step at a time."""
+
+    kind: ClassVar[str] = "ease_in_target"
+    speed_kmh: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

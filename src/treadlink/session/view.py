@@ -23,6 +23,7 @@ from treadlink.session.events import (
     BeltStarted,
     BeltStopped,
     ConsoleOverride,
+    EaseInTarget,
     Fault,
     Finished,
     LinkDown,
@@ -150,7 +151,7 @@ class ViewTracker:
                 if event.incline_pct is not None:
                     v.target_incline_pct = event.incline_pct
                 return {"belt"}
-            case ConsoleOverride():
+            case ConsoleOverride() | EaseInTarget():
                 v.target_speed_kmh = event.speed_kmh
                 return {"belt"}
             case TelemetryUpdate():

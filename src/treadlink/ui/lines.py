@@ -13,6 +13,7 @@ from treadlink.session.events import (
     BeltStopped,
     ConsoleOverride,
     ControlRequested,
+    EaseInTarget,
     Event,
     Fault,
     Finished,
@@ -100,6 +101,8 @@ def describe(event: Event, *, keys: bool = False) -> str | None:
             return (
                 f"speed set to {event.speed_kmh:.1f} km/h on the console: plan paused (p resumes)"
             )
+        case EaseInTarget():
+            return f"easing in to {event.speed_kmh:.1f} km/h, one step at a time"
         case Finished():
             outcome = "completed" if event.completed else "ended early"
             distance = f", {event.distance_m} m" if event.distance_m is not None else ""
