@@ -4,7 +4,8 @@ request, a timeout per procedure, and a stop that never queues behind anything.
 FTMS allows one procedure in flight: a write before the previous response indication has been
 confirmed gets ATT error 0xFE. Ordinary commands therefore take turns on a lock. A stop does not:
 it is written at once, and if the machine answers 0xFE it is written again the moment the
-procedure in flight ends (or after a few milliseconds, for machines that never indicate).
+procedure in flight ends (an earlier Stop's included: its answer answers this one too), or after
+a short floor when no procedure of ours is known to be in flight.
 Commands that were still waiting for their turn when a stop was asked for are dropped, so
 nothing queued before a stop reaches the belt after it.
 """
@@ -31,7 +32,9 @@ layer refuses the write, LinkLost when there is no link to write on; the link tr
 stack's errors into these, so this layer knows no Bluetooth library."""
 
 DEFAULT_TIMEOUT = 2.0  # s; FTMS gives the server 30 s, but a treadmill that slow is a fault
-STOP_RETRY_INTERVAL = 0.005  # s between stop writes refused with 0xFE when nothing is in flight
+# s before a Stop refused with 0xFE is written again when no procedure of ours is in flight (a
+# treadmill busy with another app's): a few tries within the 0.25 s attempt, never a flood.
+STOP_BUSY_FLOOR = 0.05
 
 
 class ControlPointError(Exception):
@@ -98,7 +101,6 @@ class ControlPoint:
         self.timeout = timeout
         self._turn = asyncio.Lock()
         self._responses: dict[int, asyncio.Future[ControlResponse]] = {}
-        self._in_flight: asyncio.Future[ControlResponse] | None = None
         self._stops_asked = 0  # bumped by every stop: commands queued before it are stale
 
     # --- inputs from the link ------------------------------------------------------------
@@ -133,11 +135,7 @@ class ControlPoint:
             if ticket != self._stops_asked:
                 raise ProcedurePreempted(f"{op.name.lower()}: dropped, a stop was asked for first")
             waiter = self._expect(op)
-            self._in_flight = waiter
-            try:
-                return await self._run(op, encode_request(op, parameter), waiter, None)
-            finally:
-                self._in_flight = None
+            return await self._run(op, encode_request(op, parameter), waiter, None)
 
     async def stop(
         self, kind: StopPause = StopPause.STOP, *, timeout: float | None = None
@@ -157,13 +155,21 @@ class ControlPoint:
             except ProcedureRejected as e:
                 if e.att_error != ATT_PROCEDURE_ALREADY_IN_PROGRESS or loop.time() >= deadline:
                     raise
-            # Busy: another procedure's response is outstanding. Write again as soon as it ends.
-            in_flight = self._in_flight
-            pause = min(STOP_RETRY_INTERVAL, max(0.0, deadline - loop.time()))
-            if in_flight is not None and not in_flight.done():
-                await asyncio.wait([in_flight], timeout=pause)
+            # Busy: a procedure's answer is outstanding. Write again as soon as it ends.
+            outstanding = [w for w in self._responses.values() if not w.done()]
+            left = max(0.0, deadline - loop.time())
+            if outstanding:
+                await asyncio.wait(outstanding, timeout=left, return_when=asyncio.FIRST_COMPLETED)
             else:
-                await asyncio.sleep(pause)
+                await asyncio.sleep(min(STOP_BUSY_FLOOR, left))
+            if waiter.done() and not waiter.exception():
+                # An earlier Stop's answer, come late: the treadmill took a stop.
+                response = waiter.result()
+                if response.result != ResultCode.SUCCESS:
+                    raise ProcedureFailed(op, response)
+                return response
+            if loop.time() >= deadline:
+                raise ProcedureTimeout(op, limit)
 
     # --- internals -------------------------------------------------------------------------
     def _expect(self, op: OpCode) -> asyncio.Future[ControlResponse]:

@@ -2,9 +2,9 @@
 
 Never to replay setpoints: once the link is back it asks for control, and the stop under way
 (the guard tripped on the drop) goes on writing Stop. Attempts follow the backoff (at once, then
-0.5 s doubling up to 5 s). Supervised like the stop loop: if it ends before the link is back
-(cancelled from outside, or an exception a lower layer should not have let out) it is started
-again and the runner is told. Only `close()` ends it.
+0.5 s doubling up to 5 s), each bounded by `connect_attempt_s`. Supervised like the stop loop:
+if it ends before the link is back (cancelled from outside, or an exception a lower layer should
+not have let out) it is started again and the runner is told. Only `close()` ends it.
 """
 
 from __future__ import annotations
@@ -79,8 +79,9 @@ class Reconnecting:
             if not self._link.is_connected:
                 attempts += 1
                 try:
-                    await self._link.connect()
-                except Exception as e:
+                    async with asyncio.timeout(self._settings.connect_attempt_s):
+                        await self._link.connect()
+                except Exception as e:  # a TimeoutError of the bound above too
                     if self._closing:
                         return  # close()'s cancel, come back as another exception
                     log.info("reconnect attempt %d failed: %s", attempts, e)

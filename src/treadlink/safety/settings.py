@@ -33,6 +33,10 @@ class GuardSettings:
     # read 0 covers 2 m in 7.2 s, and the distance is reported in whole metres.
     idle_rest_window_s: float = 8.0
     reconnect_backoff_s: tuple[float, float] = (0.5, 5.0)
+    # Each reconnect attempt (connect, discover, read, subscribe) is given up after this: one
+    # that hangs (its transport dead under it) must not hold up the next. Generous for a real
+    # adapter's connect and discovery; link time, so never sped up.
+    connect_attempt_s: float = 15.0
     # After a fault the belt comes back from its own speed in steps of this, each reached first.
     ease_step_kmh: float = 0.5
 

@@ -32,6 +32,10 @@ class CentralSource(Protocol):
         """The central to connect or scan from now; a fresh one if the transport was lost."""
         ...
 
+    async def transport_lost(self, central: Device) -> None:
+        """Return once the transport under `central` is lost (never, for one that cannot be)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class BumbleDetails:
@@ -49,6 +53,11 @@ def bumble_ble_device(address: str, name: str | None, centrals: CentralSource) -
 def bleak_uuid(u: UUID) -> str:
     """bumble UUID -> the lower-case 128-bit string bleak uses everywhere."""
     return str(uuid.UUID(bytes=bytes(reversed(u.to_bytes(force_128=True)))))
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def _property_names(properties: int) -> list[CharacteristicPropertyName]:
@@ -107,9 +116,7 @@ class BleakClientBumble(BaseBleakClient):
             log.debug("pairing is not needed by FTMS and not done by the bumble backend")
         timeout = kwargs.get("timeout", self._timeout)
         central = await self._centrals.live_central()
-        connection = await central.connect(
-            hci.Address(self.address), own_address_type=hci.OwnAddressType.RANDOM, timeout=timeout
-        )
+        connection = await self._connect_unless_lost(central, timeout)
         self._connection = connection
         connection.on(connection.EVENT_DISCONNECTION, self._on_disconnection)
         try:
@@ -124,6 +131,32 @@ class BleakClientBumble(BaseBleakClient):
         except BaseException:
             await self.disconnect()
             raise
+
+    async def _connect_unless_lost(self, central: Device, timeout: float) -> Connection:
+        """Connect, or fail at once when the transport dies under the attempt: bumble would
+        wait out the connect timeout, then the HCI command timeout of its cancel, on a
+        transport that can answer neither (the treadmill's controller restarted)."""
+        connecting = asyncio.ensure_future(
+            central.connect(
+                hci.Address(self.address),
+                own_address_type=hci.OwnAddressType.RANDOM,
+                timeout=timeout,
+            )
+        )
+        lost = asyncio.ensure_future(self._centrals.transport_lost(central))
+        try:
+            await asyncio.wait([connecting, lost], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            lost.cancel()
+            if not connecting.done():  # the transport lost, or our caller cancelled
+                connecting.cancel()
+                connecting.add_done_callback(_retrieve)  # it ends on its own time
+                abandoned = True
+            else:
+                abandoned = False
+        if abandoned:
+            raise BleakError("the transport was lost while connecting")
+        return connecting.result()
 
     def _on_disconnection(self, reason: int) -> None:
         if self._connection is None:

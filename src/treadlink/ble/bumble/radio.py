@@ -128,6 +128,14 @@ class BumbleRadio(Radio):
                     raise RadioUnavailable("the bumble radio was closed")
             return self.central
 
+    async def transport_lost(self, central: Device) -> None:
+        transport = self._transport if central is self._central else None
+        if transport is None:
+            if central is self._central:
+                await asyncio.get_running_loop().create_future()  # the virtual link: never lost
+            return  # a central let go already: its transport is gone
+        await asyncio.shield(transport.source.terminated)
+
     async def close(self) -> None:
         self._is_open = False
         await self._release_central()
