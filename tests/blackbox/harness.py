@@ -129,13 +129,14 @@ class BlackBox:
             self.sim.stdout.close()
         self.sim = None
 
-    def restart_simulator(self) -> int:
-        """Start the killed simulator again on its port, with no scenario. Its report goes on in
-        the same file from a new `start` line, on a clock from 0: the index of that line."""
+    def restart_simulator(self, scenario: list[Line] | None = None) -> int:
+        """Start the killed simulator again on its port, with `scenario` (none by default). Its
+        report goes on in the same file from a new `start` line, on a clock from 0: the index
+        of that line."""
         assert self.sim is None, "kill the simulator first"
         self._poll()
         seen = len(self.report_lines())
-        self.start_simulator([], port=int(self.spec.rpartition(":")[2]))
+        self.start_simulator(scenario or [], port=int(self.spec.rpartition(":")[2]))
         self.wait_for("the new simulator's first line", lambda: len(self.report_lines()) > seen)
         return seen
 

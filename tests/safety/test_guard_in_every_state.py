@@ -173,3 +173,33 @@ async def test_nothing_but_stop_goes_out_before_the_first_frame() -> None:
             assert wire.stops()
             await guard.request_control()
             await guard.start()  # frames have shown the belt at rest since
+
+
+@fake_time
+async def test_frames_that_contradicted_themselves_cannot_confirm_the_belt_stopped() -> None:
+    """A belt braking from the console's speed under frames that read 0 km/h covers less than a
+    metre a second near the end: a 1 s window of unchanged whole metres is no proof of rest
+    once the frames have been caught contradicting themselves."""
+    async with rig() as r:
+        release = r.guard.hold_plan()
+        try:
+            await r.run_at(6.0)
+            await r.guard.pause()
+            await r.sim.wait_for(lambda s: s.belt_speed_kmh == 0.0, timeout=60)
+            await r.sim.set_fault(SimFault.ZERO_SPEED_FRAMES)
+            await r.sim.console_start()
+            await r.sim.console_set_speed(6.0)
+            lie: list[float] = []
+
+            def check(event: object) -> None:
+                if isinstance(event, BeltStopped) and r.sim.belt_speed_kmh > 0:
+                    lie.append(r.sim.belt_speed_kmh)
+
+            r.guard.subscribe(check)
+            await r.events.first(lambda e: isinstance(e, Fault) and e.latched, timeout=60)
+            await r.events.first(lambda e: isinstance(e, BeltStopped), timeout=60)
+            assert lie == [], f"belt_stopped said with the belt at {lie} km/h"
+            assert r.sim.belt_speed_kmh == 0.0
+        finally:
+            release()
+            await r.sim.clear_fault(SimFault.ZERO_SPEED_FRAMES)

@@ -386,7 +386,7 @@ class SafetyGuard:
         if speed is None:
             return
         self._watch.on_frame(state)  # the caps first: whoever moves the belt
-        self._stop.on_frame(speed, state.distance_m)
+        self._stop.on_frame(speed, state.distance_m, doubted=self.speed_doubt is not None)
         if self.latched is not None and not self.stopping and speed > STILL_KMH:
             # Held means held: the belt stopped after the fault moves again (the console).
             self.trip(

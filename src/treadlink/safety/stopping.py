@@ -133,10 +133,15 @@ class Stopping:
         return True
 
     # --- frames ---------------------------------------------------------------------------------
-    def on_frame(self, speed: float, distance_m: int | None) -> None:
+    def on_frame(self, speed: float, distance_m: int | None, *, doubted: bool = False) -> None:
+        """One frame. `doubted`: the frames have contradicted themselves (0 km/h while the
+        distance grew), so none of them can show the belt at rest until they stop doing so."""
         if speed > STILL_KMH:
             self.last_moving_kmh = speed
         if self.stopping:
+            if doubted:
+                self._still = None
+                return
             self._count_still(speed, distance_m)
         elif self.phase == StopPhase.STOPPED and speed > STILL_KMH:
             self.phase = StopPhase.NONE  # moved again (the console): no longer at rest
