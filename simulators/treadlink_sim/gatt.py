@@ -1,4 +1,4 @@
-"""The FTMS and Device Information GATT database and the advertisement of one profile."""
+"""The FTMS and Device Information GATT services and the advertisement of one profile."""
 
 from __future__ import annotations
 
@@ -63,9 +63,9 @@ class FtmsCharacteristics:
     machine_status: Characteristic[bytes]
 
 
-def build_services(
+def build_ftms(
     profile: MachineProfile, on_control_point: ControlPointWrite, read_training_status: Reader
-) -> tuple[list[Service], FtmsCharacteristics]:
+) -> tuple[Service, FtmsCharacteristics]:
     chars = FtmsCharacteristics(
         treadmill_data=_notifying(Char.TREADMILL_DATA),
         training_status=Characteristic(
@@ -94,7 +94,11 @@ def build_services(
             chars.machine_status,
         ],
     )
-    info = DeviceInformationService(
+    return ftms, chars
+
+
+def device_information(profile: MachineProfile) -> Service:
+    return DeviceInformationService(
         manufacturer_name=profile.manufacturer,
         model_number=profile.model,
         serial_number=profile.serial,
@@ -102,7 +106,6 @@ def build_services(
         firmware_revision=profile.firmware_revision,
         software_revision=profile.software_revision,
     )
-    return [ftms, info], chars
 
 
 def advertising_data(profile: MachineProfile, available: bool = True) -> bytes:
