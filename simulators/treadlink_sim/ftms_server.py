@@ -29,7 +29,10 @@ from treadlink.ftms.protocol import (
     TrainingStatus,
 )
 from treadlink_sim import gatt, requests
+from treadlink_sim.console import counters_rate_kcal_h
 from treadlink_sim.faults import Fault
+from treadlink_sim.profile import MachineProfile
+from treadlink_sim.quirks import RESERVED_FLAG, Quirk
 from treadlink_sim.records import ControlPointRecord, address_of
 from treadlink_sim.servers import Change, MachineEvent, ProtocolServer
 
@@ -49,7 +52,9 @@ _CONSOLE_STATUS = {
 }
 # Training Status after each change, whoever made it.
 _TRAINING = {
+    Change.COUNTDOWN: TrainingStatus.PRE_WORKOUT,
     Change.STARTED: TrainingStatus.MANUAL_MODE,
+    Change.CONSOLE_ERROR: TrainingStatus.POST_WORKOUT,
     Change.STOPPED: TrainingStatus.POST_WORKOUT,
     Change.PAUSED: TrainingStatus.IDLE,
     Change.SAFETY_KEY_OUT: TrainingStatus.POST_WORKOUT,
@@ -86,6 +91,15 @@ class FtmsServer(ProtocolServer):
 
     def advertised_uuids(self) -> list[UUID]:
         return [gatt.FTMS_UUID]
+
+    @classmethod
+    def fault_unsupported(cls, fault: Fault, profile: MachineProfile) -> str | None:
+        if fault is Fault.SLEEPING:
+            return "FTMS has no sleep state (no source shows what an FTMS console says asleep)"
+        return None
+
+    def has(self, quirk: Quirk) -> bool:
+        return quirk in self.machine.profile.quirks
 
     @property
     def controller_address(self) -> str | None:
@@ -155,6 +169,8 @@ class FtmsServer(ProtocolServer):
             machine.control_point_log.append(ControlPointRecord(now, data))
             return
         result, statuses = self._execute(connection, data)
+        if self.has(Quirk.ALWAYS_SUCCESS):
+            result = ResultCode.SUCCESS  # whatever was (or was not) done
         machine.control_point_log.append(ControlPointRecord(now, data, result=result))
         machine.changed()
         response = ControlResponse(data[0], result).encode()
@@ -223,14 +239,22 @@ class FtmsServer(ProtocolServer):
             case OpCode.SET_TARGET_SPEED:
                 if machine.profile.needs_start_before_speed and not machine.running:
                     return ResultCode.OPERATION_FAILED, []
+                if self.has(Quirk.IGNORES_TARGET_SPEED):
+                    return ok, []  # answered, not done
                 speed = machine.set_target_speed(machine.speeds.value(request.units))
                 return ok, [MachineStatus(MachineStatusOp.TARGET_SPEED_CHANGED, speed)]
             case OpCode.SET_TARGET_INCLINATION:
+                if not machine.profile.incline:
+                    return ResultCode.OP_CODE_NOT_SUPPORTED, []
                 incline = machine.set_target_incline(machine.inclines.value(request.units))
                 return ok, [MachineStatus(MachineStatusOp.TARGET_INCLINE_CHANGED, incline)]
             case OpCode.START_OR_RESUME:
-                if not machine.safety_key_in:
+                if not machine.can_start:
                     return ResultCode.OPERATION_FAILED, []
+                if machine.running and self.has(Quirk.START_TOGGLES_PAUSE):
+                    machine.stop_belt(StopPause.PAUSE)  # a start/pause toggle (TM11GY)
+                    op = MachineStatusOp.STOPPED_OR_PAUSED_BY_USER
+                    return ok, [MachineStatus(op, StopPause.PAUSE)]
                 machine.start_belt()
                 return ok, [MachineStatus(MachineStatusOp.STARTED_OR_RESUMED_BY_USER)]
             case _:  # STOP_OR_PAUSE
@@ -257,24 +281,35 @@ class FtmsServer(ProtocolServer):
             await self.machine.notify(self._chars.treadmill_data, frame)
 
     def treadmill_data(self) -> bytes:
-        """The Treadmill Data frame for the current state, before any malformation fault."""
-        machine = self.machine
-        m = machine.model
-        incline = round(m.incline_pct, 1)
-        # Firmware glitch seen in the field: a moving belt reported as 0 km/h.
-        glitch = Fault.ZERO_SPEED_FRAMES in machine.fault_state
+        """The Treadmill Data frame for the current state, before any malformation fault.
+
+        Speeds are in the console's unit under FTMS's km/h label (an mph console's quirk)."""
+        machine, console = self.machine, self.machine.console
+        profile, counters = machine.profile, console.counters()
+        incline = round(machine.incline_pct, 1)
         values: dict[str, float] = {
-            "speed_kmh": 0.0 if glitch else m.belt_speed_kmh,
-            "distance_m": min(math.floor(m.distance_m), _UINT24_MAX),
-            "incline_pct": incline,
-            "ramp_angle_deg": round(math.degrees(math.atan(incline / 100)), 1),
-            "elapsed_time_s": min(math.floor(m.elapsed_s), _UINT16_MAX),
+            "speed_kmh": console.in_units(console.telemetry_speed_kmh()),
+            "distance_m": min(math.floor(counters.distance_m), _UINT24_MAX),
         }
-        if machine.profile.heart_rate:
+        if profile.incline:
+            values["incline_pct"] = incline
+            values["ramp_angle_deg"] = round(math.degrees(math.atan(incline / 100)), 1)
+        if profile.energy:
+            values["energy_total_kcal"] = min(math.floor(counters.energy_kcal), _UINT16_MAX)
+            if not self.has(Quirk.NOT_AVAILABLE_SENTINELS):  # else FF FF / FF: not available
+                per_hour = counters_rate_kcal_h(machine.belt_speed_kmh)
+                values["energy_per_hour_kcal"] = min(round(per_hour), _UINT16_MAX - 1)
+                values["energy_per_minute_kcal"] = min(round(per_hour / 60), 0xFE)
+        values["elapsed_time_s"] = min(math.floor(counters.elapsed_s), _UINT16_MAX)
+        if profile.heart_rate:
             values["heart_rate_bpm"] = machine.heart_rate_bpm
-        if machine.profile.step_count:
-            values["step_count"] = min(machine.step_count, _UINT24_MAX)
-        return encode_treadmill_data(values)
+        if profile.step_count:
+            values["step_count"] = min(math.floor(counters.steps), _UINT24_MAX)
+        frame = encode_treadmill_data(values)
+        if self.has(Quirk.RESERVED_FLAG_BITS):
+            flags = int.from_bytes(frame[:2], "little") | RESERVED_FLAG
+            frame = flags.to_bytes(2, "little") + frame[2:]
+        return frame
 
     # --- Fitness Machine Status -------------------------------------------------------------------
     async def _announce(self, *statuses: MachineStatus) -> None:
@@ -283,7 +318,8 @@ class FtmsServer(ProtocolServer):
 
     async def _notify_status(self, status: MachineStatus, to: Connection | None = None) -> None:
         machine = self.machine
-        value = machine.fault_state.machine_status(status.encode())
+        encoded = status.encode() + (b"\x00" if self.has(Quirk.STATUS_EXTRA_BYTE) else b"")
+        value = machine.fault_state.machine_status(encoded)
         if to is None:
             await machine.notify(self._chars.machine_status, value)
         else:

@@ -15,16 +15,21 @@ import math
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Self
 
-from bumble.device import Connection, Device
+from bumble.device import Device
 
+from treadlink.fitshow.protocol import BeltState
 from treadlink.ftms.layouts import Range
 from treadlink.ftms.protocol import StopPause, TrainingStatus
 from treadlink_sim import gatt
+from treadlink_sim.console import Console
 from treadlink_sim.faults import PARAMETERS, Fault, FaultState
+from treadlink_sim.fitshow_server import FitShowServer
 from treadlink_sim.ftms_server import FtmsServer
+from treadlink_sim.links import Links
 from treadlink_sim.physics import BeltMode, Dynamics, Treadmill, check_time_scale, heart_rate_bpm
 from treadlink_sim.profile import MachineProfile
-from treadlink_sim.records import ConnectionRecord, ControlPointRecord, address_of
+from treadlink_sim.protocols import fault_problem, server_classes
+from treadlink_sim.records import ConnectionRecord, ControlPointRecord
 from treadlink_sim.servers import Change, MachineEvent, ProtocolServer
 
 __all__ = ["ConnectionRecord", "ControlPointRecord", "TreadmillSimulator"]
@@ -53,7 +58,6 @@ class TreadmillSimulator:
         self.time_scale = check_time_scale(time_scale)
         self.telemetry_hz = telemetry_hz or profile.telemetry_hz
         self.control_point_log: list[ControlPointRecord] = []
-        self.connection_log: list[ConnectionRecord] = []
         self.speeds = profile.speed_range()
         self.inclines = profile.incline_range()
         self.model = Treadmill(
@@ -65,38 +69,36 @@ class TreadmillSimulator:
             )
         )
         self.fault_state = FaultState()
-        self._connections: set[Connection] = set()
         self._listeners: list[ControlPointListener] = []
         self._waiters: list[tuple[Predicate, asyncio.Future[None]]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_sync: float | None = None
-        self._running = False
+        self.is_on = False  # powered on: between start() and stop()
 
-        self.ftms = FtmsServer(self)
-        self.servers: list[ProtocolServer] = [self.ftms]
+        self.console = Console(self)
+        self.servers: list[ProtocolServer] = [cls(self) for cls in server_classes(profile)]
         services = [s for server in self.servers for s in server.services()]
         device.add_services([*services, gatt.device_information(profile)])
         device.advertising_data = gatt.advertising_data(profile)
-        device.on("connection", self._on_connection)
+        self.links = Links(self)
 
     # --- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
         """Power the device on, advertise, and start the physics and telemetry tick."""
-        self._running = True
+        self.is_on = True
         self._last_sync = self.now()
         await self.device.power_on()
-        await self._advertise()
+        await self.links.advertise()
         self.spawn(self._tick())
 
     async def stop(self) -> None:
         """Cancel every task the simulator started and drop any links. Safe to call twice."""
-        self._running = False
+        self.is_on = False
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for connection in list(self._connections):
-            await self._disconnect(connection)
+        await self.links.drop()
         for _, future in self._waiters:
             future.cancel()
 
@@ -161,21 +163,53 @@ class TreadmillSimulator:
         return heart_rate_bpm(self.model.belt_speed_kmh, self.model.incline_pct)
 
     @property
-    def training_status(self) -> TrainingStatus:
-        return self.ftms.training_status
+    def console_state(self) -> BeltState:
+        """What the console shows (countdown, stopping, safety key out, ...): FitShow's states."""
+        return self.console.state
+
+    @property
+    def can_start(self) -> bool:
+        """Nothing keeps the belt from starting: key in, no console error, awake."""
+        return not {Fault.SAFETY_KEY, Fault.CONSOLE_ERROR, Fault.SLEEPING} & self.fault_state.active
+
+    @property
+    def ftms(self) -> FtmsServer:
+        """The FTMS server; AttributeError naming the profile on a treadmill without FTMS."""
+        return self._server(FtmsServer)
+
+    @property
+    def fitshow(self) -> FitShowServer:
+        """The FitShow server; AttributeError naming the profile on a treadmill without it."""
+        return self._server(FitShowServer)
+
+    def _server[S: ProtocolServer](self, kind: type[S]) -> S:
+        for server in self.servers:
+            if isinstance(server, kind):
+                return server
+        raise AttributeError(f"profile {self.profile.name!r} does not speak {kind.protocol}")
+
+    @property
+    def training_status(self) -> TrainingStatus | None:
+        """FTMS Training Status; None on a treadmill without FTMS."""
+        return self.ftms.training_status if self.profile.ftms else None
 
     @property
     def connected(self) -> bool:
-        return bool(self._connections)
+        return self.links.connected
 
     @property
     def peer_addresses(self) -> list[str]:
-        return [address_of(c) for c in self._connections]
+        return self.links.peer_addresses
+
+    @property
+    def connection_log(self) -> list[ConnectionRecord]:
+        """Every link a central made, refused or not."""
+        return self.links.log
 
     @property
     def controller_address(self) -> str | None:
-        """Address of the client holding control, if a connected client does."""
-        return self.ftms.controller_address
+        """Address of the FTMS client holding control, if a connected client does."""
+        return self.ftms.controller_address if self.profile.ftms else None
 
     @property
     def safety_key_in(self) -> bool:
@@ -217,26 +251,26 @@ class TreadmillSimulator:
 
     # --- the runner at the console ------------------------------------------------------------
     async def console_start(self) -> None:
-        if self.safety_key_in:
-            self._apply_start()
-            await self._emit(MachineEvent(Change.STARTED, by_console=True))
+        if self.can_start:
+            await self.emit(self.console.begin_start(by_console=True))
 
     async def console_stop(self) -> None:
-        await self._emit(self._apply_stop(StopPause.STOP, by_console=True))
+        await self.emit(self._apply_stop(StopPause.STOP, by_console=True))
 
     async def console_pause(self) -> None:
-        await self._emit(self._apply_stop(StopPause.PAUSE, by_console=True))
+        await self.emit(self._apply_stop(StopPause.PAUSE, by_console=True))
 
     async def console_set_speed(self, speed_kmh: float) -> None:
-        """The runner presses speed keys; raises ValueError off the machine's range or grid."""
+        """The runner presses speed keys; raises ValueError off the machine's range or grid.
+        In the console's unit (mph on an mph console, whatever the name says)."""
         units = _on_grid(speed_kmh, self.speeds)
-        self._set_target("target_speed_kmh", self.speeds.value(units))
-        await self._emit(MachineEvent(Change.TARGET_SPEED, True, speed_kmh))
+        self.set_target("target_speed_kmh", self.console.from_units(self.speeds.value(units)))
+        await self.emit(MachineEvent(Change.TARGET_SPEED, True, speed_kmh))
 
     async def console_set_incline(self, incline_pct: float) -> None:
         units = _on_grid(incline_pct, self.inclines)
-        self._set_target("target_incline_pct", self.inclines.value(units))
-        await self._emit(MachineEvent(Change.TARGET_INCLINE, True, incline_pct))
+        self.set_target("target_incline_pct", self.inclines.value(units))
+        await self.emit(MachineEvent(Change.TARGET_INCLINE, True, incline_pct))
 
     # --- faults -------------------------------------------------------------------------------
     async def set_fault(
@@ -245,6 +279,8 @@ class TreadmillSimulator:
         """Make the machine misbehave in one way (see Fault); setting twice is harmless (and
         sets the parameter anew)."""
         fault = Fault(fault)
+        if (problem := fault_problem(self.profile, fault)) is not None:
+            raise ValueError(problem)
         if fault is Fault.SPEED_RUNAWAY:
             self.sync()
             self.fault_state.runaway_kmh = self.model.runaway_kmh = _parameter(fault, runaway_kmh)
@@ -255,10 +291,14 @@ class TreadmillSimulator:
         self.changed()
         if already:
             return
-        if fault is Fault.SAFETY_KEY:
+        if fault in (Fault.SAFETY_KEY, Fault.CONSOLE_ERROR):
             self.sync()
+            self.console.stopping(emergency=True)
             self.model.emergency_stop()
-            await self._emit(MachineEvent(Change.SAFETY_KEY_OUT))
+            out = fault is Fault.SAFETY_KEY
+            await self.emit(MachineEvent(Change.SAFETY_KEY_OUT if out else Change.CONSOLE_ERROR))
+        elif fault is Fault.SLEEPING:
+            await self.emit(self._apply_stop(StopPause.STOP))
         elif fault is Fault.LINK_LOST:
             await self.device.stop_advertising()
             await self.drop_link()
@@ -278,54 +318,66 @@ class TreadmillSimulator:
         elif fault is Fault.LATE_ANSWERS:
             self.fault_state.late_s = 0.0
         elif fault is Fault.LINK_LOST:
-            await self._advertise()
+            await self.links.advertise()
         elif fault is Fault.SAFETY_KEY:
-            await self._emit(MachineEvent(Change.SAFETY_KEY_IN))
+            await self.emit(MachineEvent(Change.SAFETY_KEY_IN))
+        if fault in (Fault.SAFETY_KEY, Fault.CONSOLE_ERROR, Fault.SLEEPING):
+            self.console.idle()
         for server in self.servers:
             await server.on_fault(fault, False)
         self.changed()
 
     async def drop_link(self) -> None:
         """Disconnect every client. The belt keeps doing what it was doing, as real ones do."""
-        for connection in list(self._connections):
-            await self._disconnect(connection)
+        await self.links.drop()
 
     # --- the machine's own changes, for the protocol servers ----------------------------------
     def start_belt(self) -> None:
-        """Start or resume the belt, as a client asked."""
-        self._apply_start()
-        self.spawn(self._emit(MachineEvent(Change.STARTED)))
+        """Start or resume the belt, as a client asked (after the console's countdown)."""
+        self.spawn(self.emit(self.console.begin_start()))
 
     def stop_belt(self, kind: StopPause) -> None:
         """Stop or pause, as a client asked."""
-        self.spawn(self._emit(self._apply_stop(kind)))
+        self.spawn(self.emit(self._apply_stop(kind)))
 
-    def set_target_speed(self, speed_kmh: float) -> float:
-        speed = self._set_target("target_speed_kmh", speed_kmh)
-        self.spawn(self._emit(MachineEvent(Change.TARGET_SPEED, value=speed)))
+    def set_target_speed(self, speed: float) -> float:
+        """`speed` in the console's unit; returns it."""
+        self.set_target("target_speed_kmh", self.console.from_units(speed))
+        self.console.client_target = True
+        self.spawn(self.emit(MachineEvent(Change.TARGET_SPEED, value=speed)))
         return speed
 
     def set_target_incline(self, incline_pct: float) -> float:
-        incline = self._set_target("target_incline_pct", incline_pct)
-        self.spawn(self._emit(MachineEvent(Change.TARGET_INCLINE, value=incline)))
+        incline = self.set_target("target_incline_pct", incline_pct)
+        self.spawn(self.emit(MachineEvent(Change.TARGET_INCLINE, value=incline)))
         return incline
 
     def reset(self) -> None:
         self.sync()
+        self.console.stopping(emergency=False)
         self.model.reset()
-        self.spawn(self._emit(MachineEvent(Change.RESET)))
+        self.console.idle()
+        self.spawn(self.emit(MachineEvent(Change.RESET)))
 
     def heard(self, data: bytes) -> None:
         """A control write arrived: the listeners see it before anything is done with it."""
         for listener in self._listeners:
             listener(data)
 
-    def _apply_start(self) -> None:
+    def apply_start(self) -> None:
+        """The belt starts (or resumes) now; a new workout at the stored or lowest speed."""
         self.sync()
-        self.model.start(default_speed_kmh=self.speeds.value(self.speeds.minimum))
+        new_workout = self.model.mode is BeltMode.STOPPED
+        self.console.starting(new_workout)
+        minimum = self.console.from_units(self.speeds.value(self.speeds.minimum))
+        self.model.start(default_speed_kmh=minimum)
+        self.changed()
+        if new_workout:
+            self.console.started()
 
     def _apply_stop(self, kind: StopPause, by_console: bool = False) -> MachineEvent:
         self.sync()
+        self.console.stopping(emergency=False)
         if kind is StopPause.PAUSE:
             running = self.model.mode is BeltMode.RUNNING
             self.model.pause()
@@ -333,13 +385,14 @@ class TreadmillSimulator:
         self.model.stop()
         return MachineEvent(Change.STOPPED, by_console)
 
-    def _set_target(self, name: str, value: float) -> float:
+    def set_target(self, name: str, value: float) -> float:
         self.sync()
         setattr(self.model, name, value)
         self.changed()
         return value
 
-    async def _emit(self, event: MachineEvent) -> None:
+    async def emit(self, event: MachineEvent) -> None:
+        """Tell every server of a change (awaited on the console's paths, spawned on others)."""
         self.changed()
         for server in self.servers:
             await server.on_event(event)
@@ -364,14 +417,15 @@ class TreadmillSimulator:
             if self.now() - next_at > period:  # fell behind (debugger, loaded CI): no burst
                 next_at = self.now()
             self.sync()
+            self.console.counters()  # a console that resets its counters does so at rest
             self.changed()
-            if self._connections:
+            if self.links.connected:
                 for server in self.servers:
                     await server.on_tick()
 
     # --- notifications ------------------------------------------------------------------------
     async def notify(self, characteristic: Any, value: bytes) -> None:
-        if self._connections:
+        if self.links.connected:
             await self.guarded(self.device.notify_subscribers(characteristic, value))
 
     async def guarded(self, send: Awaitable[None]) -> None:
@@ -380,45 +434,6 @@ class TreadmillSimulator:
             await send
         except Exception as error:
             log.debug("notification not sent: %r", error)
-
-    # --- links --------------------------------------------------------------------------------
-    async def _advertise(self) -> None:
-        if self._running and Fault.LINK_LOST not in self.fault_state:
-            # Restarted by hand after each disconnection (not auto_restart) so that a
-            # LINK_LOST fault can keep the machine silent.
-            await self.device.start_advertising(
-                auto_restart=False, advertising_interval_min=20.0, advertising_interval_max=20.0
-            )
-
-    def _on_connection(self, connection: Connection) -> None:
-        refused = Fault.LINK_REFUSED in self.fault_state
-        peer = address_of(connection)
-        self.connection_log.append(ConnectionRecord(self.now(), peer, refused))
-        if refused:
-            log.info("connection from %s refused", peer)
-            connection.on("disconnection", lambda _reason: self.spawn(self._advertise()))
-            self.spawn(self._disconnect(connection))
-            self.changed()
-            return
-        log.info("connection from %s", peer)
-        self._connections.add(connection)
-        connection.on("disconnection", lambda _reason: self._on_disconnection(connection))
-        self.changed()
-
-    def _on_disconnection(self, connection: Connection) -> None:
-        log.info("disconnection of %s", address_of(connection))
-        self._connections.discard(connection)
-        for server in self.servers:
-            server.on_disconnection(connection)
-        self.changed()
-        if not self._connections:
-            self.spawn(self._advertise())
-
-    async def _disconnect(self, connection: Connection) -> None:
-        try:
-            await connection.disconnect()
-        except Exception as error:  # already gone
-            log.debug("disconnect of %s: %r", address_of(connection), error)
 
     # --- plumbing -----------------------------------------------------------------------------
     def changed(self) -> None:
@@ -434,7 +449,7 @@ class TreadmillSimulator:
 
     def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Run `coroutine` as a task the simulator owns (cancelled by stop())."""
-        if not self._running:  # stopping: nothing may outlive stop()
+        if not self.is_on:  # stopping: nothing may outlive stop()
             coroutine.close()
             return
         task = asyncio.get_running_loop().create_task(coroutine)
