@@ -32,6 +32,7 @@ from treadlink.fitshow.replies import (
     ModelInfo,
     OtherReply,
     ReadyAck,
+    Reply,
     SpeedInfo,
     StatusReply,
     TargetAck,
@@ -134,7 +135,7 @@ class FitShowServer(ProtocolServer):
 
     def _perform(
         self, request: InfoRequest | ReadyRequest | TargetRequest | ControlRequest | OtherRequest
-    ) -> tuple[_Reply | None, str]:
+    ) -> tuple[Reply | None, str]:
         """Apply one request; the reply to send (None: none) and what the console did."""
         machine = self.machine
         if isinstance(request, InfoRequest):
@@ -159,7 +160,7 @@ class FitShowServer(ProtocolServer):
             return self._target(request)
         return self._control(request.control)
 
-    def _info(self, info: Info | int) -> tuple[_Reply, str]:
+    def _info(self, info: Info | int) -> tuple[Reply, str]:
         profile, speeds = self.machine.profile, self.machine.speeds
         if info == Info.SPEED:
             low, high = (round(speeds.value(u) * 10) for u in (speeds.minimum, speeds.maximum))
@@ -176,7 +177,7 @@ class FitShowServer(ProtocolServer):
             return ModelInfo(profile.fitshow_brand, profile.fitshow_model_code), "model"
         return Unsupported(Command.SYS_INFO, info), "echoed: no such information"
 
-    def _ready(self, request: ReadyRequest) -> tuple[_Reply, str]:
+    def _ready(self, request: ReadyRequest) -> tuple[Reply, str]:
         machine = self.machine
         if machine.running:
             return ReadyAck(0), "acknowledged: already running"
@@ -187,7 +188,7 @@ class FitShowServer(ProtocolServer):
         machine.start_belt()
         return ReadyAck(machine.profile.countdown_s), "start"
 
-    def _target(self, request: TargetRequest) -> tuple[_Reply, str]:
+    def _target(self, request: TargetRequest) -> tuple[Reply, str]:
         machine, console = self.machine, self.machine.console
         counting = console.state is BeltState.COUNTDOWN
         done = []
@@ -217,7 +218,7 @@ class FitShowServer(ProtocolServer):
         incline = round(machine.target_incline_pct / self.units.incline_step_pct)
         return TargetAck(speed, incline)
 
-    def _control(self, control: Control | int) -> tuple[_Reply, str]:
+    def _control(self, control: Control | int) -> tuple[Reply, str]:
         machine = self.machine
         if control == Control.STOP:
             machine.stop_belt(StopPause.STOP)
@@ -305,16 +306,3 @@ class FitShowServer(ProtocolServer):
 
     def on_disconnection(self, connection: Connection) -> None:
         log.debug("FitShow client %s gone", address_of(connection))
-
-
-_Reply = (
-    StatusReply
-    | SpeedInfo
-    | InclineInfo
-    | ModelInfo
-    | Unsupported
-    | ReadyAck
-    | TargetAck
-    | ControlAck
-    | OtherReply
-)

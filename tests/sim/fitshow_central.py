@@ -49,6 +49,15 @@ class FitShowCentral:
         await self.write(frame)
         return await self.next(timeout)
 
+    async def unanswered(self, frame: bytes, timeout: float = 1.0) -> None:
+        """Write `frame` and check that no answer comes within `timeout`."""
+        await self.write(frame)
+        try:
+            answer = await self.next(timeout)
+        except TimeoutError:
+            return
+        raise AssertionError(f"{frame.hex(' ')} was answered {answer.hex(' ')}")
+
     async def next(self, timeout: float = 2.0) -> bytes:
         async with asyncio.timeout(timeout):
             return await self.answers.get()

@@ -30,6 +30,7 @@ from treadlink.fitshow.requests import (
     target_request,
 )
 from treadlink.fitshow.units import NOBLEPRO_UNITS, STANDARD
+from treadlink_sim.faults import Fault
 from treadlink_sim.physics import BeltMode
 
 from .fitshow_central import FitShowCentral, fitshow_rig
@@ -187,9 +188,7 @@ async def test_info_and_unknown_requests_are_answered_as_the_spec_says() -> None
         )
         assert await central.request(Frame(0x52, b"\x00").encode()) == hx("02 52 00 52 03")
         # Not a frame at all: ignored, and said so in the log.
-        await central.write(hx("02 51 50 03"))
-        with pytest.raises(TimeoutError):
-            await central.next(timeout=1)
+        await central.unanswered(hx("02 51 50 03"))
 
 
 async def test_safety_key_is_status_06_01_and_the_console_will_not_start() -> None:
@@ -198,18 +197,16 @@ async def test_safety_key_is_status_06_01_and_the_console_will_not_start() -> No
         await central.reply(ready_request())
         await central.reply(target_request(6.0, None, STANDARD))
         await sim.wait_for(lambda s: s.belt_speed_kmh == 6.0, timeout=10)
-        await sim.set_fault("safety_key")  # type: ignore[arg-type]
+        await sim.set_fault(Fault.SAFETY_KEY)
         reply = await central.poll()
         assert (reply.state, reply.detail) == (BeltState.SAFETY_KEY_OUT, 1)
         assert await central.request(status_request()) == hx("02 51 06 01 56 03")
         for moving in (ready_request(), start_request(), target_request(3.0, None, STANDARD)):
-            await central.write(moving)
-            with pytest.raises(TimeoutError):
-                await central.next(timeout=1)  # no answer: the console will not move the belt
+            await central.unanswered(moving)  # the console will not move the belt
         assert await central.reply(stop_request()) == ControlAck(Control.STOP)  # stop wins
         await sim.wait_for(lambda s: s.belt_speed_kmh == 0, timeout=5)
         assert not sim.running
-        await sim.clear_fault("safety_key")  # type: ignore[arg-type]
+        await sim.clear_fault(Fault.SAFETY_KEY)
         assert (await central.poll()).state is BeltState.IDLE
 
 
@@ -217,16 +214,14 @@ async def test_console_error_and_sleep() -> None:
     async with fitshow_rig("fitshow-f15", countdown_s=0) as (rig, central):
         sim = rig.simulator
         await central.reply(ready_request())
-        await sim.set_fault("console_error")  # type: ignore[arg-type]
+        await sim.set_fault(Fault.CONSOLE_ERROR)
         reply = await central.poll()
         assert (reply.state, reply.detail) == (BeltState.ERROR, 1)
-        await sim.clear_fault("console_error")  # type: ignore[arg-type]
-        await sim.set_fault("sleeping")  # type: ignore[arg-type]
+        await sim.clear_fault(Fault.CONSOLE_ERROR)
+        await sim.set_fault(Fault.SLEEPING)
         assert await central.request(status_request()) == hx("02 51 06 02 55 03")
-        await central.write(ready_request())
-        with pytest.raises(TimeoutError):
-            await central.next(timeout=1)  # Bluetooth cannot wake it
-        await sim.clear_fault("sleeping")  # type: ignore[arg-type]
+        await central.unanswered(ready_request())  # Bluetooth cannot wake it
+        await sim.clear_fault(Fault.SLEEPING)
         assert (await central.poll()).state is BeltState.IDLE
 
 
@@ -235,19 +230,17 @@ async def test_telemetry_faults_have_their_fitshow_counterparts() -> None:
         sim = rig.simulator
         await central.reply(ready_request())
         await sim.wait_for(lambda s: s.belt_speed_kmh == 0.8, timeout=5)
-        await sim.set_fault("telemetry_silent")  # type: ignore[arg-type]
-        await central.write(status_request())
-        with pytest.raises(TimeoutError):
-            await central.next(timeout=2)  # a silent poll
-        await sim.clear_fault("telemetry_silent")  # type: ignore[arg-type]
-        await sim.set_fault("zero_speed_frames")  # type: ignore[arg-type]
+        await sim.set_fault(Fault.TELEMETRY_SILENT)
+        await central.unanswered(status_request(), timeout=2)  # a silent poll
+        await sim.clear_fault(Fault.TELEMETRY_SILENT)
+        await sim.set_fault(Fault.ZERO_SPEED_FRAMES)
         assert (await central.poll()).values(STANDARD)["speed_kmh"] == 0.0
         assert sim.belt_speed_kmh == 0.8
-        await sim.clear_fault("zero_speed_frames")  # type: ignore[arg-type]
-        await sim.set_fault("trailing_bytes")  # type: ignore[arg-type]
+        await sim.clear_fault(Fault.ZERO_SPEED_FRAMES)
+        await sim.set_fault(Fault.TRAILING_BYTES)
         assert (await central.poll()).extra == hx("de ad be ef")
-        await sim.clear_fault("trailing_bytes")  # type: ignore[arg-type]
-        await sim.set_fault("truncated_treadmill_data")  # type: ignore[arg-type]
+        await sim.clear_fault(Fault.TRAILING_BYTES)
+        await sim.set_fault(Fault.TRUNCATED_TREADMILL_DATA)
         with pytest.raises(MalformedFrame, match="ends with"):
             decode_reply(await central.request(status_request()))
 
@@ -255,22 +248,20 @@ async def test_telemetry_faults_have_their_fitshow_counterparts() -> None:
 async def test_command_faults_have_their_fitshow_counterparts() -> None:
     async with fitshow_rig("fitshow-f15", countdown_s=0) as (rig, central):
         sim = rig.simulator
-        await sim.set_fault("control_refused")  # type: ignore[arg-type]
-        await central.write(ready_request())
-        with pytest.raises(TimeoutError):
-            await central.next(timeout=1)
+        await sim.set_fault(Fault.CONTROL_REFUSED)
+        await central.unanswered(ready_request())
         assert not sim.running and sim.control_point_log[-1].answer == "ignored (control refused)"
-        await sim.clear_fault("control_refused")  # type: ignore[arg-type]
-        await sim.set_fault("indications_lost")  # type: ignore[arg-type]
+        await sim.clear_fault(Fault.CONTROL_REFUSED)
+        await sim.set_fault(Fault.INDICATIONS_LOST)
         await central.write(ready_request())
         await sim.wait_for(lambda s: s.running, timeout=1)  # done, never answered
         assert central.pending() == []
         assert isinstance(await central.reply(status_request()), StatusReply)  # polls still are
-        await sim.clear_fault("indications_lost")  # type: ignore[arg-type]
-        await sim.set_fault("garbage_indication")  # type: ignore[arg-type]
+        await sim.clear_fault(Fault.INDICATIONS_LOST)
+        await sim.set_fault(Fault.GARBAGE_INDICATION)
         assert await central.request(stop_request()) == hx("42 ff")
-        await sim.clear_fault("garbage_indication")  # type: ignore[arg-type]
-        await sim.set_fault("late_answers", late_s=0.75)  # type: ignore[arg-type]
+        await sim.clear_fault(Fault.GARBAGE_INDICATION)
+        await sim.set_fault(Fault.LATE_ANSWERS, late_s=0.75)
         loop = asyncio.get_running_loop()
         asked = loop.time()
         await central.poll()
@@ -291,13 +282,13 @@ async def test_faults_without_a_counterpart_are_refused_naming_the_profile(
 ) -> None:
     async with fitshow_rig("fitshow-f15") as (rig, _):
         with pytest.raises(ValueError, match=f"'fitshow-f15' \\(FitShow\\): .*{why}"):
-            await rig.simulator.set_fault(fault)  # type: ignore[arg-type]
+            await rig.simulator.set_fault(Fault(fault))
         assert rig.simulator.faults == frozenset()
 
 
 async def test_a_dual_unit_takes_an_ftms_fault_the_fitshow_side_has_not() -> None:
     async with fitshow_rig("fitshow-mph") as (rig, _):
-        await rig.simulator.set_fault("control_taken")  # type: ignore[arg-type]
+        await rig.simulator.set_fault(Fault.CONTROL_TAKEN)
         assert rig.simulator.faults == {"control_taken"}
 
 
