@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from pathlib import Path
 
 import pytest
 from bumble.core import UUID, AdvertisingData
 
+from treadlink.ble.bumble.radio import BumbleRadio
 from treadlink.fitshow.protocol import BeltState
 from treadlink.fitshow.requests import ready_request
 from treadlink.ftms.layouts import decode_speed_range, decode_treadmill_data
 from treadlink.ftms.protocol import Characteristic as Char
 from treadlink_sim import gatt
+from treadlink_sim.cli import parse_options
 from treadlink_sim.physics import BeltMode
 from treadlink_sim.profile import ProfileError, load_profile, shipped_profiles
 from treadlink_sim.quirks import STRAY_ZERO_EVERY
@@ -255,3 +258,24 @@ async def test_console_start_counts_down_on_a_counting_console() -> None:
         assert (sim.console_state, sim.running) == (BeltState.COUNTDOWN, False)
         await sim.wait_for(lambda s: s.running, timeout=4)
         assert (await central.poll()).state is BeltState.RUNNING
+
+
+async def test_the_bridge_s_radio_builds_a_fitshow_only_unit_in_process() -> None:
+    async with BumbleRadio(None, profile="noblepro-e8i") as radio:
+        assert radio.simulator is not None and radio.simulator.profile.name == "noblepro-e8i"
+        sightings = await radio.scan(timeout=1)
+        (e8i,) = [s for s in sightings if s.name == "NOBLEPRO CONNECT"]
+        assert not e8i.ftms  # FTMS is not what it advertises: the bridge must not assume it
+        device = await radio.find_treadmill("NOBLEPRO", timeout=2)
+        assert device.address == radio.simulator.address
+
+
+def test_the_standalone_simulator_refuses_a_scenario_its_profile_cannot_play(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("- {at: 1, do: set_fault, fault: control_taken}\n")
+    with pytest.raises(SystemExit) as exit_:
+        parse_options(["--profile", "fitshow-f15", "--scenario", str(scenario)])
+    assert exit_.value.code == 2
+    assert "no counterpart on profile 'fitshow-f15' (FitShow)" in capsys.readouterr().err
