@@ -32,6 +32,8 @@ from treadlink.fitshow.requests import (
 from treadlink.fitshow.units import NOBLEPRO_UNITS, STANDARD
 from treadlink_sim.faults import Fault
 from treadlink_sim.physics import BeltMode
+from treadlink_sim.profile import load_profile
+from treadlink_sim.scenario import parse_scenario
 
 from .fitshow_central import FitShowCentral, fitshow_rig
 
@@ -310,3 +312,26 @@ async def test_a_mile_console_reports_its_unit_unless_its_label_lies() -> None:
         assert await central.reply(target_request(3.0, None, STANDARD)) == TargetAck(30, 0)
         # The console took 3.0 mph: the true belt runs 4.828 km/h.
         assert rig.simulator.target_speed_kmh == pytest.approx(4.828, abs=0.001)
+
+
+async def test_the_machine_s_own_faults_and_a_scenario_on_a_fitshow_unit() -> None:
+    scenario = parse_scenario(
+        [
+            {"at": 1, "do": "console_start"},
+            {"at": 8, "do": "console_speed", "speed_kmh": 4.0},
+            {"at": 20, "do": "set_fault", "fault": "speed_runaway", "runaway_kmh": 1.5},
+            {"at": 30, "do": "drop_link"},
+        ],
+        profile=load_profile("fitshow-f15"),
+    )
+    async with fitshow_rig("fitshow-f15") as (rig, central):
+        sim = rig.simulator
+        playing = asyncio.get_running_loop().create_task(scenario.run(sim))
+        await asyncio.sleep(7)  # the console's own 5 s countdown, then the belt at its minimum
+        assert (await central.poll()).values(STANDARD)["speed_kmh"] == 0.8
+        await asyncio.sleep(21)
+        # The runaway belt, as the console reports it: 1.5 km/h over the target it took.
+        assert (await central.poll()).values(STANDARD)["speed_kmh"] == 5.5
+        await sim.wait_for(lambda s: not s.connected, timeout=5)
+        assert sim.running and sim.belt_speed_kmh == 5.5  # the belt goes on, as real ones do
+        await playing
