@@ -1,4 +1,4 @@
-"""The layers only look down: ftms -> ble -> safety -> session -> ui / mqtt / cli.
+"""The layers only look down: ftms, fitshow -> ble -> safety -> session -> ui / mqtt / cli.
 
 Read from the source with `ast`, so an import added anywhere in a module (even inside a
 function) is caught. The simulator is its own package: treadlink reaches it only through the
@@ -17,6 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "treadlink"
 # package -> what it must never import (the layers above it, and its siblings' front ends).
 FORBIDDEN: dict[str, set[str]] = {
     "ftms": {"app", "ble", "safety", "session", "ui", "mqtt", "cli", "records", "plans", "config"},
+    "fitshow": {"app", "ble", "safety", "session", "ui", "mqtt", "cli", "records", "plans", "config"},
     "ble": {"app", "safety", "session", "ui", "mqtt", "cli", "records", "plans", "config"},
     "safety": {"app", "session", "ui", "mqtt", "cli", "records", "plans", "config"},
     "session": {"app", "ui", "mqtt", "cli"},

@@ -1,7 +1,9 @@
-"""A simulated FTMS smart treadmill: a bumble Bluetooth LE peripheral (see docs/simulator.md)."""
+"""A simulated smart treadmill speaking FTMS and/or FitShow: a bumble Bluetooth LE peripheral
+(see docs/simulator.md)."""
 
 from treadlink_sim.faults import Fault
 from treadlink_sim.profile import MachineProfile, ProfileError, load_profile
+from treadlink_sim.quirks import Quirk
 from treadlink_sim.rig import Rig, sim_rig
 from treadlink_sim.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 from treadlink_sim.treadmill import ControlPointRecord, TreadmillSimulator
@@ -11,6 +13,7 @@ __all__ = [
     "Fault",
     "MachineProfile",
     "ProfileError",
+    "Quirk",
     "Rig",
     "Scenario",
     "ScenarioError",

@@ -56,7 +56,8 @@ _OVERRIDES = {
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="treadlink-sim",
-        description="A simulated FTMS smart treadmill (Bluetooth LE peripheral, built on bumble).",
+        description="A simulated smart treadmill speaking FTMS and/or FitShow, as real units do "
+        "(Bluetooth LE peripheral, built on bumble).",
         epilog="Profiles shipped: " + ", ".join(shipped_profiles()),
     )
     where = parser.add_mutually_exclusive_group()

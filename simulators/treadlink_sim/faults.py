@@ -31,6 +31,12 @@ class Fault(StrEnum):
     REQUEST_CONTROL_UNANSWERED = "request_control_unanswered"
     LATE_ANSWERS = "late_answers"  # every control-point answer comes `late_s` after the write
     ZERO_SPEED_FRAMES = "zero_speed_frames"  # Treadmill Data says 0 km/h while the belt runs
+    # The console stops the belt on an error of its own (FitShow status 05): belt brakes, start
+    # refused until cleared.
+    CONSOLE_ERROR = "console_error"
+    # The console falls asleep (FitShow status 06 02): the belt stops, commands are ignored and
+    # Bluetooth cannot wake it, until cleared (the runner wakes it with the remote).
+    SLEEPING = "sleeping"
 
 
 # The faults that take a parameter, and its name (`set_fault(fault, **{name: value})`).

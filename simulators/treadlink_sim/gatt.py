@@ -1,8 +1,8 @@
-"""The FTMS and Device Information GATT database and the advertisement of one profile."""
+"""The FTMS and Device Information GATT services and the advertisement of one profile."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bumble.core import UUID, AdvertisingData
@@ -26,17 +26,21 @@ ControlPointWrite = Callable[[Connection, bytes], None]
 Reader = Callable[[Connection], bytes]
 
 _P = Characteristic.Properties
+_ADVERTISEMENT = 31  # bytes of legacy advertising data
 
 
 def features(profile: MachineProfile) -> Features:
-    machine = MachineFeature.TOTAL_DISTANCE | MachineFeature.INCLINATION
-    machine |= MachineFeature.ELAPSED_TIME
+    machine = MachineFeature.TOTAL_DISTANCE | MachineFeature.ELAPSED_TIME
+    targets = TargetSettingFeature.SPEED_TARGET_SETTING
+    if profile.incline:
+        machine |= MachineFeature.INCLINATION
+        targets |= TargetSettingFeature.INCLINATION_TARGET_SETTING
     if profile.heart_rate:
         machine |= MachineFeature.HEART_RATE_MEASUREMENT
     if profile.step_count:
         machine |= MachineFeature.STEP_COUNT
-    targets = TargetSettingFeature.SPEED_TARGET_SETTING
-    targets |= TargetSettingFeature.INCLINATION_TARGET_SETTING
+    if profile.energy:
+        machine |= MachineFeature.EXPENDED_ENERGY
     return Features(machine, targets)
 
 
@@ -63,9 +67,9 @@ class FtmsCharacteristics:
     machine_status: Characteristic[bytes]
 
 
-def build_services(
+def build_ftms(
     profile: MachineProfile, on_control_point: ControlPointWrite, read_training_status: Reader
-) -> tuple[list[Service], FtmsCharacteristics]:
+) -> tuple[Service, FtmsCharacteristics]:
     chars = FtmsCharacteristics(
         treadmill_data=_notifying(Char.TREADMILL_DATA),
         training_status=Characteristic(
@@ -82,6 +86,7 @@ def build_services(
         ),
         machine_status=_notifying(Char.FITNESS_MACHINE_STATUS),
     )
+    inclines = profile.incline_range().encode()
     ftms = Service(
         FTMS_UUID,
         [
@@ -89,12 +94,16 @@ def build_services(
             chars.treadmill_data,
             chars.training_status,
             _readable(Char.SUPPORTED_SPEED_RANGE, profile.speed_range().encode()),
-            _readable(Char.SUPPORTED_INCLINATION_RANGE, profile.incline_range().encode()),
+            *([_readable(Char.SUPPORTED_INCLINATION_RANGE, inclines)] if profile.incline else []),
             chars.control_point,
             chars.machine_status,
         ],
     )
-    info = DeviceInformationService(
+    return ftms, chars
+
+
+def device_information(profile: MachineProfile) -> Service:
+    return DeviceInformationService(
         manufacturer_name=profile.manufacturer,
         model_number=profile.model,
         serial_number=profile.serial,
@@ -102,19 +111,23 @@ def build_services(
         firmware_revision=profile.firmware_revision,
         software_revision=profile.software_revision,
     )
-    return [ftms, info], chars
 
 
 def advertising_data(profile: MachineProfile, available: bool = True) -> bytes:
-    """Flags, the FTMS UUID, FTMS service data (available, treadmill) and the local name."""
-    service_data = encode_service_data(MachineType.TREADMILL, available=available)
-    return bytes(
-        AdvertisingData(
-            [
-                (AdvertisingData.FLAGS, bytes([0x06])),  # LE general discoverable, no BR/EDR
-                (AdvertisingData.COMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS, bytes(FTMS_UUID)),
-                (AdvertisingData.SERVICE_DATA_16_BIT_UUID, bytes(FTMS_UUID) + service_data),
-                (AdvertisingData.COMPLETE_LOCAL_NAME, profile.local_name.encode()),
-            ]
-        )
-    )
+    """Flags, the services it speaks (FTMS, FitShow's, RSC), FTMS service data (available,
+    treadmill) when it speaks FTMS and there is room, and the local name."""
+    uuids = b"".join(bytes(_uuid(number)) for number in profile.advertised_services())
+    structures = [
+        (AdvertisingData.FLAGS, bytes([0x06])),  # LE general discoverable, no BR/EDR
+        (AdvertisingData.COMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS, uuids),
+        (AdvertisingData.COMPLETE_LOCAL_NAME, profile.local_name.encode()),
+    ]
+    if profile.ftms:
+        service_data = bytes(FTMS_UUID) + encode_service_data(MachineType.TREADMILL, available)
+        if len(_encoded(structures)) + 2 + len(service_data) <= _ADVERTISEMENT:
+            structures.insert(2, (AdvertisingData.SERVICE_DATA_16_BIT_UUID, service_data))
+    return _encoded(structures)
+
+
+def _encoded(structures: Sequence[tuple[int, bytes]]) -> bytes:
+    return bytes(AdvertisingData(structures))

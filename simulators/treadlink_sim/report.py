@@ -142,8 +142,11 @@ class BeltReport:
 
 
 def _describe(record: ControlPointRecord) -> str:
-    """`08 01 -> success`, `02 52 03 -> operation failed`, `08 01 -> ATT error 0xfe`."""
-    if record.att_error is not None:
+    """`08 01 -> success`, `02 52 03 -> operation failed`, `08 01 -> ATT error 0xfe`,
+    `02 53 03 50 03 -> stop` (FitShow: what the console did)."""
+    if record.answer is not None:
+        answer = record.answer
+    elif record.att_error is not None:
         answer = f"ATT error {record.att_error:#04x}"
     elif record.result is not None:
         answer = record.result.name.lower().replace("_", " ")

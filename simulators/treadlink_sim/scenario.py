@@ -19,6 +19,7 @@ from treadlink.sources import BadInput, excerpt
 from treadlink_sim.faults import PARAMETERS, Fault
 from treadlink_sim.inputs import read_yaml
 from treadlink_sim.profile import MachineProfile
+from treadlink_sim.protocols import fault_problem
 from treadlink_sim.treadmill import TreadmillSimulator
 
 
@@ -78,6 +79,8 @@ class ConsoleIncline(_Step):
         await sim.console_set_incline(self.incline_pct)
 
     def check(self, profile: MachineProfile) -> None:
+        if not profile.incline:
+            raise ValueError(f"profile {profile.name!r} has no incline")
         _check_grid(self.incline_pct, profile, "incline")
 
 
@@ -103,6 +106,10 @@ class SetFault(_Step):
 
     async def apply(self, sim: TreadmillSimulator) -> None:
         await sim.set_fault(self.fault, runaway_kmh=self.runaway_kmh, late_s=self.late_s)
+
+    def check(self, profile: MachineProfile) -> None:
+        if (problem := fault_problem(profile, self.fault)) is not None:
+            raise ValueError(problem)
 
 
 class ClearFault(_Step):

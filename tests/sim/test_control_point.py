@@ -40,7 +40,7 @@ async def test_reads_features_ranges_and_device_information() -> None:
         assert await central.read(Char.SUPPORTED_INCLINATION_RANGE) == bytes.fromhex("000096000500")
         assert await central.read(Char.TRAINING_STATUS) == b"\x00\x01"
         assert await central.read(Char.MANUFACTURER_NAME) == b"NoblePro"
-        assert await central.read(Char.MODEL_NUMBER) == b"Elite E8i"
+        assert await central.read(Char.MODEL_NUMBER) == b"Elite E8.0"
         assert await central.read(Char.SERIAL_NUMBER) == b"NP-SIM-000001"
         assert await central.read(Char.FIRMWARE_REVISION) == b"1.7.4"
 
