@@ -25,7 +25,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from treadlink.mqtt.client import Kind
-from treadlink.mqtt.commands import Button, Malformed, Setpoint, Start, parse
+from treadlink.mqtt.commands import ALWAYS_ACCEPTED, Button, Malformed, Setpoint, Start, parse
 from treadlink.mqtt.state import BeltTracker, state_document
 from treadlink.mqtt.topics import OFFLINE, ONLINE, Topics
 from treadlink.safety.faults import ACCEPTED, Verdict, refused
@@ -241,16 +241,28 @@ class MqttBridge:
         name = self.topics.command_name(topic)
         if name is None:
             return
-        if message.retain:
-            if not payload:
-                return  # a retained command being cleared (by us, below): not a command
-            # Cleared so that it is not delivered again at every reconnection.
-            self._publish(topic, b"", Kind.EVENT, retain=True)
-            verdict = refused("retained command ignored: commands must be sent without retain")
-        else:
-            verdict = self.command(name, payload)
+        verdict = self._live(name, payload, retained=message.retain)
+        if verdict is None:
+            return
         log.info("MQTT %s: %s", name, "accepted" if verdict.ok else f"refused: {verdict.reason}")
         self._answer(name, verdict, message.properties)
+
+    def _live(self, name: str, payload: bytes, *, retained: bool) -> Verdict | None:
+        """A command as it arrived. The subscription never delivers a stale retained message
+        (BrokerLink's Retain Handling 2), so a retain flag here is a live publish's: stop and
+        pause are honoured whatever their flags, other commands are refused for it. Its retained
+        copy is cleared either way, so that no other client is handed it later. None: an empty
+        retained message on any other command, which is how MQTT clears one, not a command."""
+        if not retained:
+            return self.command(name, payload)
+        verdict = None
+        if name in ALWAYS_ACCEPTED:
+            verdict = self.command(name, payload)  # first: the stop before anything else
+        elif payload:
+            verdict = refused("retained command ignored: commands must be sent without retain")
+        if payload:
+            self._publish(self.topics.command(name), b"", Kind.KEEP, retain=True)
+        return verdict
 
     def command(self, name: str, payload: bytes) -> Verdict:
         """Carry out one command; the answer says whether it was accepted and why not."""
