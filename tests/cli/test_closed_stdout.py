@@ -24,9 +24,7 @@ def history(data: Path, sessions: int) -> None:
     with Store.open(data / "history.sqlite3") as store:
         for n in range(sessions):
             at = started + timedelta(days=n)
-            sid = store.begin(
-                SessionStart("Stage 1", str(WORKOUTS / "stage-01.yaml"), 1800.0, at)
-            )
+            sid = store.begin(SessionStart("Stage 1", str(WORKOUTS / "stage-01.yaml"), 1800.0, at))
             end = SessionEnd(
                 at + timedelta(minutes=30), "completed", None, "NoblePro", 1800.0, 0.0,
                 1620.0, 2475.0, 180.0, 425.0, 2900.0, 13, 0,

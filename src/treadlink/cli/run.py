@@ -52,6 +52,7 @@ from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import Finished
 from treadlink.session.recorder import EventLog
+from treadlink.ui.pain import PainFelt
 from treadlink.ui.screen import attach as attach_display
 
 
@@ -124,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     # session (a demo, a developer) records it only when given on the command line.
     ask = None if args.sim is None else _no_answer
     pain = pain_before(args.pain_before, ask)
+    args.pain_felt = PainFelt(args.pain_during)  # the screen's pain keys add to it
     with contextlib.ExitStack() as stack:
         events: EventLog | None = None
         if args.events is not None:
@@ -140,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         recording = stack.enter_context(recording_for(args, timeline, profile.running_threshold))
         code, finished = asyncio.run(run_session(args, profile, timeline, events, recording))
     try:
-        after_session(recording, pain, args.pain_after, ask)
+        after_session(recording, pain, args.pain_after, ask, pain_during=args.pain_felt.worst)
     except OSError as e:  # stdout gone (a closed pipe, a full disk): the record is kept
         _warn(f"cannot write to the terminal: {e.strerror or e}")
     if finished is not None and finished.belt == "may be running":
@@ -263,7 +265,9 @@ async def drive(
         session.subscribe(recording.listen)  # memory and a queue only, never the disk
     try:
         async with (
-            attach_display(session, plain=args.plain, quiet=args.quiet),
+            attach_display(
+                session, plain=args.plain, quiet=args.quiet, pain=getattr(args, "pain_felt", None)
+            ),
             mqtt.published(args, session),
         ):
             finished = await session.run()
