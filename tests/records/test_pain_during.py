@@ -5,15 +5,13 @@ after the session. A history from before it existed is brought up to date with i
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.records.test_run_cli import treadlink
 from treadlink.cli import main
 from treadlink.records.model import PainMoment, SessionStart
 from treadlink.records.programme import load_programme
@@ -84,20 +82,14 @@ STAGE = "name: Short\nitems:\n  - walk: 0:30\n  - run: 0:30\n  - walk: 0:30\n"
 @pytest.mark.timeout(180)
 def test_run_pain_during_for_scripts_is_kept_with_the_session(tmp_path: Path) -> None:
     (tmp_path / "short.yaml").write_text(STAGE)
-    env = {**os.environ, DATA_DIR_ENV: str(tmp_path / "data")}
-
-    def treadlink(*argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "treadlink.cli", *argv], cwd=tmp_path, env=env,
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-
+    data = tmp_path / "data"
     ran = treadlink(
+        data,
         "run", "short.yaml", "--sim", "--speedup", "60", "--pain-before", "0",
-        "--pain-during", "2", "--pain-after", "0",
+        "--pain-during", "2", "--pain-after", "0", cwd=tmp_path,
     )  # fmt: skip
     assert ran.returncode == 0, ran.stderr
     assert "pain during it: 2/10" in ran.stdout
-    listed = treadlink("history", "--json")
+    listed = treadlink(data, "history", "--json", cwd=tmp_path)
     (session,) = json.loads(listed.stdout)
     assert session["pain"] == {"before": 0, "during": 2, "after": 0}

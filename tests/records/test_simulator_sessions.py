@@ -4,27 +4,22 @@ told, the runner's own `next` is untouched, and `export last` says which session
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from treadlink.records.store import DATA_DIR_ENV
+from tests.records.test_run_cli import treadlink as run_treadlink
 
 STAGE_1 = Path(__file__).resolve().parents[2] / "workouts" / "return-to-run" / "stage-01.yaml"
 
 
 @pytest.mark.timeout(240)
 def test_a_simulator_session_run_from_a_plans_folder(tmp_path: Path) -> None:
-    env = {**os.environ, DATA_DIR_ENV: str(tmp_path / "data")}
+    data = tmp_path / "data"
 
     def treadlink(*argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "treadlink.cli", *argv], cwd=tmp_path, env=env,
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
+        return run_treadlink(data, *argv, cwd=tmp_path)
 
     ran = treadlink("run", str(STAGE_1), "--sim", "--speedup", "600", "--pain-before", "0")
     assert ran.returncode == 0, ran.stderr
