@@ -32,7 +32,6 @@ class PainFelt:
 
 
 def stop_and_walk(score: int) -> str:
-    return (
-        f"PAIN {score}/10 NOTED — STOP RUNNING AND WALK. Space stops the belt. "
-        "The programme runs pain-free: this stage will be repeated."
-    )
+    # One line of an 80-column screen: the runner reads it while running. The rest (the stage
+    # will be repeated) is said after the session.
+    return f"PAIN {score}/10 NOTED — STOP RUNNING AND WALK. Space stops the belt."
