@@ -162,34 +162,6 @@ async def test_a_latched_fault_is_never_cleared_or_overridden_remotely(
         await rig.run
 
 
-async def test_retained_commands_are_refused_and_cleared(broker: Mosquitto, tmp_path: Path) -> None:
-    timeline = write_stage(tmp_path, LONG_STAGE)
-    async with watching(broker.url) as watcher:
-        # Left at the broker before the bridge came (an empty retained payload would only
-        # clear the topic): delivered on subscribe, with its flag.
-        await watcher.client.publish(f"{BASE}/command/stop", b"PRESS", qos=1, retain=True)
-        await watcher.client.publish(f"{BASE}/command/skip", b"PRESS", qos=1, retain=True)
-        async with published_session(broker.url, timeline) as rig:
-            for name in ("stop", "skip"):
-                answer = await watcher.expect(
-                    f"{BASE}/result",
-                    lambda m, n=name: n.encode() in m.payload,  # type: ignore[misc]
-                )
-                assert b'"ok": false' in answer.payload and b"retain" in answer.payload
-            await rig.events.wait_for(SetpointSent)
-            # Published live with the retain flag: refused too.
-            answer = await watcher.command("pause", "PRESS", retain=True)
-            assert not answer["ok"] and "retain" in answer["reason"]
-            assert not rig.events.of(StopRequested)
-            assert not rig.events.of(Skipped)
-            assert not rig.session.paused
-    async with watching(broker.url, f"{BASE}/command/#") as late:
-        # Nothing retained is left to be delivered to the next bridge; a marker proves order.
-        await late.client.publish(f"{BASE}/command/marker", b"x", qos=1)
-        first = await late.expect(f"{BASE}/command/marker", lambda m: True)
-        assert late.messages == [first]
-
-
 MALFORMED: list[tuple[str, bytes]] = [
     ("speed", b"fast"),
     ("speed", b"NaN"),

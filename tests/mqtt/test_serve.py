@@ -29,9 +29,11 @@ from tests.mqtt.test_programme import CLEAN, ran
 from tests.mqtt.test_programme import PLAN as RETURN_TO_RUN_PLAN
 from treadlink.app.connection import Target
 from treadlink.ble.bumble.radio import BumbleRadio
-from treadlink.cli import main
+from treadlink.cli import build_parser, main
+from treadlink.cli import pain as pain_cli
 from treadlink.mqtt.service import ServeOptions, Service
 from treadlink.mqtt.settings import MqttSettings
+from treadlink.records.pain_gate import next_morning_opens
 from treadlink.records.store import DATA_DIR_ENV, Store, database_path
 from treadlink.safety.faults import FaultKind
 from treadlink_sim.faults import Fault
@@ -299,8 +301,11 @@ async def test_start_next_runs_the_advised_stage_and_serve_records_it_with_pain_
         # The rules want the runner's pain first; it is recorded at the treadmill.
         answer = await watcher.command("start", '{"stage": "next"}')
         assert not answer["ok"] and "record the missing pain score first" in answer["reason"]
-        for moment in ("before", "after", "next-morning"):
+        for moment in ("before", "after"):
             assert main(["pain", "0", "--moment", moment]) == 0
+        # The next morning's score is taken from the next morning: the clock says it is.
+        morning = next_morning_opens(record.start)
+        assert pain_cli.run(build_parser().parse_args(["pain", "0"]), now=lambda: morning) == 0
         assert f"for session {record.id}: Two" in capsys.readouterr().out
         answer = await watcher.command("start", '{"stage": "next"}')
         assert not answer["ok"] and "stage 3 is due from" in answer["reason"]

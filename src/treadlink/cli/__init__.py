@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 
 from treadlink import __version__
-from treadlink.cli.exit_codes import EXIT_BAD_INPUT, EXIT_INTERRUPTED
+from treadlink.cli.exit_codes import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_READER_GONE
+from treadlink.cli.output import ReaderGone, flushed, silence_stdout
 from treadlink.sources import BadInput
 
 # Sub-command modules, in the order `treadlink --help` lists them.
@@ -55,10 +56,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except (BrokenPipeError, ReaderGone):  # `treadlink history | head`: it read enough
+        silence_stdout()
+        return EXIT_READER_GONE
     except BadInput as e:  # a file a command did not check itself (e.g. --sim --profile)
         for line in str(e).splitlines():
             print(f"treadlink {args.command}: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    flushed()  # what is still buffered; a reader gone by now changes no command's status
     return code
 
 

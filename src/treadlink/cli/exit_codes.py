@@ -18,3 +18,7 @@ EXIT_BELT_MAY_BE_RUNNING: Final = 3
 
 EXIT_INTERRUPTED: Final = 130
 """Ctrl-C before anything was running (128 + SIGINT, as shells report it)."""
+
+EXIT_READER_GONE: Final = 141
+"""Standard output was closed by its reader (`treadlink history | head`): 128 + SIGPIPE, as a
+shell reports a program that a closed pipe ended. Nothing is wrong; nothing more is printed."""

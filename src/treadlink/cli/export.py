@@ -13,6 +13,7 @@ from treadlink.cli.records_common import (
     find_session,
     open_store,
     report,
+    which_session,
 )
 from treadlink.records.export.activity import NothingToExport, activity
 
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         store = open_store()
         with store:
             record = find_session(store, args.session)
+        print(f"exporting {which_session(record)}")  # `last` may not be the one meant
         ride = activity(record) if args.tcx or args.fit else None
     except Refused as e:
         return report("export", e)

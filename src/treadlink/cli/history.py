@@ -6,7 +6,14 @@ import argparse
 import json
 from typing import Any
 
-from treadlink.cli.records_common import EXIT_OK, Refused, open_store, report, when
+from treadlink.cli.records_common import (
+    EXIT_OK,
+    Refused,
+    open_store,
+    report,
+    stage_label,
+    when,
+)
 from treadlink.plans import format_duration
 from treadlink.records.model import SessionRecord
 
@@ -79,10 +86,8 @@ def as_json(record: SessionRecord) -> dict[str, Any]:
 
 def line(record: SessionRecord) -> str:
     start, end = record.start, record.end
-    plan = f" ({start.plan_name}, stage {start.stage})" if start.stage is not None else ""
-    sim = " [sim]" if start.simulated else ""
     outcome = record.outcome + (f" ({end.reason})" if end is not None and end.reason else "")
-    parts = [f"#{record.id:<4} {when(start.started_at)}  {start.stage_name}{plan}{sim}", outcome]
+    parts = [f"#{record.id:<4} {when(start.started_at)}  {stage_label(start)}", outcome]
     if end is not None:
         parts.append(
             f"{_minutes(end.done_s)} of {_minutes(start.planned_s)}; "

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 
 from treadlink.ble.link import Link
 from treadlink.cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
 from treadlink.cli.options import between, bounded
+from treadlink.cli.output import ReaderGone, say
 from treadlink.cli.target import (
     LINK_ERRORS,
     add_target_arguments,
@@ -61,11 +63,10 @@ async def probe(args: argparse.Namespace) -> int:
     if problem is not None:
         print(f"treadlink probe: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    out = sys.stdout
     try:
         async with radio_for(args) as radio:
             device = await radio.find_treadmill(args.device, timeout=args.timeout)
-            print(f"device     {device.name or '?'} ({device.address})", file=out)
+            say(f"device     {device.name or '?'} ({device.address})")
             async with Link(device, backend=radio.client_backend) as link:
                 describe(link.treadmill)
                 if args.seconds > 0:
@@ -88,34 +89,42 @@ def describe(treadmill: Treadmill) -> None:
         ("hardware", info.hardware_revision),
     ]
     for label, value in rows:
-        print(f"{label:<10} {value or '—'}")
+        say(f"{label:<10} {value or '—'}")
     features = capabilities.features
     machine = ", ".join(str(f.name).lower() for f in features.machine) or "none"
     targets = ", ".join(str(f.name).lower() for f in features.targets) or "none"
-    print(f"reports    {machine}")
-    print(f"targets    {targets}")
-    print(f"speed      {treadmill.speed_range}")
-    print(f"incline    {treadmill.incline_range or 'not adjustable'}")
+    say(f"reports    {machine}")
+    say(f"targets    {targets}")
+    say(f"speed      {treadmill.speed_range}")
+    say(f"incline    {treadmill.incline_range or 'not adjustable'}")
 
 
 async def show_live(treadmill: Treadmill, seconds: float) -> None:
     live = sys.stdout.isatty()
     last_print = -1.0
+    reader_gone = asyncio.Event()
 
     def on_event(event: TreadmillEvent) -> None:
         nonlocal last_print
-        if not isinstance(event, Telemetry):
+        if not isinstance(event, Telemetry) or reader_gone.is_set():
             return
-        if live:
-            print("\r" + telemetry_line(event.state), end="", flush=True)
-        elif event.at - last_print >= 1.0:  # a log or a pipe gets a line a second
-            last_print = event.at
-            print(telemetry_line(event.state), flush=True)
+        try:
+            if live:
+                say("\r" + telemetry_line(event.state), end="", flush=True)
+            elif event.at - last_print >= 1.0:  # a log or a pipe gets a line a second
+                last_print = event.at
+                say(telemetry_line(event.state), flush=True)
+        except ReaderGone:
+            reader_gone.set()  # `probe | head`: nobody reads the rest
 
     unsubscribe = treadmill.subscribe(on_event)
     try:
-        await asyncio.sleep(seconds)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await reader_gone.wait()
     finally:
         unsubscribe()
-        if live:
-            print()
+        if live and not reader_gone.is_set():
+            say()
+    if reader_gone.is_set():
+        raise ReaderGone  # not an OSError: no link failure to report

@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import datetime
 
-from treadlink.records.model import SessionRecord
+from treadlink.records.model import SessionRecord, SessionStart
 from treadlink.records.store import NoSuchSession, Store, StoreError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -59,3 +59,15 @@ def pain_score(text: str) -> int:
     if not 0 <= score <= 10:
         raise argparse.ArgumentTypeError(f"pain is a whole number from 0 to 10, not {score}")
     return score
+
+
+def stage_label(start: SessionStart) -> str:
+    """The stage a session ran, its place in a plan, and [sim] for the simulator's."""
+    plan = f" ({start.plan_name}, stage {start.stage})" if start.stage is not None else ""
+    sim = " [sim]" if start.simulated else ""
+    return f"{start.stage_name}{plan}{sim}"
+
+
+def which_session(record: SessionRecord) -> str:
+    """A session as the runner tells it apart: id, stage (and plan), simulator or not, start."""
+    return f"session {record.id}: {stage_label(record.start)}, {when(record.start.started_at)}"

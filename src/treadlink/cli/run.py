@@ -53,6 +53,7 @@ from treadlink.safety.guard import SafetyGuard
 from treadlink.session.engine import AtEnd, Session
 from treadlink.session.events import Finished
 from treadlink.session.recorder import EventLog
+from treadlink.ui.pain import PainFelt
 from treadlink.ui.screen import attach as attach_display
 
 
@@ -129,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
     # session (a demo, a developer) records it only when given on the command line.
     ask = None if args.sim is None else _no_answer
     pain = pain_before(args.pain_before, ask)
+    pain_felt = PainFelt(args.pain_during)  # the screen's pain keys add to it
     options = RunOptions(
         target=target_of(args),
         runner=profile,
@@ -137,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         interactive=sys.stdin.isatty(),
         mqtt=mqtt_settings,
+        pain=pain_felt,
     )
     with contextlib.ExitStack() as stack:
         events: EventLog | None = None
@@ -158,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
 
         code, finished = asyncio.run(run_session(options, for_treadmill, events, recording))
     try:
-        after_session(recording, pain, args.pain_after, ask)
+        after_session(recording, pain, args.pain_after, ask, pain_during=pain_felt.worst)
     except OSError as e:  # stdout gone (a closed pipe, a full disk): the record is kept
         _warn(f"cannot write to the terminal: {e.strerror or e}")
     if finished is not None and finished.belt == "may be running":
@@ -178,6 +181,7 @@ class RunOptions:
     quiet: bool = False
     interactive: bool = False  # a keyboard to acknowledge a fault with
     mqtt: MqttSettings | None = None
+    pain: PainFelt | None = None  # pain felt during the run, from the screen's keys
 
 
 BELT_MAY_BE_RUNNING = (
@@ -267,7 +271,7 @@ async def drive(
         session.subscribe(recording.listen)  # memory and a queue only, never the disk
     try:
         async with (
-            attach_display(session, plain=options.plain, quiet=options.quiet),
+            attach_display(session, plain=options.plain, quiet=options.quiet, pain=options.pain),
             mqtt.published(options.mqtt, session),
         ):
             finished = await session.run()

@@ -3,9 +3,10 @@ and the session's record in the history. Kept apart from run.py so the run loop 
 
     args.stage = next_stage_of_plan(args) or args.stage  # before anything is loaded or opened
     before = pain_before(args.pain_before)               # at the terminal, before the loop runs
+    args.pain_felt = PainFelt(args.pain_during)          # the screen's pain keys add to it
     with recording_for(args, timeline, profile.running_threshold) as recording:
         asyncio.run(...)  # drive(): session.subscribe(recording.listen) when recording is set
-    after_session(recording, before, args.pain_after)   # asks pain after, at a terminal
+    after_session(recording, before, args.pain_after, pain_during=args.pain_felt.worst)
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from datetime import date
 from treadlink.cli.next import describe
 from treadlink.cli.records_common import Refused, pain_score
 from treadlink.plans import Timeline
+from treadlink.records.model import PainMoment, SessionStart
+from treadlink.records.pain_gate import next_morning_opens
 from treadlink.records.programme import NotDue, advise, due_stage, is_plan_file
 from treadlink.records.session_record import SessionRecording, open_recording, session_start
 from treadlink.records.store import Store, StoreError
@@ -29,6 +32,12 @@ Ask = Callable[[str], str]
 def add_record_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--pain-before", type=pain_score, metavar="N", help="pain now, 0–10 (else asked)"
+    )
+    p.add_argument(
+        "--pain-during",
+        type=pain_score,
+        metavar="N",
+        help="pain felt during the session, 0–10, for scripts (on the screen: press 1–9)",
     )
     p.add_argument(
         "--pain-after", type=pain_score, metavar="N", help="pain after the session, 0–10"
@@ -119,17 +128,38 @@ def after_session(
     pain_before: int | None,
     pain_after: int | None,
     ask: Ask | None = None,
+    *,
+    pain_during: int | None = None,
 ) -> None:
-    """Once the recording is closed: pain after (given, or asked at a terminal), both scores
-    stored, and where the session was recorded. Nothing for a session that never began."""
+    """Once the recording is closed: pain after (given, or asked at a terminal), the scores
+    stored, where the session was recorded and how to give the scores still missing. Nothing
+    for a session that never began."""
     if recording is None or recording.session_id is None:
         return
     pain_after = ask_pain("Pain after the session?", pain_after, ask)
-    if pain_before is not None:
-        recording.set_pain("before", pain_before)
-    if pain_after is not None:
-        recording.set_pain("after", pain_after)
-    print(
-        f"recorded as session {recording.session_id} (treadlink history); tomorrow morning: "
-        "treadlink pain N"
-    )
+    scores: dict[PainMoment, int | None] = {
+        "before": pain_before,
+        "during": pain_during,
+        "after": pain_after,
+    }
+    for moment, score in scores.items():
+        if score is not None:
+            recording.set_pain(moment, score)
+    print(f"recorded as session {recording.session_id} (treadlink history)")
+    if pain_during:
+        print(
+            f"pain during it: {pain_during}/10. The programme runs pain-free: this stage will "
+            "be repeated (treadlink next says when)."
+        )
+    for line in still_to_give(recording.start, after_given=pain_after is not None):
+        print(line)
+
+
+def still_to_give(start: SessionStart, *, after_given: bool) -> list[str]:
+    """The `treadlink pain` commands the runner has left to type for this session (a simulator
+    session's with --sim, so that they reach it and not the runner's latest)."""
+    pain = "treadlink pain --sim N" if start.simulated else "treadlink pain N"
+    lines = [] if after_given else [f"pain after it: {pain} --moment after"]
+    opens = next_morning_opens(start)
+    lines.append(f"the next morning's pain, from {opens:%a %d %b %H:%M}: {pain}")
+    return lines

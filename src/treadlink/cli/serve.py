@@ -59,7 +59,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--remove-discovery",
         action="store_true",
-        help="clear this device's Home Assistant discovery from the broker, then exit",
+        help="clear everything treadlink keeps retained for this device at the broker (Home "
+        "Assistant discovery, status, state), then exit",
     )
     p.add_argument(
         "--timeout",

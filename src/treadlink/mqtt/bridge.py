@@ -18,14 +18,15 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, Protocol
+from datetime import UTC, datetime
+from typing import Any, Final, Protocol
 
 import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from treadlink.mqtt.client import Kind
-from treadlink.mqtt.commands import Button, Malformed, Setpoint, Start, parse
+from treadlink.mqtt.commands import ALWAYS_ACCEPTED, Button, Malformed, Setpoint, Start, parse
 from treadlink.mqtt.state import BeltTracker, state_document
 from treadlink.mqtt.topics import OFFLINE, ONLINE, Topics
 from treadlink.safety.faults import ACCEPTED, Verdict, refused
@@ -101,6 +102,7 @@ class MqttBridge:
         rules: Rules = RULES_FOR_RUN,
         starter: Starter | None = None,
         on_ha_online: Callable[[], None] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.topics = topics
         self.rules = rules
@@ -115,8 +117,10 @@ class MqttBridge:
         self._unsubscribe: Callable[[], None] | None = None
         self._targets: dict[str, float | None] = {"speed": None, "incline": None}
         self._last_state: str | None = None
-        self._dirty = False
         self._ticker: asyncio.TimerHandle | None = None
+        self._clock = clock
+        self.last_command: dict[str, Any] | None = None  # the last answer, as published
+        self.advised: dict[str, Any] | None = None  # the programme's next stage (`serve`)
 
     # --- out: events and state ---------------------------------------------------------------
     def attach(self, session: Session) -> None:
@@ -188,9 +192,7 @@ class MqttBridge:
         if "link" in changed:
             self.set_treadmill_online(self.tracker.view.link_up)
         if changed & _AT_ONCE:
-            self._publish_state()
-        elif changed:
-            self._dirty = True
+            self._publish_state()  # the rest with the next tick
 
     def _follow_targets(self, event: Event) -> None:
         # What the treadmill was last told, whoever told it: the bar for "an increase".
@@ -209,7 +211,15 @@ class MqttBridge:
 
     def _tick(self) -> None:
         self._ticker = asyncio.get_running_loop().call_later(_STATE_PERIOD_S, self._tick)
-        if self._dirty or self.tracker.view.phase in _ACTIVE:
+        # Every second, not only when dirty: some of it changes with no event (`remote_start`
+        # once the belt has been at rest long enough). Nothing is sent if nothing changed.
+        self._publish_state()
+
+    def set_advised(self, advised: dict[str, Any] | None) -> None:
+        """The programme's next stage changed (`serve` looks again after each session and
+        every minute): published at once."""
+        if advised != self.advised:
+            self.advised = advised
             self._publish_state()
 
     def _publish_state(self) -> None:
@@ -219,9 +229,10 @@ class MqttBridge:
             now,
             remote_start=self._start_refusal() is None,
             belt_running=self.belt.running,
+            last_command=self.last_command,
+            advised=self.advised,
         )
         text = json.dumps(document, separators=(",", ":"))
-        self._dirty = False
         if text != self._last_state:
             self._last_state = text
             self._publish(self.topics.state, text, Kind.KEEP, retain=True)
@@ -241,16 +252,28 @@ class MqttBridge:
         name = self.topics.command_name(topic)
         if name is None:
             return
-        if message.retain:
-            if not payload:
-                return  # a retained command being cleared (by us, below): not a command
-            # Cleared so that it is not delivered again at every reconnection.
-            self._publish(topic, b"", Kind.EVENT, retain=True)
-            verdict = refused("retained command ignored: commands must be sent without retain")
-        else:
-            verdict = self.command(name, payload)
+        verdict = self._live(name, payload, retained=message.retain)
+        if verdict is None:
+            return
         log.info("MQTT %s: %s", name, "accepted" if verdict.ok else f"refused: {verdict.reason}")
         self._answer(name, verdict, message.properties)
+
+    def _live(self, name: str, payload: bytes, *, retained: bool) -> Verdict | None:
+        """A command as it arrived. The subscription never delivers a stale retained message
+        (BrokerLink's Retain Handling 2), so a retain flag here is a live publish's: stop and
+        pause are honoured whatever their flags, other commands are refused for it. Its retained
+        copy is cleared either way, so that no other client is handed it later. None: an empty
+        retained message on any other command, which is how MQTT clears one, not a command."""
+        if not retained:
+            return self.command(name, payload)
+        verdict = None
+        if name in ALWAYS_ACCEPTED:
+            verdict = self.command(name, payload)  # first: the stop before anything else
+        elif payload:
+            verdict = refused("retained command ignored: commands must be sent without retain")
+        if payload:
+            self._publish(self.topics.command(name), b"", Kind.KEEP, retain=True)
+        return verdict
 
     def command(self, name: str, payload: bytes) -> Verdict:
         """Carry out one command; the answer says whether it was accepted and why not."""
@@ -349,6 +372,9 @@ class MqttBridge:
     def _answer(self, name: str, verdict: Verdict, request: Properties | None) -> None:
         body = json.dumps({"command": name, "ok": verdict.ok, "reason": verdict.reason})
         self._publish(self.topics.result, body, Kind.EVENT)
+        # Also kept in the retained state (Home Assistant's "Last command"), with the next
+        # tick: a flood of commands costs no state document each.
+        self.last_command = answered(name, verdict, self._clock())
         response_topic = getattr(request, "ResponseTopic", None)
         if not isinstance(response_topic, str) or not _publishable(response_topic):
             return
@@ -360,6 +386,21 @@ class MqttBridge:
 
 
 _IDLE = refused("no session is running")
+MAX_SAID: Final = 255  # characters: Home Assistant's longest state
+
+
+def answered(name: str, verdict: Verdict, at: datetime) -> dict[str, Any]:
+    """A command's answer as the state document keeps it; `said` is what Home Assistant shows."""
+    said = f"{name}: accepted" if verdict.ok else f"{name}: refused — {verdict.reason}"
+    if len(said) > MAX_SAID:
+        said = said[: MAX_SAID - 1] + "…"
+    return {
+        "command": name,
+        "ok": verdict.ok,
+        "reason": verdict.reason,
+        "at": at.astimezone(UTC).isoformat(timespec="seconds"),
+        "said": said,
+    }
 
 
 def _publishable(topic: str) -> bool:

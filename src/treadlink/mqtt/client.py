@@ -10,7 +10,8 @@ its own drains while the broker is there; old telemetry is dropped first, then o
 answers, and state, status and faults never (a retained topic keeps only its newest value, so
 they cannot pile up). The broker is reconnected with backoff; each connection is a clean session
 (MQTT 5, clean start, no session expiry) so no command queued while treadlink was away is ever
-delivered, and `offline` is both the Last Will and what a clean exit publishes.
+delivered, and `offline` is both the Last Will and what a clean exit publishes. Subscriptions never
+deliver a stale retained message (MQTT 5 Retain Handling 2, `SUBSCRIPTION`).
 
 Incoming messages are handed over in arrival order, except that stop and pause jump the queue:
 they are handed over the moment their packet is read from the socket, ahead of anything read
@@ -35,7 +36,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Final, Self
 
 import aiomqtt
 from paho.mqtt.properties import Properties
@@ -50,6 +51,18 @@ log = logging.getLogger(__name__)
 _IN_FLIGHT = 10  # publishes awaiting the broker at once (aiomqtt warns above 10)
 _READ_BURST = 32  # packets read from the socket per turn of the event loop, at most
 _BATCH = 16  # incoming messages handled per turn of the event loop, at most
+
+# MQTT 5 subscription options (MQTT 5.0 §3.8.3.1). Retain Handling 2: a retained message left at
+# the broker (yesterday's stop) is never delivered on subscribing, so every message that arrives
+# was published while we listened. Retain As Published: a live publish keeps its retain flag, so
+# its retained copy can be cleared. No Local: that clearing (an empty retained message on the
+# topic) is not delivered back to us as a message.
+SUBSCRIPTION: Final = SubscribeOptions(
+    qos=1,
+    noLocal=True,
+    retainAsPublished=True,
+    retainHandling=SubscribeOptions.RETAIN_DO_NOT_SEND,
+)
 
 
 class Kind(IntEnum):
@@ -326,10 +339,13 @@ class BrokerLink:
         )
 
     async def _serve(self, client: aiomqtt.Client) -> None:
-        # Retained commands arrive with their flag as published, so they can be refused.
-        options = SubscribeOptions(qos=1, retainAsPublished=True)
         for topic in self.subscriptions:
-            await client.subscribe(topic, options=options)
+            granted = await client.subscribe(topic, options=SUBSCRIPTION)
+            refused = [code for code in granted if getattr(code, "is_failure", False)]
+            if refused:
+                raise aiomqtt.MqttError(
+                    f"the broker refused the subscription to {topic}: {refused[0]}"
+                )
         if self.status_topic is not None:
             await client.publish(self.status_topic, ONLINE, qos=1, retain=True)
         self.connections += 1

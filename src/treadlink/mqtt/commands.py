@@ -22,7 +22,7 @@ from treadlink.mqtt.topics import COMMANDS
 
 MAX_PAYLOAD: Final = 512  # bytes: a stage name or a number never needs more
 MAX_STAGE: Final = 200  # characters of a stage name or relative path
-_ALWAYS: Final = frozenset({"stop", "pause"})
+ALWAYS_ACCEPTED: Final = frozenset({"stop", "pause"})  # whatever the payload or flags
 
 
 class Malformed(ValueError):
@@ -51,7 +51,7 @@ Command = Button | Setpoint | Start
 def parse(name: str, payload: bytes) -> Command:
     if name not in COMMANDS:
         raise Malformed(f"unknown command {name!r} (known: {', '.join(COMMANDS)})")
-    if name in _ALWAYS:
+    if name in ALWAYS_ACCEPTED:
         return Button(name)
     if len(payload) > MAX_PAYLOAD:
         raise Malformed(f"payload of {len(payload)} bytes is over the {MAX_PAYLOAD}-byte limit")

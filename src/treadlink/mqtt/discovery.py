@@ -9,11 +9,12 @@ advertises and by the runner's caps, so Home Assistant never offers a value trea
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from treadlink import __version__
 from treadlink.ftms.layouts import Range
+from treadlink.ftms.treadmill import DeviceInfo, Treadmill
 from treadlink.mqtt.bridge import Rules
 from treadlink.mqtt.client import BrokerLink, Kind
 from treadlink.mqtt.topics import ONLINE, Topics
@@ -73,6 +74,26 @@ _SENSORS: Final[dict[str, dict[str, Any]]] = {
         "device_class": "duration",
         "value_template": "{{ value_json.segment.remaining_s if value_json.segment else None }}",
     },
+    # What treadlink said: the last command's answer, with its reason (state_document).
+    "last_command": {
+        "name": "Last command",
+        "icon": "mdi:console-line",
+        "value_template": "{{ value_json.last_command.said if value_json.last_command else None }}",
+        "json_attributes_template": "{{ (value_json.last_command or {}) | to_json }}",
+    },
+    # The stage the programme advises next and from when (`serve`; None while unknown).
+    "next_stage": {
+        "name": "Next stage",
+        "icon": "mdi:calendar-arrow-right",
+        "value_template": "{{ value_json.next.said if value_json.next else None }}",
+        "json_attributes_template": "{{ (value_json.next or {}) | to_json }}",
+    },
+    "next_stage_due": {
+        "name": "Next stage due",
+        "device_class": "date",
+        "value_template": "{{ value_json.next.due if value_json.next and value_json.next.due "
+        "else None }}",
+    },
 }
 _BINARY_SENSORS: Final[dict[str, dict[str, Any]]] = {
     "belt": {
@@ -84,6 +105,11 @@ _BINARY_SENSORS: Final[dict[str, dict[str, Any]]] = {
         "name": "Fault",
         "device_class": "problem",
         "value_template": "{{ 'ON' if value_json.fault else 'OFF' }}",
+    },
+    "remote_start": {
+        "name": "Remote start allowed",
+        "icon": "mdi:play-network",
+        "value_template": "{{ 'ON' if value_json.remote_start else 'OFF' }}",
     },
 }
 _BUTTONS: Final = {"stop": "Stop", "pause": "Pause", "skip": "Skip segment"}
@@ -103,11 +129,25 @@ class Caps:
 
 @dataclass(frozen=True, slots=True)
 class Machine:
-    """What the device offers: its name and ranges (None: no incline target)."""
+    """What the device offers: its name and ranges (None: no incline target), and what it says
+    it is (its Device Information service: maker, model, serial, revisions)."""
 
     name: str
     speed: Range
     incline: Range | None
+    info: DeviceInfo = field(default_factory=DeviceInfo)
+
+    @classmethod
+    def of(cls, treadmill: Treadmill) -> Machine:
+        """A connected treadmill's."""
+        assert treadmill.capabilities is not None
+        assert treadmill.speed_range is not None
+        return cls(
+            name=treadmill.label,
+            speed=treadmill.speed_range,
+            incline=treadmill.incline_range if treadmill.supports_incline else None,
+            info=treadmill.capabilities.info,
+        )
 
 
 class Discovery:
@@ -139,13 +179,7 @@ def discovery_messages(topics: Topics, machine: Machine, caps: Caps, rules: Rule
         "availability": [{"topic": topics.status}, {"topic": topics.treadmill}],
         "availability_mode": "all",
         "payload_available": ONLINE,
-        "device": {
-            "identifiers": [f"treadlink_{topics.device_id}"],
-            "name": machine.name,
-            "manufacturer": "treadlink",
-            "model": "FTMS treadmill bridge",
-            "sw_version": __version__,
-        },
+        "device": device_block(topics, machine),
         "origin": {"name": "treadlink", "sw_version": __version__},
     }
 
@@ -153,11 +187,15 @@ def discovery_messages(topics: Topics, machine: Machine, caps: Caps, rules: Rule
         config = {"unique_id": f"treadlink_{topics.device_id}_{key}", **body, **common}
         return topics.discovery(component, key), config
 
-    out = [entity("sensor", k, {**v, "state_topic": topics.state}) for k, v in _SENSORS.items()]
-    out += [
-        entity("binary_sensor", k, {**v, "state_topic": topics.state})
-        for k, v in _BINARY_SENSORS.items()
-    ]
+    def reading(body: dict[str, Any]) -> dict[str, Any]:
+        # Everything is read from the one state document; so are attributes, when there are.
+        out = {**body, "state_topic": topics.state}
+        if "json_attributes_template" in body:
+            out["json_attributes_topic"] = topics.state
+        return out
+
+    out = [entity("sensor", k, reading(v)) for k, v in _SENSORS.items()]
+    out += [entity("binary_sensor", k, reading(v)) for k, v in _BINARY_SENSORS.items()]
     buttons = {k: (name, "PRESS") for k, name in _BUTTONS.items()}
     if rules.start is None:
         buttons.update(_START_BUTTONS)
@@ -178,12 +216,33 @@ def discovery_messages(topics: Topics, machine: Machine, caps: Caps, rules: Rule
     return out
 
 
+def device_block(topics: Topics, machine: Machine) -> dict[str, Any]:
+    """Home Assistant's device: the treadmill, named by what it says it is. What it does not
+    say is left out rather than made up."""
+    info = machine.info
+    said = {
+        "manufacturer": info.manufacturer,
+        "model": info.model,
+        "serial_number": info.serial,
+        "hw_version": info.hardware_revision,
+        "sw_version": info.firmware_revision or info.software_revision,
+    }
+    return {
+        "identifiers": [f"treadlink_{topics.device_id}"],
+        "name": machine.name,
+        **{key: value for key, value in said.items() if value},
+    }
+
+
 def removal_topics(topics: Topics) -> list[str]:
-    """Every config topic this device may have published, to clear with empty payloads."""
+    """Every retained topic treadlink may have written for this device, to clear with empty
+    payloads: each discovery config any configuration could publish, and the bridge's status,
+    treadmill link and state. (Retained commands are cleared by the bridge as they arrive.)"""
     out = [topics.discovery("sensor", k) for k in _SENSORS]
     out += [topics.discovery("binary_sensor", k) for k in _BINARY_SENSORS]
     out += [topics.discovery("button", k) for k in (*_BUTTONS, *_START_BUTTONS)]
     out += [topics.discovery("number", k) for k in ("target_speed", "target_incline")]
+    out += [topics.status, topics.treadmill, topics.state]
     return out
 
 
@@ -205,7 +264,8 @@ def _number(topics: Topics, name: str, r: Range, cap: float) -> dict[str, Any]:
 
 async def remove_discovery(link: BrokerLink, topics: Topics) -> None:
     """Once connected, queue the empty retained payloads that make Home Assistant forget this
-    device; closing the link then sends them."""
+    device and leave nothing of treadlink's retained at the broker; closing the link then sends
+    them."""
     await link.wait_connected()
     for topic in removal_topics(topics):
         link.publish(topic, b"", Kind.KEEP, retain=True)

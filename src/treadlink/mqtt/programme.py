@@ -17,10 +17,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from treadlink.mqtt.stages import StageRefused, inside
 from treadlink.plans.errors import PlanError
-from treadlink.records.programme import NotDue, advise, due_stage, is_plan_file, last_plan
+from treadlink.records.programme import (
+    NotDue,
+    Programme,
+    advise,
+    due_stage,
+    is_plan_file,
+    last_plan,
+)
+from treadlink.records.progression import Advice
 from treadlink.records.store import Store, StoreError
 
 
@@ -37,16 +46,68 @@ def next_stage(
     workouts: Path | None, *, simulated: bool, today: date, store_path: Path | None = None
 ) -> Chosen:
     """The advised stage, or StageRefused saying why not (blocking: it reads the history)."""
+    programme, advice = _advice(workouts, simulated=simulated, today=today, store_path=store_path)
+    assert workouts is not None
+    return _startable(workouts, programme, advice, today)
+
+
+def advised(
+    workouts: Path | None, *, simulated: bool, today: date, store_path: Path | None = None
+) -> dict[str, Any] | None:
+    """The programme's next stage as the state document's `next` says it (Home Assistant's
+    "Next stage"): the stage, from when, why, and why `start next` would be refused now, if it
+    would. None without a workouts directory (blocking: it reads the history and the plan)."""
+    if workouts is None:
+        return None
+    try:
+        programme, advice = _advice(
+            workouts, simulated=simulated, today=today, store_path=store_path
+        )
+    except StageRefused as e:
+        return {"plan": None, "stage": None, "due": None, "said": None, "reason": str(e),
+                "start_next": str(e)}  # fmt: skip
+    try:
+        _startable(workouts, programme, advice, today)
+        refusal = None
+    except StageRefused as e:
+        refusal = str(e)
+    count = len(programme.stage_files)
+    if advice.stage is None:
+        said, due, file = f"{programme.name}: complete", None, None
+    else:
+        file = Path(programme.stage_files[advice.stage - 1]).name
+        when = "today" if advice.earliest <= today else f"from {advice.earliest:%a %d %b}"
+        said, due = f"stage {advice.stage} of {count} ({file}), {when}", advice.earliest
+    return {
+        "plan": programme.name,
+        "stage": advice.stage,
+        "stages": count,
+        "file": file,
+        "due": None if due is None else due.isoformat(),
+        "decision": advice.decision,
+        "reason": advice.reason,
+        "said": said,
+        "start_next": refusal,
+    }
+
+
+def _advice(
+    workouts: Path | None, *, simulated: bool, today: date, store_path: Path | None
+) -> tuple[Programme, Advice]:
     if workouts is None:
         raise StageRefused("no workouts directory is configured (mqtt.workouts)")
     try:
         with Store.open(store_path) as store:
             plan = find_plan(workouts, last_plan(store, simulated=simulated))
-            programme, advice = advise(store, plan, simulated=simulated, today=today)
+            return advise(store, plan, simulated=simulated, today=today)
     except StoreError as e:
         raise StageRefused(f"`next`: {e}") from None
     except PlanError as e:
         raise StageRefused(f"`next`: {e.problems[0]}") from None
+
+
+def _startable(workouts: Path, programme: Programme, advice: Advice, today: date) -> Chosen:
+    """The stage `start next` runs now, or StageRefused: whenever the rules want the runner."""
     if advice.decision == "start":
         first = Path(programme.stage_files[0]).stem
         raise StageRefused(

@@ -79,18 +79,12 @@ async def published(
         yield None
         return
     treadmill = session.treadmill
-    assert treadmill.speed_range is not None  # known once connected
-    machine = Machine(
-        name=treadmill.label,
-        speed=treadmill.speed_range,
-        incline=treadmill.incline_range if treadmill.supports_incline else None,
-    )
     bridged = connect_bridge(
         settings,
         topics_for(settings, treadmill.address),
         caps=caps_of(session.guard.settings),
         rules=RULES_FOR_RUN,
-        machine=machine,
+        machine=Machine.of(treadmill),  # known once connected
     )
     async with bridged.link:
         bridged.bridge.attach(session)

@@ -35,6 +35,7 @@ from treadlink.ftms.state import Telemetry, TreadmillEvent
 from treadlink.mqtt.bridge import MqttBridge, serve_rules
 from treadlink.mqtt.connect import Bridged, connect_bridge
 from treadlink.mqtt.discovery import Machine
+from treadlink.mqtt.outlook import Outlook
 from treadlink.mqtt.programme import Chosen, next_stage
 from treadlink.mqtt.run_hook import caps_of
 from treadlink.mqtt.settings import MqttSettings
@@ -83,6 +84,7 @@ class Service:
             ),
             starter=self.start,
         )
+        self.outlook = Outlook(self.bridge, settings.workouts, simulated=options.target.simulated)
         self.guard: SafetyGuard | None = None
         self.limits: TreadmillLimits | None = None
         self.session: Session | None = None
@@ -104,8 +106,13 @@ class Service:
     async def run(self) -> bool:
         """Serve until `terminate`; False if a stop it asked for was never confirmed."""
         async with self.bridged.link:
-            await self._keep_treadmill()
-            await self._session_done()
+            looking = asyncio.create_task(self.outlook.run(), name="next stage")
+            try:
+                await self._keep_treadmill()
+                await self._session_done()
+            finally:
+                looking.cancel()
+                await asyncio.gather(looking, return_exceptions=True)
             self.bridge.close()
         return not self._belt_may_run
 
@@ -140,13 +147,7 @@ class Service:
         assert treadmill.speed_range is not None
         self.guard = self.bridge.guard = guard
         self.limits = connection.limits
-        self.bridged.discovery.set_machine(
-            Machine(
-                name=treadmill.label,
-                speed=treadmill.speed_range,
-                incline=treadmill.incline_range if treadmill.supports_incline else None,
-            )
-        )
+        self.bridged.discovery.set_machine(Machine.of(treadmill))
         self.bridge.set_treadmill_online(True)
         asleep = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -258,6 +259,7 @@ class Service:
             finally:
                 self.session = None
                 self.bridge.session_ended(session)
+                self.outlook.stale()  # the history has one more session
 
     def _on_session(self, event: Event) -> None:
         if isinstance(event, Finished) and event.belt == "may be running":

@@ -31,11 +31,18 @@ class BeltTracker:
 
 
 def state_document(
-    tracker: ViewTracker, now: float, *, remote_start: bool, belt_running: bool
+    tracker: ViewTracker,
+    now: float,
+    *,
+    remote_start: bool,
+    belt_running: bool,
+    last_command: dict[str, Any] | None = None,
+    advised: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`now` is the session clock, for the time left in the segment; `remote_start` says
     whether a `start` command would be accepted at this moment; `belt_running` is the bridge's
-    reading of the belt (BeltTracker)."""
+    reading of the belt (BeltTracker); `last_command` the last command's answer and `advised`
+    the programme's next stage (`serve`), as they are published."""
     v = tracker.view
     seg = v.segment if v.phase != "finished" else None
     segment = None
@@ -66,4 +73,6 @@ def state_document(
         "target_incline_pct": v.target_incline_pct,
         "pause_reason": v.pause_reason,
         "treadmill": v.treadmill,
+        "last_command": last_command,
+        "next": advised,
     }

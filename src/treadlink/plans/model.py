@@ -7,6 +7,8 @@ so that a typo (`incilne: 2`) is an error, not a silently flat walk.
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -265,11 +267,36 @@ class StepBackRule(_Strict):
     advice: Annotated[str, Field(min_length=1)]
 
 
+_CLOCK_TIME = re.compile(r"(\d{1,2}):(\d{2})")
+LATEST_MORNING = time(12, 0)
+
+
+def _morning(value: Any) -> time:
+    """`next_morning_from`: a time of day as HH:MM, from 00:00 to 12:00 (a morning)."""
+    m = _CLOCK_TIME.fullmatch(value.strip()) if isinstance(value, str) else None
+    if m is None:
+        raise _custom(f"expected a time of day as HH:MM (for example 04:00), got {excerpt(value)}")
+    hours, minutes = int(m.group(1)), int(m.group(2))
+    if hours > 23 or minutes > 59:
+        raise _custom(f"{excerpt(value)} is not a time of day")
+    if (hours, minutes) > (LATEST_MORNING.hour, LATEST_MORNING.minute):
+        raise _custom(
+            f"{excerpt(value)} is past noon: the next morning's pain is given from a time "
+            "between 00:00 and 12:00"
+        )
+    return time(hours, minutes)
+
+
+MorningTime = Annotated[time, BeforeValidator(_morning)]
+
+
 class Progression(_Strict):
     """A programme's rules, as data: `treadlink next` applies them to the runner's history."""
 
     pain_free: PainScore = 0  # the highest score that still counts as pain-free
     rest_days: RestDays  # whole days without running between two running sessions
+    # The next morning's pain is taken from this time on the calendar day after the session.
+    next_morning_from: MorningTime = time(4, 0)
     advance: AdvanceRule = AdvanceRule()
     repeat: RepeatRule
     step_back: StepBackRule

@@ -7,8 +7,13 @@ from datetime import datetime
 from typing import Literal
 
 Outcome = Literal["completed", "stopped", "fault"]
-PainMoment = Literal["before", "after", "next_morning"]
-PAIN_MOMENTS: tuple[PainMoment, ...] = ("before", "after", "next_morning")
+PainMoment = Literal["before", "during", "after", "next_morning"]
+PAIN_MOMENTS: tuple[PainMoment, ...] = (
+    "before",
+    "during",
+    "after",
+    "next_morning",
+)  # in time order
 LapKind = Literal["walk", "run"]
 
 

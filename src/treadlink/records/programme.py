@@ -15,7 +15,7 @@ from pathlib import Path
 from treadlink.plans.errors import PlanError, Problem
 from treadlink.plans.model import PlanFile, Progression
 from treadlink.plans.validation import validate
-from treadlink.records.model import SessionRecord
+from treadlink.records.model import SessionRecord, SessionStart
 from treadlink.records.progression import Advice, Attempt, next_stage
 from treadlink.records.store import Store
 from treadlink.sources import InputError, load_yaml, reported_as
@@ -116,8 +116,44 @@ def due_stage(advice: Advice, today: date) -> int:
 
 
 def last_plan(store: Store, *, simulated: bool) -> Path | None:
-    """The plan file of the latest session run from one, if any."""
+    """The plan of the latest session that has one (`plan_of`), if any."""
+    found: dict[str, Path | None] = {}  # by stage file: a folder is searched once
     for record in reversed(store.sessions(simulated=simulated)):
         if record.start.plan_file is not None:
             return Path(record.start.plan_file)
+        stage_file = record.start.stage_file
+        if stage_file not in found:
+            found[stage_file] = plan_for_stage(Path(stage_file))
+        if found[stage_file] is not None:
+            return found[stage_file]
     return None
+
+
+def plan_of(start: SessionStart) -> Path | None:
+    """The plan a session belongs to: the plan file it was run from, else the one plan with
+    progression rules beside its stage file that lists it (`run stage-03.yaml` in a plan's
+    folder)."""
+    if start.plan_file is not None:
+        return Path(start.plan_file)
+    return plan_for_stage(Path(start.stage_file))
+
+
+def plan_for_stage(stage_file: Path) -> Path | None:
+    """The one plan file with progression rules in the stage file's folder that lists it; None
+    if there is none, or more than one (then the runner names the plan)."""
+    try:
+        candidates = sorted(stage_file.parent.iterdir())
+    except OSError:
+        return None
+    recorded = stage_path(stage_file)
+    found = []
+    for candidate in candidates:
+        if candidate == stage_file or not is_plan_file(candidate):
+            continue
+        try:
+            programme = load_programme(candidate)
+        except PlanError:
+            continue
+        if recorded in programme.stage_files:
+            found.append(candidate)
+    return found[0] if len(found) == 1 else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from treadlink.plans.model import Progression
@@ -22,7 +22,15 @@ DISCLAIMER = (
 
 Decision = Literal["start", "advance", "repeat", "step_back", "record_pain", "complete"]
 
-_SAID = {"before": "before the session", "after": "after it", "next_morning": "the next morning"}
+_SAID = {
+    "before": "before the session",
+    "during": "during it",
+    "after": "after it",
+    "next_morning": "the next morning",
+}
+# Asked for before moving on. Pain during a session is recorded when the runner felt some (a key
+# on the screen, `--pain-during`, `treadlink pain N --moment during`); it counts like pain after.
+_ASKED: tuple[PainMoment, ...] = ("before", "after", "next_morning")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +106,7 @@ def _verdict(attempt: Attempt, rules: Progression, stages: int) -> _Verdict:
         why = f" ({attempt.ended})" if attempt.ended else ""
         reason = f"stage {stage} ended early{why}: repeat it after extra rest"
         return _Verdict("repeat", stage, reason, rules.repeat.rest_days)
-    needed: tuple[PainMoment, ...] = PAIN_MOMENTS
+    needed = _ASKED
     if not rules.advance.next_morning_pain:
         needed = ("before", "after")
     missing = [m for m in needed if m not in attempt.pain]
@@ -106,7 +114,7 @@ def _verdict(attempt: Attempt, rules: Progression, stages: int) -> _Verdict:
         said = " and ".join(_SAID[m] for m in missing)
         reason = (
             f"stage {stage} was completed, but the pain {said} is not recorded: record it "
-            f"(treadlink pain N) before moving on"
+            f"({_how_to_record(missing, attempt.day, rules)}) before moving on"
         )
         return _Verdict("record_pain", stage, reason, rules.rest_days)
     up = stage + rules.advance.stages
@@ -121,3 +129,15 @@ def _verdict(attempt: Attempt, rules: Progression, stages: int) -> _Verdict:
 def _when(attempt: Attempt, score: int) -> str:
     moments = [_SAID[m] for m in PAIN_MOMENTS if attempt.pain.get(m) == score]
     return " and ".join(moments)
+
+
+def _how_to_record(missing: list[PainMoment], day: date, rules: Progression) -> str:
+    """The commands that record the missing scores; the next morning's, from when it opens."""
+    said = []
+    for moment in missing:
+        if moment == "next_morning":
+            opens = datetime.combine(day + timedelta(days=1), rules.next_morning_from)
+            said.append(f"treadlink pain N the next morning, from {opens:%a %d %b %H:%M}")
+        else:
+            said.append(f"treadlink pain N --moment {moment}")
+    return "; ".join(said)

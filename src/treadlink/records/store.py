@@ -72,6 +72,20 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (session_id, moment)
     );
     """,
+    # 2: pain felt during a session (the runner's key, `--pain-during`, `pain --moment during`).
+    # SQLite cannot change a CHECK constraint in place: the table is made again.
+    """
+    CREATE TABLE pain_new (
+        session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        moment TEXT NOT NULL CHECK (moment IN ('before', 'during', 'after', 'next_morning')),
+        score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 10),
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (session_id, moment)
+    );
+    INSERT INTO pain_new SELECT session_id, moment, score, recorded_at FROM pain;
+    DROP TABLE pain;
+    ALTER TABLE pain_new RENAME TO pain;
+    """,
 )
 
 
@@ -323,11 +337,15 @@ class Store(Closes):
         query, args = "SELECT session_id, moment, score FROM pain", cast(tuple[int, ...], ())
         if session_id is not None:
             query, args = query + " WHERE session_id = ?", (session_id,)
-        out: dict[int, dict[PainMoment, int]] = {}
+        found: dict[int, dict[str, int]] = {}
         for sid, moment, score in self._db.execute(query, args):
-            if moment in PAIN_MOMENTS:
-                out.setdefault(sid, {})[cast(PainMoment, moment)] = score
-        return out
+            found.setdefault(sid, {})[moment] = score
+        # In the order they are felt (before, during, after, the next morning), whatever order
+        # they were recorded in.
+        return {
+            sid: {m: scores[m] for m in PAIN_MOMENTS if m in scores}
+            for sid, scores in found.items()
+        }
 
 
 def _lap(row: tuple[Any, ...]) -> Lap:

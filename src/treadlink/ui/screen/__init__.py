@@ -22,6 +22,7 @@ from treadlink.session.view import ViewTracker
 from treadlink.ui.commands import HELP, RunnerCommands
 from treadlink.ui.keys import RunnerKeys
 from treadlink.ui.lines import LinePrinter, describe
+from treadlink.ui.pain import PainFelt
 
 __all__ = ["attach", "wants_screen"]
 
@@ -36,10 +37,15 @@ def wants_screen(plain: bool, out: TextIO, keys: TextIO) -> bool:
 
 @contextlib.asynccontextmanager
 async def attach(
-    session: Session, *, plain: bool = False, quiet: bool = False, out: TextIO | None = None
+    session: Session,
+    *,
+    plain: bool = False,
+    quiet: bool = False,
+    out: TextIO | None = None,
+    pain: PainFelt | None = None,
 ) -> AsyncIterator[None]:
     """Show `session` to the runner and take their keys while the body runs it (`out`:
-    sys.stdout as it is when called)."""
+    sys.stdout as it is when called; `pain`: where the screen's pain keys go)."""
     out = sys.stdout if out is None else out
     if not wants_screen(plain, out, sys.stdin):
         with RunnerKeys(session) as keys:
@@ -67,7 +73,7 @@ async def attach(
             story.append(f"[{format_duration(int(event.at)):>6}] {line}")
 
     session.subscribe(remember)
-    app = RunnerScreen(tracker, session.clock, RunnerCommands(session), cue=not quiet)
+    app = RunnerScreen(tracker, session.clock, RunnerCommands(session), cue=not quiet, pain=pain)
     screen = asyncio.get_running_loop().create_task(app.run_async())
     running = True
 

@@ -25,6 +25,7 @@ from textual.widgets import Digits, Static
 from treadlink.session.view import ViewTracker
 from treadlink.ui.bigtext import big
 from treadlink.ui.commands import KEYS, STOP_KEYS, Action, RunnerCommands
+from treadlink.ui.pain import PAIN_KEYS, PainFelt
 from treadlink.ui.screen.cue import CountdownCue
 from treadlink.ui.screen.face import Face, FaultFace, face
 from treadlink.ui.screen.widgets import key_bar, stage_bar
@@ -46,6 +47,7 @@ class RunnerScreen(App[None]):
             for key in k.keys
         ),
         Binding("ctrl+c", "command('quit')", "stop and quit", show=False, priority=True),
+        *(Binding(key, f"pain({key})", "pain now", show=False) for key in PAIN_KEYS),
     ]
 
     def __init__(
@@ -56,9 +58,12 @@ class RunnerScreen(App[None]):
         *,
         cue: bool = True,
         frame_s: float = FRAME_S,
+        pain: PainFelt | None = None,
     ) -> None:
-        """`commands` None: a screen that only shows (a replayed session)."""
+        """`commands` None: a screen that only shows (a replayed session). `pain`: where the
+        runner's pain keys go (treadlink.ui.pain)."""
         super().__init__()
+        self.pain = pain
         self.tracker = tracker
         self.clock = clock
         self.commands = commands
@@ -87,6 +92,11 @@ class RunnerScreen(App[None]):
     def action_command(self, action: Action) -> None:
         self.command(action)
         self.show()
+
+    def action_pain(self, score: int) -> None:
+        if self.pain is not None:
+            self.message = self.pain.press(score)
+            self.show()
 
     async def action_quit(self) -> None:  # textual's own Ctrl-Q: an orderly stop, too
         self.action_command("quit")
