@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Final
 
 from treadlink.ftms.layouts import ControlResponse, MalformedFrame, encode_request, stop_parameter
 from treadlink.ftms.protocol import (
@@ -22,6 +23,16 @@ from treadlink.ftms.protocol import (
     OpCode,
     ResultCode,
     StopPause,
+)
+from treadlink.treadmill.errors import (
+    Command,
+    CommandError,
+    CommandPreempted,
+    CommandRefused,
+    CommandTimeout,
+    LinkLost,
+    Refusal,
+    WriteRefused,
 )
 
 log = logging.getLogger(__name__)
@@ -37,53 +48,60 @@ DEFAULT_TIMEOUT = 2.0  # s; FTMS gives the server 30 s, but a treadmill that slo
 STOP_BUSY_FLOOR = 0.05
 
 
-class ControlPointError(Exception):
-    """A control-point procedure did not succeed."""
+# What each op code is, in the interface's words.
+COMMAND_OF: Final[dict[OpCode, Command]] = {
+    OpCode.REQUEST_CONTROL: Command.REQUEST_CONTROL,
+    OpCode.START_OR_RESUME: Command.START,
+    OpCode.SET_TARGET_SPEED: Command.SET_SPEED,
+    OpCode.SET_TARGET_INCLINATION: Command.SET_INCLINE,
+    OpCode.STOP_OR_PAUSE: Command.STOP,
+}
+REFUSAL_OF: Final[dict[ResultCode, Refusal]] = {
+    ResultCode.OP_CODE_NOT_SUPPORTED: Refusal.NOT_SUPPORTED,
+    ResultCode.INVALID_PARAMETER: Refusal.INVALID,
+    ResultCode.OPERATION_FAILED: Refusal.FAILED,
+    ResultCode.CONTROL_NOT_PERMITTED: Refusal.NOT_PERMITTED,
+}
 
 
-class WriteRefused(Exception):
-    """The ATT write itself was refused with an error code (raised by the link's writer)."""
-
-    def __init__(self, att_error: int) -> None:
-        super().__init__(f"ATT error 0x{att_error:02X}")
-        self.att_error = att_error
+def _name(op: OpCode) -> str:
+    return op.name.lower().replace("_", " ")
 
 
-class ProcedureFailed(ControlPointError):
+class ProcedureFailed(CommandRefused):
     """The treadmill answered with a result other than success."""
 
     def __init__(self, op: OpCode, response: ControlResponse) -> None:
         result = response.result
         name = result.name.lower().replace("_", " ") if isinstance(result, ResultCode) else result
-        super().__init__(f"{op.name.lower().replace('_', ' ')}: treadmill answered {name}")
+        refusal = (
+            REFUSAL_OF.get(result, Refusal.FAILED)
+            if isinstance(result, ResultCode)
+            else (Refusal.FAILED)
+        )
+        super().__init__(
+            COMMAND_OF.get(op, Command.REQUEST_CONTROL),
+            refusal,
+            f"{_name(op)}: treadmill answered {name}",
+        )
         self.op = op
         self.response = response
 
 
-class ProcedureTimeout(ControlPointError):
+class ProcedureTimeout(CommandTimeout):
     def __init__(self, op: OpCode, timeout: float) -> None:
-        name = op.name.lower().replace("_", " ")
-        super().__init__(f"{name}: no response from the treadmill within {timeout:g} s")
+        super().__init__(COMMAND_OF.get(op, Command.REQUEST_CONTROL), timeout)
+        self.args = (f"{_name(op)}: no response from the treadmill within {timeout:g} s",)
         self.op = op
 
 
-class ProcedureRejected(ControlPointError):
+class ProcedureRejected(CommandError):
     """The write itself failed with an ATT error (0xFE busy, 0xFD indications not enabled)."""
 
     def __init__(self, op: OpCode, att_error: int) -> None:
-        super().__init__(
-            f"{op.name.lower().replace('_', ' ')}: write refused, ATT error 0x{att_error:02X}"
-        )
+        super().__init__(f"{_name(op)}: write refused, ATT error 0x{att_error:02X}")
         self.op = op
         self.att_error = att_error
-
-
-class ProcedurePreempted(ControlPointError):
-    """A stop was asked for while this command waited for its turn; it was never written."""
-
-
-class LinkLost(ControlPointError):
-    """The connection dropped while the procedure was in flight."""
 
 
 class ControlPoint:
@@ -133,7 +151,7 @@ class ControlPoint:
         ticket = self._stops_asked
         async with self._turn:
             if ticket != self._stops_asked:
-                raise ProcedurePreempted(f"{op.name.lower()}: dropped, a stop was asked for first")
+                raise CommandPreempted(f"{_name(op)}: dropped, a stop was asked for first")
             waiter = self._expect(op)
             return await self._run(op, encode_request(op, parameter), waiter, None)
 

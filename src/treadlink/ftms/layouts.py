@@ -7,10 +7,9 @@ hand-written frames and against pyftms's decoders.
 
 from __future__ import annotations
 
-import math
 import struct
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final
 
 from treadlink.ftms.protocol import (
     MachineFeature,
@@ -21,10 +20,8 @@ from treadlink.ftms.protocol import (
     TargetSettingFeature,
     TrainingStatus,
 )
-
-
-class MalformedFrame(ValueError):
-    """A notification or response whose bytes do not fit its layout."""
+from treadlink.treadmill.errors import MalformedFrame
+from treadlink.treadmill.units import Range, incline_range, speed_range
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,77 +167,14 @@ class Features:
 
 
 # --- Supported ranges (4.12, 4.13) ----------------------------------------------------------------
-SPEED_SCALE: Final = 0.01  # km/h per unit
-INCLINE_SCALE: Final = 0.1  # % per unit
-
-
-@dataclass(frozen=True, slots=True)
-class Range:
-    """A supported setting range, in wire units (0.01 km/h or 0.1 %) so the grid is exact."""
-
-    kind: Literal["speed", "incline"]
-    minimum: int
-    maximum: int
-    step: int
-
-    @property
-    def scale(self) -> float:
-        """The physical value of one wire unit."""
-        return SPEED_SCALE if self.kind == "speed" else INCLINE_SCALE
-
-    @property
-    def unit(self) -> str:
-        return "km/h" if self.kind == "speed" else "%"
-
-    def value(self, units: int) -> float:
-        return round(units * self.scale, 2)
-
-    def contains(self, units: int) -> bool:
-        return self.minimum <= units <= self.maximum and (units - self.minimum) % self.step == 0
-
-    def units_of(self, value: float) -> int | None:
-        """The wire units for `value` if the machine takes it exactly, else None.
-
-        Floats like 8.2 are not exact in binary, so the value is rounded to the nearest unit and
-        accepted only if it was within a millionth of a unit of it: 8.2 km/h is 820, never 819.
-        """
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            return None
-        if not math.isfinite(value):
-            return None
-        exact = value / self.scale
-        units = round(exact)
-        return units if abs(exact - units) <= 1e-6 and self.contains(units) else None
-
-    def floor(self, value: float) -> float:
-        """The highest value on the grid at or below `value` (the lowest one if none is)."""
-        units = math.floor(round(value / self.scale, 6))
-        below = (units - self.minimum) // self.step * self.step
-        return self.value(self.minimum + min(max(0, below), self.maximum - self.minimum))
-
-    def grid(self) -> list[float]:
-        """Every value the machine accepts, lowest first."""
-        return [self.value(u) for u in range(self.minimum, self.maximum + 1, self.step)]
-
-    def encode(self) -> bytes:
-        layout = _SPEED_RANGE if self.kind == "speed" else _INCLINE_RANGE
-        return layout.pack(self.minimum, self.maximum, self.step)
-
-    def __str__(self) -> str:
-        v = self.value
-        return f"{v(self.minimum)}–{v(self.maximum)} {self.unit} in steps of {v(self.step)}"
-
-
 _SPEED_RANGE = struct.Struct("<HHH")
 _INCLINE_RANGE = struct.Struct("<hhH")
 
 
-def speed_range(minimum: int, maximum: int, step: int) -> Range:
-    return Range("speed", minimum, maximum, step)
-
-
-def incline_range(minimum: int, maximum: int, step: int) -> Range:
-    return Range("incline", minimum, maximum, step)
+def encode_range(r: Range) -> bytes:
+    """Supported Speed Range or Supported Inclination Range, as the treadmill serves it."""
+    layout = _SPEED_RANGE if r.kind == "speed" else _INCLINE_RANGE
+    return layout.pack(r.minimum, r.maximum, r.step)
 
 
 def decode_speed_range(data: bytes) -> Range:
@@ -256,22 +190,6 @@ def decode_incline_range(data: bytes) -> Range:
 
 
 # --- Setpoints: physical value -> wire units, exact or refused ------------------------------------
-class SetpointError(ValueError):
-    """A speed or incline the treadmill cannot take exactly. Nothing was written."""
-
-
-def setpoint_units(name: str, value: float, r: Range) -> int:
-    """The wire units for `value` on range `r`, or SetpointError. Never clamps, never truncates."""
-    units = r.units_of(value)
-    if units is not None:
-        return units
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-        raise SetpointError(f"{name} {value!r} is not a finite number")
-    if value < 0 and r.minimum >= 0:
-        raise SetpointError(f"{name} {value} {r.unit} is negative")
-    raise SetpointError(f"{name} {value} {r.unit} is not one the treadmill takes ({r})")
-
-
 # --- Control point (4.16) -------------------------------------------------------------------------
 def encode_request(op: OpCode, parameter: bytes = b"") -> bytes:
     return bytes([op]) + parameter
