@@ -40,6 +40,7 @@ from treadlink.plans.timeline import Step, Timeline
 from treadlink.safety.events import GuardEvent
 from treadlink.safety.faults import ACCEPTED, FaultKind, Verdict, refused
 from treadlink.safety.guard import SafetyGuard
+from treadlink.session.account import SessionAccount
 from treadlink.session.events import (
     BeltStarted,
     ConsoleOverride,
@@ -93,6 +94,7 @@ class Session:
         self.on_fault = on_fault
         self.belt_start_timeout = belt_start_timeout
         self._events: Fanout[Event] = Fanout()
+        self.account = SessionAccount()  # distance across counter resets (session.account)
         self._wake = asyncio.Event()
         self._t0: float | None = None
         self._pause_reason: str | None = None  # set from a pause request until the resume
@@ -265,7 +267,7 @@ class Session:
                 at=self.clock(),
                 completed=done == len(self.timeline.steps) and self._fault is None,
                 segments_done=done,
-                distance_m=self.treadmill.state.distance_m,
+                distance_m=round(self.account.distance_m) if self.account.started else None,
                 belt=belt,
             )
             self._emit(finished)
@@ -334,7 +336,7 @@ class Session:
         deadline = None if step.duration_s is None else origin + step.duration_s / self.speedup
         self._distance_target = None
         if step.distance_m is not None:
-            self._distance_target = (self.treadmill.state.distance_m or 0) + step.distance_m
+            self._distance_target = self.account.distance_m + step.distance_m
         if self._pause_reason is None:
             await self._send_setpoint(step, origin)
         while True:
@@ -459,7 +461,7 @@ class Session:
 
     def _distance_reached(self) -> bool:
         target = self._distance_target
-        return target is not None and (self.treadmill.state.distance_m or 0) >= target
+        return target is not None and self.account.distance_m >= target
 
     async def _leave(self, done: int) -> str:
         """Every way out of `run` comes through here: the belt ends stopped if we started it,
@@ -532,6 +534,7 @@ class Session:
         return refused(reason)
 
     def _emit(self, event: Event) -> None:
+        self.account(event.as_json())
         self._events.emit(event)
 
     @staticmethod
