@@ -110,6 +110,7 @@ class Session:
         self._distance_target: float | None = None
         self._awaiting_belt: asyncio.Future[None] | None = None
         self._adjusting: asyncio.Task[None] | None = None
+        self._wanted: tuple[int, float | None, float | None] | None = None  # segment, targets
         self.current: Step | None = None
         self.running = False  # inside run(): the guard's events reach listeners through it
 
@@ -196,8 +197,6 @@ class Session:
         reason = self.guard.refusal(speed_kmh=speed_kmh, incline_pct=incline_pct)
         if reason is not None:
             return self._refuse("set target", reason)
-        if self._adjusting is not None and not self._adjusting.done():
-            return self._refuse("set target", "the previous change is still being sent")
         self._emit(
             SetpointSent(
                 at=self.clock(),
@@ -207,14 +206,24 @@ class Session:
                 lag_ms=0.0,
             )
         )
-        self._adjusting = asyncio.get_running_loop().create_task(
-            self._send_target(speed_kmh, incline_pct)
-        )
+        # Asked again while a change is being written (keys pressed fast): the latest wins,
+        # written once that one is done; the ones in between are never sent.
+        if self._wanted is not None and self._wanted[0] == self.current.index:
+            _, waiting_speed, waiting_incline = self._wanted
+            speed_kmh = waiting_speed if speed_kmh is None else speed_kmh
+            incline_pct = waiting_incline if incline_pct is None else incline_pct
+        self._wanted = (self.current.index, speed_kmh, incline_pct)
+        if self._adjusting is None or self._adjusting.done():
+            self._adjusting = asyncio.get_running_loop().create_task(self._send_targets())
         return ACCEPTED
 
     def treadmill_target(self) -> float | None:
-        """The speed the session last asked of the belt, or the console's override."""
-        return self.guard.target_kmh if self.current is not None else None
+        """The speed the session last asked of the belt (or is about to), or the console's."""
+        if self.current is None:
+            return None
+        if self._wanted is not None and self._wanted[1] is not None:
+            return self._wanted[1]
+        return self.guard.target_kmh
 
     @property
     def latched(self) -> bool:
@@ -450,14 +459,20 @@ class Session:
             )
         )
 
-    async def _send_target(self, speed_kmh: float | None, incline_pct: float | None) -> None:
-        # A failure is the guard's to act on (it hears every failed command); the runner sees
-        # the fault, not an error from the key.
-        with contextlib.suppress(ControlPointError, SetpointError):
-            if speed_kmh is not None:
-                await self.guard.set_speed(speed_kmh)
-            if incline_pct is not None:
-                await self.guard.set_incline(incline_pct)
+    async def _send_targets(self) -> None:
+        while self._wanted is not None:
+            index, speed_kmh, incline_pct = self._wanted
+            self._wanted = None
+            ended = self.current is None or self.current.index != index
+            if ended or self._pause_reason is not None or self._stop_reason is not None:
+                return  # the segment it was for is over, or the plan holds: not sent
+            # A failure is the guard's to act on (it hears every failed command); the runner
+            # sees the fault, not an error from the key.
+            with contextlib.suppress(ControlPointError, SetpointError):
+                if speed_kmh is not None:
+                    await self.guard.set_speed(speed_kmh)
+                if incline_pct is not None:
+                    await self.guard.set_incline(incline_pct)
 
     def _distance_reached(self) -> bool:
         target = self._distance_target
