@@ -6,6 +6,7 @@ import sys
 from typing import TextIO
 
 from treadlink.plans.durations import format_duration
+from treadlink.session.account import RUNNER_STOP
 from treadlink.session.events import (
     Acknowledged,
     BeltMoving,
@@ -71,6 +72,10 @@ def describe(event: Event, *, keys: bool = False) -> str | None:
             return f"stop accepted by the treadmill ({event.how})"
         case BeltStopped():
             return "belt stopped"
+        case Fault(latched=True) if event.fault == RUNNER_STOP:
+            # The runner's own stop is no fault.
+            then = "; p resumes, q finishes" if keys else ""
+            return f"STOPPED — you pressed stop ({event.message}): the belt is stopping{then}"
         case Fault(latched=True):
             then = " — once it has stopped, a acknowledges, then p resumes" if keys else ""
             return f"FAULT: {event.message} — the belt is being stopped{then}"
