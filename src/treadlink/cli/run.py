@@ -99,6 +99,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--plain", action="store_true", help="a line per event, not the full-screen display"
     )
     p.add_argument("--quiet", action="store_true", help="no beeps before each change")
+    p.add_argument(
+        "--voice",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="speak the changes through espeak-ng (default: the config's `voice` setting)",
+    )
     mqtt.add_arguments(p)
     p.set_defaults(handler=run)
 
@@ -111,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
     profile = profile_or_report(args.config)
     if profile is None or not mqtt.check(args):
         return EXIT_BAD_INPUT
+    args.voice = profile.voice if args.voice is None else args.voice
     try:
         args.stage = next_stage_of_plan(args) or args.stage  # said before anything is opened
         timeline = load_session(args, profile)  # checked before any radio is opened
@@ -263,7 +270,7 @@ async def drive(
         session.subscribe(recording.listen)  # memory and a queue only, never the disk
     try:
         async with (
-            attach_display(session, plain=args.plain, quiet=args.quiet),
+            attach_display(session, plain=args.plain, quiet=args.quiet, voice=args.voice),
             mqtt.published(args, session),
         ):
             finished = await session.run()
