@@ -59,14 +59,17 @@ class RunnerScreen(App[None]):
         *,
         cue: bool = True,
         frame_s: float = FRAME_S,
+        notice: str | None = None,
     ) -> None:
-        """`commands` None: a screen that only shows (a replayed session)."""
+        """`commands` None: a screen that only shows (a replayed session). `notice`: said on
+        the title line all along (that the voice asked for cannot speak, say)."""
         super().__init__()
         self.tracker = tracker
         self.clock = clock
         self.commands = commands
         self.frame_s = frame_s
         self.cue = CountdownCue() if cue else None
+        self.notice = notice
         self.beeps = 0  # rung so far (the bell is silent in a headless test)
         self.message = ""
         self._message_during: tuple[int | None, str] | None = None  # segment, phase
@@ -189,7 +192,7 @@ class RunnerScreen(App[None]):
         if self.message and self._message_during != self._moment():
             self.message = ""  # a key's message lasts until the next change
         layout = self.layout
-        self._set("title", f.title)
+        self._set("title", f.title if self.notice is None else f"{f.title} · {self.notice}")
         self._set("word", _large(f.word, layout, layout.word_columns))
         self._set_kind("word", f.kind)
         self._set("countdown-label", f.countdown_label)
