@@ -71,16 +71,16 @@ def write_png(record: SessionRecord, out: Path) -> None:
 
 def _mark_holds(record: SessionRecord, speed_ax: Any, incline_ax: Any) -> None:
     """Each stop and pause as a shaded span with its name; the plan's end as a line."""
-    top = speed_ax.get_ylim()[1]
+    bottom = speed_ax.get_ylim()[0]  # the names go low: the legends are at the top
     for hold in record.pauses:
         colour, name = HOLD_LOOK[hold.kind]
         for ax in (speed_ax, incline_ax):
             ax.axvspan(hold.start_s / 60, hold.end_s / 60, color=colour, alpha=0.25, linewidth=0)
         speed_ax.text(
-            hold.start_s / 60, top, f" {name}", color=colour, fontsize=8, va="top", ha="left"
+            hold.start_s / 60, bottom, f" {name}", color=colour, fontsize=8, va="bottom", ha="left"
         )
     if record.laps:
         end = record.laps[-1].end_s / 60
         for ax in (speed_ax, incline_ax):
             ax.axvline(end, color="black", linewidth=1)
-        speed_ax.text(end, top, f" end: {record.outcome}", fontsize=8, va="top", ha="left")
+        speed_ax.text(end, bottom, f"end: {record.outcome} ", fontsize=8, va="bottom", ha="right")
