@@ -97,6 +97,8 @@ def describe(event: Event, *, keys: bool = False) -> str | None:
             return f"{event.command} refused: {event.reason}"
         case LinkDown():
             return "treadmill link lost: reconnecting to keep stopping the belt"
+        case Acknowledged() if event.fault == RUNNER_STOP:
+            return "your stop acknowledged"
         case Acknowledged():
             return f"fault acknowledged ({event.fault.replace('_', ' ')})"
         case Reconnected():
