@@ -109,7 +109,9 @@ class RunnerScreen(App[None]):
 
     def action_pain(self, score: int) -> None:
         if self.pain is not None:
+            # Pain felt: the advice to stop running stays on screen (no moment ends it).
             self.message = self.pain.press(score)
+            self._message_during = None
             self.show()
 
     async def action_quit(self) -> None:  # textual's own Ctrl-Q: an orderly stop, too
@@ -199,7 +201,7 @@ class RunnerScreen(App[None]):
             and self.cue.due(seg.index, self.tracker.remaining_s(self.clock()))
         ):
             self.beep()
-        if self.message and self._message_during != self._moment():
+        if self.message and self._message_during not in (None, self._moment()):
             self.message = ""  # a key's message lasts until the next change
         layout = self.layout
         self._set("title", f.title if self.notice is None else f"{f.title} · {self.notice}")
