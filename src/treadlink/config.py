@@ -1,4 +1,5 @@
-"""The runner's profile: walk/run speeds, incline, safety caps and Zwift pace speeds.
+"""The runner's profile: walk/run speeds, incline, safety caps, Zwift pace speeds, and whether
+`treadlink run` speaks the changes.
 
 Read from a YAML file (``$TREADLINK_CONFIG``, else ``~/.config/treadlink/config.yaml``) with
 ``TREADLINK_*`` environment variables on top, e.g. ``TREADLINK_RUN_SPEED=8.0``. A missing default
@@ -80,6 +81,7 @@ class RunnerProfile(BaseSettings):
     max_speed: Kmh = 10.0
     max_incline: Percent = 5.0
     paces: dict[PaceName, Kmh] = Field(default_factory=lambda: dict(DEFAULT_PACES))
+    voice: bool = False  # `treadlink run` speaks the changes (espeak-ng); --voice/--no-voice
 
     @field_validator("paces", mode="before")
     @classmethod

@@ -55,7 +55,7 @@ def test_a_plan_runs_its_next_stage_and_the_session_is_kept(tmp_path: Path) -> N
     data = tmp_path / "data"
 
     run = treadlink(
-        data, "run", "plan.yaml", "--sim", "--speedup", "60", "--pain-before", "0",
+        data, "run", "plan.yaml", "--sim", "--speedup", "20", "--pain-before", "0",
         "--pain-after", "0", cwd=tmp_path,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
@@ -71,6 +71,8 @@ def test_a_plan_runs_its_next_stage_and_the_session_is_kept(tmp_path: Path) -> N
     assert session["stage"] == 1 and session["plan"] == "Short programme"
     assert session["pain"] == {"before": 0, "after": 0}
     # 30 s walks at 5.5 km/h and a 30 s run at 8.5 km/h on the sped-up belt: about 163 m.
+    # (20×, not faster: telemetry comes at most 20 times a real second, and the walk/run
+    # split is only as fine as the frames; at 60× one frame is 3 s of the session.)
     assert session["distance_m"] == pytest.approx(163, abs=12)
     assert session["run_m"] == pytest.approx(71, abs=8)
 
@@ -93,8 +95,9 @@ def test_a_plan_runs_its_next_stage_and_the_session_is_kept(tmp_path: Path) -> N
             if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "lap":
                 fit_laps.append({f.name: f.value for f in frame.fields})
     assert [lap["total_distance"] for lap in fit_laps] == pytest.approx(laps_m)
+    # FIT times are whole seconds: each lap's timer is the record's to within one.
     assert [lap["total_timer_time"] for lap in fit_laps] == pytest.approx(
-        [lap.time_s for lap in record.laps]
+        [lap.time_s for lap in record.laps], abs=1.0
     )
     assert files[2].read_bytes()[:4] == b"\x89PNG"
 

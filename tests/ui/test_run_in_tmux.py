@@ -104,7 +104,7 @@ def test_space_stops_the_belt_from_the_full_screen(
     pane.press("Space")
     stopped = wait_for("the fault screen", on_screen("Belt seen stopped:         YES"), pane)
     assert "Treadmill accepted stop:   YES" in stopped
-    assert "press a to acknowledge" in stopped
+    assert "STOPPED — you pressed stop" in stopped and "p resume / q finish" in stopped
     kinds = [e["event"] for e in events_in(events)]
     assert "stop_requested" in kinds and "belt_stopped" in kinds
     stop = next(e for e in events_in(events) if e["event"] == "stop_requested")

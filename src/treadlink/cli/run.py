@@ -101,6 +101,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--plain", action="store_true", help="a line per event, not the full-screen display"
     )
     p.add_argument("--quiet", action="store_true", help="no beeps before each change")
+    p.add_argument(
+        "--voice",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="speak the changes through espeak-ng (default: the config's `voice` setting)",
+    )
     mqtt.add_arguments(p)
     p.set_defaults(handler=run)
 
@@ -117,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         mqtt_settings = mqtt.settings_of(args)
     except mqtt.BadSettings:
         return EXIT_BAD_INPUT
+    args.voice = profile.voice if args.voice is None else args.voice
     try:
         args.stage = next_stage_of_plan(args) or args.stage  # said before anything is opened
         timeline = load_session(args, profile)  # checked before any radio is opened
@@ -140,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
         interactive=sys.stdin.isatty(),
         mqtt=mqtt_settings,
         pain=pain_felt,
+        voice=args.voice,
     )
     with contextlib.ExitStack() as stack:
         events: EventLog | None = None
@@ -182,6 +190,7 @@ class RunOptions:
     interactive: bool = False  # a keyboard to acknowledge a fault with
     mqtt: MqttSettings | None = None
     pain: PainFelt | None = None  # pain felt during the run, from the screen's keys
+    voice: bool = False  # speak the changes (espeak-ng)
 
 
 BELT_MAY_BE_RUNNING = (
@@ -271,7 +280,13 @@ async def drive(
         session.subscribe(recording.listen)  # memory and a queue only, never the disk
     try:
         async with (
-            attach_display(session, plain=options.plain, quiet=options.quiet, pain=options.pain),
+            attach_display(
+                session,
+                plain=options.plain,
+                quiet=options.quiet,
+                pain=options.pain,
+                voice=options.voice,
+            ),
             mqtt.published(options.mqtt, session),
         ):
             finished = await session.run()

@@ -15,6 +15,7 @@ PAIN_MOMENTS: tuple[PainMoment, ...] = (
     "next_morning",
 )  # in time order
 LapKind = Literal["walk", "run"]
+PauseKind = Literal["pause", "stop", "fault", "console"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +42,20 @@ class Lap:
     planned_m: float | None
     start_s: float  # session seconds
     end_s: float
-    time_s: float  # moving time the treadmill counted (pauses excluded)
-    distance_m: float
+    time_s: float  # the session's timer over the lap: stops and pauses excluded
+    distance_m: float  # the treadmill's counter, across its resets
     skipped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PauseRecord:
+    """A time the plan stood still within the session (session seconds): a pause, the runner's
+    stop or a fault later resumed, a speed change on the console (treadlink.session.account)."""
+
+    start_s: float
+    end_s: float
+    kind: PauseKind
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +89,8 @@ class SessionEnd:
     outcome: Outcome
     reason: str | None
     treadmill: str | None
-    done_s: float  # from the first segment to the end, less the time paused
-    paused_s: float
+    done_s: float  # the session's timer: from the first segment to the end, less the holds
+    paused_s: float  # stopped or paused, then resumed
     walk_s: float
     walk_m: float
     run_s: float
@@ -99,7 +111,12 @@ class SessionRecord:
     laps: tuple[Lap, ...] = ()
     faults: tuple[FaultRecord, ...] = ()
     samples: tuple[Sample, ...] = ()
+    pauses: tuple[PauseRecord, ...] = ()
 
     @property
     def outcome(self) -> str:
         return self.end.outcome if self.end is not None else "interrupted"
+
+
+# What the recorder hands the writer thread, and the store writes.
+RecordItem = Lap | FaultRecord | Sample | SessionEnd | PauseRecord

@@ -5,9 +5,10 @@ engine and the guard are built; kinds it does not know are ignored. It runs sync
 the event listener and does no I/O: finished laps, faults, 1 Hz samples and the session's end go
 to `sink` (a RecordWriter's `put`, or a list in tests) as they become known.
 
-Time and distance walked and run come from the treadmill's own counters: each telemetry frame's
-increase in distance and elapsed time goes to the segment running then. A counter that goes
-backwards means the treadmill began a new workout (after a stop and restart): it counts from 0.
+Distance, time, stops and pauses come from the session's account (treadlink.session.account),
+the same one the screen shows: distance from the treadmill's own counter, kept across its
+resets; time from the session's timer, which stands while the plan is held. Each lap gets the
+account's distance and timer over its span; the first lap also takes the belt's start before it.
 """
 
 from __future__ import annotations
@@ -18,25 +19,32 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from treadlink.records.model import FaultRecord, Lap, LapKind, Outcome, Sample, SessionEnd
+from treadlink.records.model import (
+    FaultRecord,
+    Lap,
+    LapKind,
+    Outcome,
+    PauseRecord,
+    RecordItem,
+    Sample,
+    SessionEnd,
+)
+from treadlink.session.account import RUNNER_STOP, SessionAccount
 
-Item = Lap | FaultRecord | Sample | SessionEnd
-Sink = Callable[[Item], None]
+Sink = Callable[[RecordItem], None]
 Clock = Callable[[], datetime]
 
-# A stop the runner asked for is an early stop, not an equipment fault; the end-of-session stop
-# warning follows a session that may well be complete.
-RUNNER_STOP = "stop_input"
+# A stop the runner asked for (RUNNER_STOP) is an early stop, not an equipment fault; the
+# end-of-session stop warning follows a session that may well be complete.
 NOT_ENDING = frozenset({"stop_unconfirmed"})
 
 
 @dataclass(slots=True)
 class _Open:
-    """The segment running now."""
+    """The segment running now, and the session's distance when it began."""
 
     lap: Lap
-    time_s: float = 0.0
-    distance_m: float = 0.0
+    start_m: float
 
 
 class Recorder:
@@ -54,19 +62,15 @@ class Recorder:
         self.started = False  # the session began (it may still end before the belt moves)
         self.treadmill: str | None = None
         self.end: SessionEnd | None = None
+        self.account = SessionAccount()
         self._open: _Open | None = None
         self._laps: list[Lap] = []
-        self._lead_in = (0.0, 0.0)  # counted before the first segment: joins it
-        self._last_counters: tuple[float | None, float | None] = (None, None)
-        self._distance_m = 0.0
         self._last_sample_second: int | None = None
-        self._paused_at: float | None = None
-        self._paused_s = 0.0
         self._stop_reason: str | None = None
-        self._stopped_at: float | None = None  # the plan ends here; the belt then slows down
         self._open_fault: FaultRecord | None = None  # a fault not (yet) acknowledged
 
     def __call__(self, event: Mapping[str, Any]) -> None:
+        self.account(event)
         handler = _HANDLERS.get(str(event.get("event")))
         if handler is not None:
             handler(self, event, float(event.get("at") or 0.0))
@@ -95,55 +99,35 @@ class Recorder:
             time_s=0.0,
             distance_m=0.0,
         )
-        time_s, distance_m = self._lead_in if not self._laps else (0.0, 0.0)
-        self._open = _Open(lap, time_s, distance_m)
+        # The belt's start before the first segment joins it.
+        self._open = _Open(lap, self.account.distance_m if self._laps else 0.0)
 
     def _skipped(self, event: Mapping[str, Any], at: float) -> None:
         if self._open is not None and self._open.lap.index == event.get("index"):
             self._open.lap = replace(self._open.lap, skipped=True)
 
     def _telemetry(self, event: Mapping[str, Any], at: float) -> None:
-        distance, elapsed = _number(event.get("distance_m")), _number(event.get("elapsed_time_s"))
-        moved = _increase(self._last_counters[0], distance)
-        timed = _increase(self._last_counters[1], elapsed)
-        self._last_counters = (
-            distance if distance is not None else self._last_counters[0],
-            elapsed if elapsed is not None else self._last_counters[1],
-        )
-        self._distance_m += moved
-        if self._open is not None:
-            self._open.distance_m += moved
-            self._open.time_s += timed
-        else:
-            self._lead_in = (self._lead_in[0] + timed, self._lead_in[1] + moved)
+        if self.end is not None:
+            return  # the session is over
         second = math.floor(at)
         if self._last_sample_second is None or second > self._last_sample_second:
             self._last_sample_second = second
             self._sink(
                 Sample(
                     t_s=at,
-                    speed_kmh=_number(event.get("speed_kmh")),
+                    speed_kmh=self.account.belt_kmh,
                     incline_pct=_number(event.get("incline_pct")),
-                    distance_m=self._distance_m,
+                    distance_m=self.account.distance_m,
                     heart_rate_bpm=_integer(event.get("heart_rate_bpm")),
                 )
             )
 
-    def _paused(self, event: Mapping[str, Any], at: float) -> None:
-        if self._paused_at is None:
-            self._paused_at = at
-
     def _resumed(self, event: Mapping[str, Any], at: float) -> None:
-        if self._paused_at is not None:
-            self._paused_s += at - self._paused_at
-            self._paused_at = None
         self._open_fault = None  # resuming after a fault is the runner's acknowledgement
 
     def _stop_requested(self, event: Mapping[str, Any], at: float) -> None:
         if self._stop_reason is None:
             self._stop_reason = str(event.get("reason") or "stopped")
-        if self._stopped_at is None:
-            self._stopped_at = at
 
     def _fault(self, event: Mapping[str, Any], at: float) -> None:
         fault = FaultRecord(
@@ -165,13 +149,15 @@ class Recorder:
     def _finished(self, event: Mapping[str, Any], at: float) -> None:
         if self.end is not None:
             return
-        # The plan ended when the stop was asked for: the belt's slowing down and the wait for
-        # the treadmill to confirm it count to the last lap's counters, not to its time.
-        end_at = at if self._stopped_at is None else min(at, self._stopped_at)
+        # The plan ended when the stop was asked for (the account says when): the belt's
+        # slowing down and the wait for the treadmill to confirm it add to the last lap's
+        # distance, not to its time.
+        account = self.account
+        end_at = at if account.ended_s is None else account.ended_s
         self._close_lap(end_at)
-        if self._paused_at is not None:
-            self._paused_s += max(0.0, end_at - self._paused_at)
-            self._paused_at = None
+        for hold in account.holds:
+            assert hold.end_s is not None  # the account closes every hold at the end
+            self._sink(PauseRecord(hold.start_s, hold.end_s, hold.kind, hold.reason))
         outcome, reason = self._outcome(bool(event.get("completed")))
         walk = [lap for lap in self._laps if lap.kind == "walk"]
         run = [lap for lap in self._laps if lap.kind == "run"]
@@ -180,13 +166,13 @@ class Recorder:
             outcome=outcome,
             reason=reason,
             treadmill=self.treadmill,
-            done_s=self._done_s(end_at),
-            paused_s=self._paused_s,
+            done_s=account.timer_s(end_at),
+            paused_s=self._paused_s(end_at),
             walk_s=sum(lap.time_s for lap in walk),
             walk_m=sum(lap.distance_m for lap in walk),
             run_s=sum(lap.time_s for lap in run),
             run_m=sum(lap.distance_m for lap in run),
-            distance_m=self._distance_m,
+            distance_m=account.distance_m,
             segments_done=int(event.get("segments_done") or 0),
             segments_skipped=sum(lap.skipped for lap in self._laps),
         )
@@ -196,19 +182,23 @@ class Recorder:
     def _close_lap(self, at: float) -> None:
         if self._open is None:
             return
-        end_s = max(at, self._open.lap.start_s)
+        start_s = self._open.lap.start_s
+        end_s = max(at, start_s)
+        timer = self.account.timer_s
         lap = replace(
-            self._open.lap, end_s=end_s, time_s=self._open.time_s, distance_m=self._open.distance_m
+            self._open.lap,
+            end_s=end_s,
+            time_s=timer(end_s) - timer(start_s),
+            distance_m=self.account.distance_m - self._open.start_m,
         )
         self._open = None
         self._laps.append(lap)
         self._sink(lap)
 
-    def _done_s(self, at: float) -> float:
-        """Time through the plan: from the first segment to the end, less the pauses."""
-        if not self._laps:
-            return 0.0
-        return max(0.0, at - self._laps[0].start_s - self._paused_s)
+    def _paused_s(self, end: float) -> float:
+        """Time held between the first segment and the end (then resumed, or held at the end)."""
+        start = self.account.started_s
+        return 0.0 if start is None else self.account.held_s(start, end)
 
     def _outcome(self, completed: bool) -> tuple[Outcome, str | None]:
         if completed:
@@ -231,21 +221,11 @@ def _integer(value: Any) -> int | None:
     return None if number is None else round(number)
 
 
-def _increase(before: float | None, now: float | None) -> float:
-    """How far a treadmill counter went up; a counter that went back started again from 0."""
-    if now is None:
-        return 0.0
-    if before is None:
-        return 0.0
-    return now - before if now >= before else now
-
-
 _HANDLERS: dict[str, Callable[[Recorder, Mapping[str, Any], float], None]] = {
     "session_started": Recorder._started,
     "segment_started": Recorder._segment,
     "skipped": Recorder._skipped,
     "telemetry": Recorder._telemetry,
-    "paused": Recorder._paused,
     "resumed": Recorder._resumed,
     "stop_requested": Recorder._stop_requested,
     "fault": Recorder._fault,

@@ -21,6 +21,8 @@ from treadlink.records.model import (
     FaultRecord,
     Lap,
     PainMoment,
+    PauseRecord,
+    RecordItem,
     Sample,
     SessionEnd,
     SessionRecord,
@@ -85,6 +87,15 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO pain_new SELECT session_id, moment, score, recorded_at FROM pain;
     DROP TABLE pain;
     ALTER TABLE pain_new RENAME TO pain;
+    """,
+    # 3: the times the plan stood still (treadlink.session.account), for the exports.
+    """
+    CREATE TABLE pauses (
+        session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        start_s REAL NOT NULL, end_s REAL NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('pause', 'stop', 'fault', 'console')),
+        reason TEXT NOT NULL
+    );
     """,
 )
 
@@ -195,15 +206,13 @@ class Store(Closes):
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
-    def write(
-        self, session_id: int, items: Iterable[Lap | FaultRecord | Sample | SessionEnd]
-    ) -> None:
+    def write(self, session_id: int, items: Iterable[RecordItem]) -> None:
         """Laps, faults, samples and the end of one session, in one transaction."""
         with self._transaction():
             for item in items:
                 self._write_one(session_id, item)
 
-    def _write_one(self, sid: int, item: Lap | FaultRecord | Sample | SessionEnd) -> None:
+    def _write_one(self, sid: int, item: RecordItem) -> None:
         match item:
             case Sample():
                 self._db.execute(
@@ -244,6 +253,11 @@ class Store(Closes):
                 self._db.execute(
                     "INSERT INTO faults VALUES (?, ?, ?, ?, ?)",
                     (sid, item.at_s, item.fault, item.message, int(item.latched)),
+                )
+            case PauseRecord():
+                self._db.execute(
+                    "INSERT INTO pauses VALUES (?, ?, ?, ?, ?)",
+                    (sid, item.start_s, item.end_s, item.kind, item.reason),
                 )
             case SessionEnd():
                 self._db.execute(
@@ -323,6 +337,10 @@ class Store(Closes):
             " WHERE session_id = ? ORDER BY t_s",
             (session_id,),
         )
+        pauses = self._db.execute(
+            "SELECT start_s, end_s, kind, reason FROM pauses WHERE session_id = ? ORDER BY start_s",
+            (session_id,),
+        )
         return SessionRecord(
             record.id,
             record.start,
@@ -331,6 +349,7 @@ class Store(Closes):
             tuple(_lap(row) for row in laps),
             tuple(FaultRecord(r[0], r[1], r[2], bool(r[3])) for r in faults),
             tuple(Sample(*row) for row in samples),
+            tuple(PauseRecord(*row) for row in pauses),
         )
 
     def _pain(self, session_id: int | None = None) -> dict[int, dict[PainMoment, int]]:

@@ -15,12 +15,10 @@ from pathlib import Path
 from typing import Self
 
 from treadlink.records.closing import Closes
-from treadlink.records.model import FaultRecord, Lap, Sample, SessionEnd
+from treadlink.records.model import RecordItem as Item
 from treadlink.records.store import Store
 
 log = logging.getLogger(__name__)
-
-Item = Lap | FaultRecord | Sample | SessionEnd
 
 # A day of 1 Hz telemetry: far more than a session, so a full queue means the disk is stuck.
 CAPACITY = 86_400

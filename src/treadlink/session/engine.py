@@ -40,6 +40,7 @@ from treadlink.plans.timeline import Step, Timeline
 from treadlink.safety.events import GuardEvent
 from treadlink.safety.faults import ACCEPTED, FaultKind, Verdict, refused
 from treadlink.safety.guard import SafetyGuard
+from treadlink.session.account import SessionAccount
 from treadlink.session.belt import BeltWatch, EaseIn, SessionAborted
 from treadlink.session.events import (
     BeltStarted,
@@ -91,6 +92,7 @@ class Session:
         self.on_fault = on_fault
         self.belt_start_timeout = belt_start_timeout
         self._events: Fanout[Event] = Fanout()
+        self.account = SessionAccount()  # distance across counter resets (session.account)
         self._wake = asyncio.Event()
         self._t0: float | None = None
         self._pause_reason: str | None = None  # set from a pause request until the resume
@@ -111,6 +113,7 @@ class Session:
         self._segment_kmh = 0.0
         self._segment_incline: float | None = None
         self._adjusting: asyncio.Task[None] | None = None
+        self._wanted: tuple[int, float | None, float | None] | None = None  # segment, targets
         self.current: Step | None = None
         self.running = False  # inside run(): the guard's events reach listeners through it
 
@@ -210,8 +213,6 @@ class Session:
         reason = self.guard.refusal(speed_kmh=speed_kmh, incline_pct=incline_pct)
         if reason is not None:
             return self._refuse("set target", reason)
-        if self._adjusting is not None and not self._adjusting.done():
-            return self._refuse("set target", "the previous change is still being sent")
         if speed_kmh is not None:
             self._segment_kmh = speed_kmh
         if incline_pct is not None:
@@ -225,14 +226,24 @@ class Session:
                 lag_ms=0.0,
             )
         )
-        self._adjusting = asyncio.get_running_loop().create_task(
-            self._send_target(speed_kmh, incline_pct)
-        )
+        # Asked again while a change is being written (keys pressed fast): the latest wins,
+        # written once that one is done; the ones in between are never sent.
+        if self._wanted is not None and self._wanted[0] == self.current.index:
+            _, waiting_speed, waiting_incline = self._wanted
+            speed_kmh = waiting_speed if speed_kmh is None else speed_kmh
+            incline_pct = waiting_incline if incline_pct is None else incline_pct
+        self._wanted = (self.current.index, speed_kmh, incline_pct)
+        if self._adjusting is None or self._adjusting.done():
+            self._adjusting = asyncio.get_running_loop().create_task(self._send_targets())
         return ACCEPTED
 
     def treadmill_target(self) -> float | None:
-        """The speed the session last asked of the belt, or the console's override."""
-        return self.guard.target_kmh if self.current is not None else None
+        """The speed the session last asked of the belt (or is about to), or the console's."""
+        if self.current is None:
+            return None
+        if self._wanted is not None and self._wanted[1] is not None:
+            return self._wanted[1]
+        return self.guard.target_kmh
 
     @property
     def latched(self) -> bool:
@@ -285,7 +296,7 @@ class Session:
                 at=self.clock(),
                 completed=done == len(self.timeline.steps) and self._fault is None,
                 segments_done=done,
-                distance_m=self.treadmill.state.distance_m,
+                distance_m=round(self.account.distance_m) if self.account.started else None,
                 belt=belt,
             )
             self._emit(finished)
@@ -363,7 +374,7 @@ class Session:
         deadline = None if step.duration_s is None else origin + step.duration_s / self.speedup
         self._distance_target = None
         if step.distance_m is not None:
-            self._distance_target = (self.treadmill.state.distance_m or 0) + step.distance_m
+            self._distance_target = self.account.distance_m + step.distance_m
         if self._pause_reason is None:
             await self._send_setpoint(step, origin)
         while True:
@@ -471,18 +482,24 @@ class Session:
             )
         )
 
-    async def _send_target(self, speed_kmh: float | None, incline_pct: float | None) -> None:
-        # A failure is the guard's to act on (it hears every failed command); the runner sees
-        # the fault, not an error from the key.
-        with contextlib.suppress(ControlPointError, SetpointError):
-            if speed_kmh is not None:
-                await self.guard.set_speed(speed_kmh)
-            if incline_pct is not None:
-                await self.guard.set_incline(incline_pct)
+    async def _send_targets(self) -> None:
+        while self._wanted is not None:
+            index, speed_kmh, incline_pct = self._wanted
+            self._wanted = None
+            ended = self.current is None or self.current.index != index
+            if ended or self._pause_reason is not None or self._stop_reason is not None:
+                return  # the segment it was for is over, or the plan holds: not sent
+            # A failure is the guard's to act on (it hears every failed command); the runner
+            # sees the fault, not an error from the key.
+            with contextlib.suppress(ControlPointError, SetpointError):
+                if speed_kmh is not None:
+                    await self.guard.set_speed(speed_kmh)
+                if incline_pct is not None:
+                    await self.guard.set_incline(incline_pct)
 
     def _distance_reached(self) -> bool:
         target = self._distance_target
-        return target is not None and (self.treadmill.state.distance_m or 0) >= target
+        return target is not None and self.account.distance_m >= target
 
     async def _leave(self, done: int) -> str:
         """Every way out of `run` comes through here: the belt ends stopped if we started it,
@@ -554,6 +571,7 @@ class Session:
         return refused(reason)
 
     def _emit(self, event: Event) -> None:
+        self.account(event.as_json())
         self._events.emit(event)
 
     @staticmethod

@@ -8,6 +8,11 @@ The tracker owns the state (as a Home Assistant coordinator does); the runner's 
 MQTT bridge are thin views over it. It is a pure function of the event stream, so a recording
 replayed into it gives the same picture. `update` says which facets changed, so a publisher can
 send state at once on a change of belt, session, segment or fault and throttle the rest.
+
+Distance, time and the belt's speed come from the session's account
+(`treadlink.session.account`), the one the history and the exports keep too: they never go back
+when a treadmill resets its counters on a stop, and a stray 0 km/h frame is not a stop. Outside a
+session (`serve` while idle) the treadmill's own readings are shown as they come.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Literal
 
 from treadlink.events import Event
 from treadlink.plans.timeline import Step, Timeline
+from treadlink.session.account import SessionAccount
 from treadlink.session.events import (
     Acknowledged,
     BeltMoving,
@@ -56,8 +62,7 @@ class SegmentView:
     distance_m: float | None
     cue: str | None
     started_at: float  # session clock
-    start_distance_m: int | None  # the treadmill's distance when it began
-    paused_s: float = 0.0  # time held within this segment (the plan clock stood still)
+    start_distance_m: float  # the session's distance (its account) when it began
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +94,8 @@ class SessionView:
     speed_kmh: float | None = None
     speed_doubt: str | None = None  # why the belt's speed is not known (speed_kmh is None)
     incline_pct: float | None = None
-    distance_m: int | None = None
-    elapsed_s: int | None = None
+    distance_m: int | None = None  # in a session: the session's own distance
+    elapsed_s: int | None = None  # in a session: its timer (plan time, holds excluded)
     heart_rate_bpm: int | None = None
     target_speed_kmh: float | None = None
     target_incline_pct: float | None = None
@@ -111,7 +116,7 @@ class ViewTracker:
     def __init__(self, timeline: Timeline | None = None) -> None:
         self.timeline = timeline
         self.view = SessionView()
-        self._paused_at: float | None = None
+        self.account = SessionAccount()
 
     def __call__(self, event: Event) -> None:
         self.update(event)
@@ -119,6 +124,7 @@ class ViewTracker:
     def update(self, event: Event) -> set[Facet]:
         """Apply one event; return the facets it changed."""
         v = self.view
+        self.account(event.as_json())
         match event:
             case SessionStarted():
                 v.plan, v.stage, v.treadmill, v.steps = (
@@ -143,7 +149,7 @@ class ViewTracker:
                     event.distance_m,
                     event.cue,
                     started_at=event.at,
-                    start_distance_m=event.start_distance_m,
+                    start_distance_m=self.account.distance_m,
                 )
                 return {"segment"}
             case SetpointSent():
@@ -156,23 +162,25 @@ class ViewTracker:
                 return {"belt"}
             case TelemetryUpdate():
                 was_running = v.belt_running
-                v.speed_kmh = event.speed_kmh
-                v.speed_doubt = event.speed_doubt
                 v.incline_pct = event.incline_pct
-                v.distance_m = event.distance_m
-                v.elapsed_s = event.elapsed_time_s
                 v.heart_rate_bpm = event.heart_rate_bpm
+                account = self.account
+                v.speed_doubt = event.speed_doubt
+                if account.started:
+                    v.speed_kmh = None if event.speed_doubt else account.belt_kmh
+                    v.distance_m = round(account.distance_m)
+                    v.elapsed_s = int(account.timer_s(event.at))
+                else:
+                    v.speed_kmh = event.speed_kmh
+                    v.distance_m = event.distance_m
+                    v.elapsed_s = event.elapsed_time_s
                 return {"telemetry", "belt"} if v.belt_running != was_running else {"telemetry"}
             case Paused():
                 v.pause_reason = event.reason
-                self._paused_at = event.at
                 if v.phase != "latched":
                     v.phase = "paused"
                 return {"session"}
             case Resumed():
-                if v.segment is not None and self._paused_at is not None:
-                    v.segment.paused_s += max(0.0, event.at - self._paused_at)
-                self._paused_at = None
                 v.pause_reason = None
                 v.phase = "running"
                 return {"session"}
@@ -215,6 +223,9 @@ class ViewTracker:
             case Finished():
                 v.phase = "finished"
                 v.completed = event.completed
+                if self.account.started:
+                    v.distance_m = round(self.account.distance_m)
+                    v.elapsed_s = int(self.account.timer_s(event.at))
                 return {"session"}
         return set()
 
@@ -224,15 +235,19 @@ class ViewTracker:
         seg = self.view.segment
         if seg is None or seg.duration_s is None:
             return None
-        held = seg.paused_s + (now - self._paused_at if self._paused_at is not None else 0.0)
-        return max(0.0, seg.duration_s - (now - seg.started_at - held))
+        done = self.account.timer_s(now) - self.account.timer_s(seg.started_at)
+        return max(0.0, seg.duration_s - done)
+
+    def timer_s(self, now: float) -> float:
+        """The session's timer at session time `now`: plan time, stops and pauses excluded."""
+        return self.account.timer_s(now)
 
     def remaining_m(self) -> float | None:
-        """Metres left in a distance segment, from the treadmill's own distance."""
+        """Metres left in a distance segment, from the session's own distance."""
         seg = self.view.segment
         if seg is None or seg.distance_m is None:
             return None
-        done = (self.view.distance_m or 0) - (seg.start_distance_m or 0)
+        done = self.account.distance_m - seg.start_distance_m
         return max(0.0, seg.distance_m - done)
 
     def next_step(self) -> Step | None:

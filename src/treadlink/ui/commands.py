@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from treadlink.safety.faults import Verdict
+from treadlink.safety.faults import FaultKind, Verdict
 from treadlink.session.engine import Session
 
 Action = Literal["stop", "pause", "skip", "acknowledge", "slower", "faster", "quit"]
@@ -26,19 +26,25 @@ class KeyCommand:
     label: str  # what it does, for the key bar and the help line
 
 
+# The stop key first and `q` next: a key bar cut short by a narrow terminal keeps both.
 KEYS: tuple[KeyCommand, ...] = (
     KeyCommand("stop", "space/Esc", ("space", "escape"), b" \x1b", "STOP"),
+    KeyCommand("quit", "q", ("q",), b"qQ", "stop and quit"),  # again: leave anyway
     KeyCommand("pause", "p", ("p",), b"pP", "pause/resume"),
     KeyCommand("skip", "s", ("s",), b"sS", "skip"),
     KeyCommand("acknowledge", "a", ("a",), b"aA", "acknowledge fault"),
     KeyCommand("slower", "-", ("minus",), b"-", "slower"),
     KeyCommand("faster", "+", ("plus", "equals_sign"), b"+=", "faster"),
-    KeyCommand("quit", "q", ("q",), b"qQ", "stop and quit"),  # again: leave anyway
 )
 STOP_KEYS = frozenset(KEYS[0].keys)
 _BY_CHAR = {char: k.action for k in KEYS for char in k.chars}
+SPEED_LASTS = "till the segment ends"  # what a - or + changes: this segment's speed only
 
-HELP = "keys: " + " · ".join(f"{k.shown} {k.label}" for k in KEYS) + " (also Ctrl-C)"
+HELP = (
+    "keys: "
+    + " · ".join(f"{k.shown} {k.label}" for k in KEYS)
+    + f" ({SPEED_STEP_KMH:g} km/h, {SPEED_LASTS}; also Ctrl-C)"
+)
 
 
 def action_for_char(char: int) -> Action | None:
@@ -57,6 +63,11 @@ class RunnerCommands:
             case "stop":
                 return s.emergency_stop("runner's key")
             case "pause":
+                if s.guard.latched is FaultKind.STOP_INPUT:
+                    # The runner's own stop is no fault: p, pressed here at the laptop, is the
+                    # acknowledgement (refused, with its reason, until the belt is stopped).
+                    verdict = s.acknowledge()
+                    return s.resume() if verdict else verdict
                 return s.resume() if s.paused else s.pause("runner's key")
             case "skip":
                 return s.skip()

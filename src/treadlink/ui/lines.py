@@ -6,6 +6,7 @@ import sys
 from typing import TextIO
 
 from treadlink.plans.durations import format_duration
+from treadlink.session.account import RUNNER_STOP
 from treadlink.session.events import (
     Acknowledged,
     BeltMoving,
@@ -72,6 +73,10 @@ def describe(event: Event, *, keys: bool = False) -> str | None:
             return f"stop accepted by the treadmill ({event.how})"
         case BeltStopped():
             return "belt stopped"
+        case Fault(latched=True) if event.fault == RUNNER_STOP:
+            # The runner's own stop is no fault.
+            then = "; p resumes, q finishes" if keys else ""
+            return f"STOPPED — you pressed stop ({event.message}): the belt is stopping{then}"
         case Fault(latched=True):
             then = " — once it has stopped, a acknowledges, then p resumes" if keys else ""
             return f"FAULT: {event.message} — the belt is being stopped{then}"
@@ -93,6 +98,8 @@ def describe(event: Event, *, keys: bool = False) -> str | None:
             return f"{event.command} refused: {event.reason}"
         case LinkDown():
             return "treadmill link lost: reconnecting to keep stopping the belt"
+        case Acknowledged() if event.fault == RUNNER_STOP:
+            return "your stop acknowledged"
         case Acknowledged():
             return f"fault acknowledged ({event.fault.replace('_', ' ')})"
         case Reconnected():

@@ -1,9 +1,12 @@
 """FIT activity files with Garmin's own FIT SDK (garmin-fit-sdk; docs/decisions/0006).
 
-Messages in the order Garmin's activity-file guide recommends: file id, device info, timer start,
-one record per sample, timer stop, one lap per segment, the session, the activity. Sport running,
-sub-sport treadmill; the incline goes in each record's `grade`, and the height climbed on it in
-`altitude`, as in the TCX file.
+Messages in the order Garmin's activity-file guide recommends: file id, device info, the timer's
+events and one record per sample in time order, one lap per segment, the session, the activity.
+Sport running, sub-sport treadmill. The timer starts with the first segment; each stop and pause
+is a timer stop and, when the runner resumes, a timer start; it stops for good at the plan's end
+(the belt's slowing down after it is in the last lap's elapsed time, not its timer time). The
+incline goes in each record's `grade`; a treadmill climbs nothing, so there is no altitude. A
+simulator session says so in its product name.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 from garmin_fit_sdk import FIT_EPOCH_S, Encoder, Profile
 
-from treadlink.records.export.activity import Activity, ActivityLap
+from treadlink.records.export.activity import SIMULATED, Activity, ActivityLap, Point
 
 MESG = Profile["mesg_num"]
 
@@ -23,6 +26,7 @@ def fit_bytes(activity: Activity) -> bytes:
     encoder = Encoder()
     start, end = activity.start, activity.end
     write = encoder.write_mesg
+    product = f"treadlink {SIMULATED}" if activity.simulated else "treadlink"
     write(
         {
             "mesg_num": MESG["FILE_ID"],
@@ -31,7 +35,7 @@ def fit_bytes(activity: Activity) -> bytes:
             "product": 0,
             "serial_number": 1,
             "time_created": start,
-            "product_name": "treadlink",
+            "product_name": product,
         }
     )
     write(
@@ -41,27 +45,11 @@ def fit_bytes(activity: Activity) -> bytes:
             "device_index": "creator",
             "manufacturer": "development",
             "product": 0,
-            "product_name": "treadlink",
+            "product_name": product,
         }
     )
-    write(_event(start, "start"))
-    for lap in activity.laps:
-        for p in lap.points:
-            fields: dict[str, Any] = {
-                "mesg_num": MESG["RECORD"],
-                "timestamp": p.time,
-                "distance": p.distance_m,
-                "altitude": p.climb_m,
-                "enhanced_altitude": p.climb_m,
-            }
-            if p.speed_ms is not None:
-                fields["speed"] = fields["enhanced_speed"] = p.speed_ms
-            if p.incline_pct is not None:
-                fields["grade"] = p.incline_pct
-            if p.heart_rate_bpm:
-                fields["heart_rate"] = p.heart_rate_bpm
-            write(fields)
-    write(_event(end, "stop_all"))
+    for _, _, message in sorted(_timeline(activity), key=lambda item: item[:2]):
+        write(message)
     for i, lap in enumerate(activity.laps):
         write(_lap(i, lap))
     write(
@@ -77,10 +65,10 @@ def fit_bytes(activity: Activity) -> bytes:
             "sub_sport": "treadmill",
             "first_lap_index": 0,
             "num_laps": len(activity.laps),
-            "total_elapsed_time": (end - start).total_seconds(),
-            "total_timer_time": activity.time_s,
+            "total_elapsed_time": activity.elapsed_s,
+            "total_timer_time": activity.timer_s,
             "total_distance": activity.distance_m,
-            "avg_speed": _average_speed(activity.distance_m, activity.time_s),
+            "avg_speed": _average_speed(activity.distance_m, activity.timer_s),
             "max_speed": max(lap.max_speed_ms for lap in activity.laps),
             **_heart([rate for lap in activity.laps for rate in lap.heart_rates]),
         }
@@ -90,7 +78,7 @@ def fit_bytes(activity: Activity) -> bytes:
             "mesg_num": MESG["ACTIVITY"],
             "timestamp": end,
             "local_timestamp": _local(end),
-            "total_timer_time": activity.time_s,
+            "total_timer_time": activity.timer_s,
             "num_sessions": 1,
             "type": "manual",
             "event": "activity",
@@ -102,6 +90,36 @@ def fit_bytes(activity: Activity) -> bytes:
 
 def write_fit(activity: Activity, out: Path) -> None:
     out.write_bytes(fit_bytes(activity))
+
+
+def _timeline(activity: Activity) -> list[tuple[datetime, int, dict[str, Any]]]:
+    """Timer events and records, each with its time and its order within that second: a timer
+    start before the record of its second, a timer stop after it."""
+    items: list[tuple[datetime, int, dict[str, Any]]] = []
+    for span in activity.running:
+        items.append((span.start, 0, _event(span.start, "start")))
+        last = span.end == activity.end
+        items.append((span.end, 2, _event(span.end, "stop_all" if last else "stop")))
+    if not activity.running or activity.running[-1].end != activity.end:
+        items.append((activity.end, 3, _event(activity.end, "stop_all")))
+    for lap in activity.laps:
+        items += [(p.time, 1, _record(p)) for p in lap.points]
+    return items
+
+
+def _record(p: Point) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "mesg_num": MESG["RECORD"],
+        "timestamp": p.time,
+        "distance": p.distance_m,
+    }
+    if p.speed_ms is not None:
+        fields["speed"] = fields["enhanced_speed"] = p.speed_ms
+    if p.incline_pct is not None:
+        fields["grade"] = p.incline_pct
+    if p.heart_rate_bpm:
+        fields["heart_rate"] = p.heart_rate_bpm
+    return fields
 
 
 def _lap(index: int, lap: ActivityLap) -> dict[str, Any]:
@@ -116,10 +134,10 @@ def _lap(index: int, lap: ActivityLap) -> dict[str, Any]:
         "sport": "running",
         "sub_sport": "treadmill",
         "intensity": "active" if lap.lap.kind == "run" else "recovery",
-        "total_elapsed_time": (lap.end - lap.start).total_seconds(),
-        "total_timer_time": lap.lap.time_s,
+        "total_elapsed_time": lap.elapsed_s,
+        "total_timer_time": lap.timer_s,
         "total_distance": lap.lap.distance_m,
-        "avg_speed": _average_speed(lap.lap.distance_m, lap.lap.time_s),
+        "avg_speed": _average_speed(lap.lap.distance_m, lap.timer_s),
         "max_speed": lap.max_speed_ms,
         "wkt_step_index": lap.lap.index,
         **_heart(lap.heart_rates),

@@ -1,11 +1,23 @@
-"""A chart of a session: target against actual speed and incline over time (matplotlib)."""
+"""A chart of a session: target against actual speed and incline over time (matplotlib), with its
+stops and pauses marked (treadlink.session.account) and the plan's end. A simulator session says
+so in the title."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from treadlink.plans.plot import _pyplot  # the one lazy, headless matplotlib import
-from treadlink.records.model import SessionRecord
+from treadlink.records.export.activity import SIMULATED
+from treadlink.records.model import PauseKind, SessionRecord
+
+# How each hold is drawn: the runner's stop and a fault stand out from a pause.
+HOLD_LOOK: dict[PauseKind, tuple[str, str]] = {
+    "pause": ("tab:gray", "paused"),
+    "stop": ("tab:red", "stopped"),
+    "fault": ("darkred", "fault"),
+    "console": ("goldenrod", "console"),
+}
 
 
 def _targets(record: SessionRecord) -> tuple[list[float], list[float], list[float]]:
@@ -18,6 +30,12 @@ def _targets(record: SessionRecord) -> tuple[list[float], list[float], list[floa
         speeds += [lap.target_speed_kmh] * 2
         inclines += [lap.target_incline_pct] * 2
     return xs, speeds, inclines
+
+
+def title(record: SessionRecord) -> str:
+    when = record.start.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    text = f"{record.start.stage_name} — session {record.id}, {when} ({record.outcome})"
+    return f"{SIMULATED} — {text}" if record.start.simulated else text
 
 
 def write_png(record: SessionRecord, out: Path) -> None:
@@ -42,10 +60,27 @@ def write_png(record: SessionRecord, out: Path) -> None:
         if lap.kind == "run":
             for ax in (speed_ax, incline_ax):
                 ax.axvspan(lap.start_s / 60, lap.end_s / 60, color="tab:green", alpha=0.08)
-    when = record.start.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
-    fig.suptitle(f"{record.start.stage_name} — session {record.id}, {when} ({record.outcome})")
+    _mark_holds(record, speed_ax, incline_ax)
+    fig.suptitle(title(record), color="darkred" if record.start.simulated else "black")
     fig.tight_layout()
     try:
         fig.savefig(out, dpi=100)
     finally:
         plt.close(fig)
+
+
+def _mark_holds(record: SessionRecord, speed_ax: Any, incline_ax: Any) -> None:
+    """Each stop and pause as a shaded span with its name; the plan's end as a line."""
+    bottom = speed_ax.get_ylim()[0]  # the names go low: the legends are at the top
+    for hold in record.pauses:
+        colour, name = HOLD_LOOK[hold.kind]
+        for ax in (speed_ax, incline_ax):
+            ax.axvspan(hold.start_s / 60, hold.end_s / 60, color=colour, alpha=0.25, linewidth=0)
+        speed_ax.text(
+            hold.start_s / 60, bottom, f" {name}", color=colour, fontsize=8, va="bottom", ha="left"
+        )
+    if record.laps:
+        end = record.laps[-1].end_s / 60
+        for ax in (speed_ax, incline_ax):
+            ax.axvline(end, color="black", linewidth=1)
+        speed_ax.text(end, bottom, f"end: {record.outcome} ", fontsize=8, va="bottom", ha="right")

@@ -1,9 +1,10 @@
 """TCX (Garmin Training Center v2) with the standard library's ElementTree.
 
 One Lap per segment with its Trackpoints (time, distance, heart rate, speed in the ActivityExtension
-TPX); a treadmill has no altitude, so the height climbed on the incline is written as
-AltitudeMeters, which is how Strava and Garmin Connect show incline work. Element order follows the
-TCX schema, which both services check.
+TPX), with the same start and timer time as the FIT file's laps (treadlink.records.export.activity).
+A treadmill climbs nothing, so there is no AltitudeMeters, and TCX has no field for the incline.
+A simulator session says so in the activity's Notes. Element order follows the TCX schema, which
+Strava and Garmin Connect check.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from treadlink import __version__
-from treadlink.records.export.activity import Activity, ActivityLap, Point
+from treadlink.records.export.activity import SIMULATED_NOTE, Activity, ActivityLap, Point
 
 TCD = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
 AX = "http://www.garmin.com/xmlschemas/ActivityExtension/v2"
@@ -31,7 +32,10 @@ def write_tcx(activity: Activity, out: Path) -> None:
     for lap in activity.laps:
         _lap(element, lap)
     record = activity.record
-    _text(element, "Notes", f"treadlink: {record.start.stage_name} (session {record.id})")
+    notes = f"treadlink: {record.start.stage_name} (session {record.id})"
+    if activity.simulated:
+        notes = f"{SIMULATED_NOTE}. {notes}"
+    _text(element, "Notes", notes)
     author = _sub(root, "Author", {f"{{{XSI}}}type": "Application_t"})
     _text(author, "Name", "treadlink")
     build = _sub(author, "Build")
@@ -47,7 +51,7 @@ def write_tcx(activity: Activity, out: Path) -> None:
 
 def _lap(parent: ET.Element, lap: ActivityLap) -> None:
     element = _sub(parent, "Lap", StartTime=_time(lap.start))
-    _text(element, "TotalTimeSeconds", _num(lap.lap.time_s))
+    _text(element, "TotalTimeSeconds", _num(lap.timer_s))
     _text(element, "DistanceMeters", _num(lap.lap.distance_m))
     _text(element, "MaximumSpeed", _num(lap.max_speed_ms))
     _text(element, "Calories", "0")
@@ -66,7 +70,6 @@ def _lap(parent: ET.Element, lap: ActivityLap) -> None:
 def _trackpoint(track: ET.Element, p: Point) -> None:
     element = _sub(track, "Trackpoint")
     _text(element, "Time", _time(p.time))
-    _text(element, "AltitudeMeters", _num(p.climb_m))
     _text(element, "DistanceMeters", _num(p.distance_m))
     if p.heart_rate_bpm:
         _text(_sub(element, "HeartRateBpm"), "Value", str(p.heart_rate_bpm))

@@ -1,6 +1,6 @@
 """The runner's display for `treadlink run`: full screen on a terminal, plain lines otherwise.
 
-async with attach(session, plain=args.plain, quiet=args.quiet):
+async with attach(session, plain=args.plain, quiet=args.quiet, voice=args.voice):
     finished = await session.run()
 """
 
@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import sys
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TextIO
 
 from treadlink.events import Event
@@ -41,26 +41,45 @@ async def attach(
     *,
     plain: bool = False,
     quiet: bool = False,
+    voice: bool = False,
     out: TextIO | None = None,
     pain: PainFelt | None = None,
 ) -> AsyncIterator[None]:
     """Show `session` to the runner and take their keys while the body runs it (`out`:
-    sys.stdout as it is when called; `pain`: where the screen's pain keys go)."""
+    sys.stdout as it is when called; `pain`: where the screen's pain keys go); with `voice`,
+    speak the changes too."""
+    from treadlink.ui.spoken import spoken  # it uses this package's countdown cue
+
     out = sys.stdout if out is None else out
-    if not wants_screen(plain, out, sys.stdin):
-        with RunnerKeys(session) as keys:
-            # Written from a thread of its own: a slow terminal or pipe never holds up the
-            # loop, and telemetry lines are what gets dropped if it falls behind.
-            printer = Outlet(
-                LinePrinter(out, keys=keys.active),
-                droppable=lambda event: isinstance(event, TelemetryUpdate),
-            )
-            with printer:
-                session.subscribe(printer)
-                if keys.active:
-                    print(HELP, file=out, flush=True)
+    async with spoken(session, wanted=voice, err=sys.stderr) as notice:
+        if wants_screen(plain, out, sys.stdin):
+            async with _full_screen(session, quiet=quiet, notice=notice, out=out, pain=pain):
                 yield
-        return
+        else:
+            with _lines(session, out=out):
+                yield
+
+
+@contextlib.contextmanager
+def _lines(session: Session, *, out: TextIO) -> Iterator[None]:
+    with RunnerKeys(session) as keys:
+        # Written from a thread of its own: a slow terminal or pipe never holds up the
+        # loop, and telemetry lines are what gets dropped if it falls behind.
+        printer = Outlet(
+            LinePrinter(out, keys=keys.active),
+            droppable=lambda event: isinstance(event, TelemetryUpdate),
+        )
+        with printer:
+            session.subscribe(printer)
+            if keys.active:
+                print(HELP, file=out, flush=True)
+            yield
+
+
+@contextlib.asynccontextmanager
+async def _full_screen(
+    session: Session, *, quiet: bool, notice: str | None, out: TextIO, pain: PainFelt | None
+) -> AsyncIterator[None]:
     from treadlink.ui.screen.app import RunnerScreen  # textual: only for the full screen
 
     tracker = ViewTracker(session.timeline)
@@ -73,7 +92,9 @@ async def attach(
             story.append(f"[{format_duration(int(event.at)):>6}] {line}")
 
     session.subscribe(remember)
-    app = RunnerScreen(tracker, session.clock, RunnerCommands(session), cue=not quiet, pain=pain)
+    app = RunnerScreen(
+        tracker, session.clock, RunnerCommands(session), cue=not quiet, notice=notice, pain=pain
+    )
     screen = asyncio.get_running_loop().create_task(app.run_async())
     running = True
 

@@ -10,15 +10,18 @@ from dataclasses import dataclass
 
 from treadlink.plans.durations import format_duration
 from treadlink.plans.timeline import Step
+from treadlink.session.account import RUNNER_STOP
 from treadlink.session.view import SessionView, ViewTracker
 
 WORDS = {"walk": "WALK", "run": "RUN"}
 PHASE_WORDS = {"idle": "READY", "starting": "READY", "paused": "PAUSED", "finished": "DONE"}
+RUNNER_STOP_TODO = "p resume / q finish"
 
 
 @dataclass(frozen=True, slots=True)
 class FaultFace:
-    """A latched fault (or a stop the treadmill has not confirmed) takes over the screen."""
+    """A latched fault (or a stop the treadmill has not confirmed) takes over the screen; so does
+    the runner's own stop, which is no fault and says so."""
 
     what: str
     stop_accepted: bool
@@ -27,6 +30,7 @@ class FaultFace:
     belt_doubt: str | None  # why the belt's speed is not known, if so
     todo: str
     urgent: bool  # the runner must act on the treadmill itself
+    runner_stop: bool = False  # the runner pressed stop: not a fault
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +42,12 @@ class Face:
     countdown: str  # m:ss to the next change, or metres left
     countdown_label: str
     then: str  # what comes next
+    then_big: str  # the next change in large type: its word and time, or END
+    then_kind: str  # walk | run | custom | end: its colour
     speed: str
     incline: str
     distance: str
-    elapsed: str
+    elapsed: str  # the session's timer: stops and pauses excluded
     heart_rate: str | None  # None when the treadmill does not report it
     position_s: float  # where the runner is in the stage, in planned seconds
     fault: FaultFace | None
@@ -55,9 +61,19 @@ def _kmh(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
+def _span(step: Step) -> str:
+    return clock_text(step.duration_s) if step.duration_s is not None else f"{step.distance_m:g} m"
+
+
 def _step_text(step: Step) -> str:
-    span = clock_text(step.duration_s) if step.duration_s is not None else f"{step.distance_m:g} m"
-    return f"{WORDS.get(step.kind, step.name)} {span} at {step.speed_kmh:.1f} km/h"
+    return f"{WORDS.get(step.kind, step.name)} {_span(step)} at {step.speed_kmh:.1f} km/h"
+
+
+def _step_big(step: Step) -> str:
+    """The next change as the runner reads it from afar: RUN 0:30 (a distance: RUN 400)."""
+    word = WORDS.get(step.kind, step.name.upper())
+    span = clock_text(step.duration_s) if step.duration_s is not None else f"{step.distance_m:g}"
+    return f"{word} {span}"
 
 
 def _cue(v: SessionView) -> str:
@@ -77,6 +93,7 @@ def fault_face(view: SessionView) -> FaultFace | None:
         return None
     what = view.fault.message if view.fault is not None else f"stop ({stop.reason})"
     urgent = stop.unconfirmed_s is not None
+    runner_stop = view.fault is not None and view.fault.kind == RUNNER_STOP
     if urgent:
         fact = "BELT NOT SEEN STOPPED" if stop.accepted else "STOP NOT CONFIRMED"
         todo = (
@@ -85,12 +102,21 @@ def fault_face(view: SessionView) -> FaultFace | None:
         )
     elif not view.link_up:
         todo = "The treadmill is not connected: step off the belt; treadlink is reconnecting."
+    elif runner_stop:
+        todo = RUNNER_STOP_TODO
     elif not (stop.accepted and stop.belt_stopped):
         todo = "Stopping the belt: hold the side rails and wait for it to stop."
     else:
         todo = "When you are ready: press a to acknowledge, then p to resume (q ends the session)."
     return FaultFace(
-        what, stop.accepted, stop.belt_stopped, view.speed_kmh, view.speed_doubt, todo, urgent
+        what,
+        stop.accepted,
+        stop.belt_stopped,
+        view.speed_kmh,
+        view.speed_doubt,
+        todo,
+        urgent,
+        runner_stop,
     )
 
 
@@ -131,8 +157,10 @@ def face(tracker: ViewTracker, now: float) -> Face:
         countdown, label = "", ""
     if next_step is None:
         then = "then: the end of the stage" if seg is not None else ""
+        then_big, then_kind = ("END" if seg is not None else ""), "end"
     else:
         then = f"then: {_step_text(next_step)}"
+        then_big, then_kind = _step_big(next_step), next_step.kind
     count = f" · segment {seg.index + 1} of {v.steps}" if seg is not None else ""
     target_incline = v.target_incline_pct
     return Face(
@@ -144,6 +172,8 @@ def face(tracker: ViewTracker, now: float) -> Face:
         countdown=countdown,
         countdown_label=label,
         then=then,
+        then_big=then_big,
+        then_kind=then_kind,
         speed=(
             f"{_kmh(v.speed_kmh)} km/h (target {_kmh(v.target_speed_kmh)})"
             if v.speed_doubt is None
@@ -154,7 +184,7 @@ def face(tracker: ViewTracker, now: float) -> Face:
             f"(target {'—' if target_incline is None else f'{target_incline:.1f}'})"
         ),
         distance="—" if v.distance_m is None else f"{v.distance_m / 1000:.2f} km",
-        elapsed=format_duration(int(now)),
+        elapsed=format_duration(int(tracker.timer_s(now))),
         heart_rate=None if v.heart_rate_bpm is None else f"{v.heart_rate_bpm} bpm",
         position_s=position_s(tracker, remaining_s),
         fault=fault_face(v),

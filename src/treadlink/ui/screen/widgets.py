@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from treadlink.plans.timeline import Step
-from treadlink.ui.commands import KEYS
+from treadlink.ui.commands import KEYS, SPEED_LASTS
 from treadlink.ui.screen.face import clock_text
 
 # A run is drawn tall and a walk low, so the stage's shape reads at a glance.
@@ -46,13 +46,40 @@ def _drawn_bar(steps: tuple[Step, ...], width: int, here: int, done: str) -> Tex
     return Text("\n").join([shape, marker, legend])
 
 
-def key_bar() -> Text:
-    """Every key, the stop key first and loudest: always on screen."""
-    bar = Text()
+def key_bar(width: int, *, all_keys: bool = True) -> Text:
+    """The keys, the stop key first and loudest, then q: always on screen. Wrapped to `width`
+    (an item is never split); without `all_keys`, only how to stop and to finish."""
+    items = _key_items() if all_keys else _key_items()[:2]
+    lines: list[Text] = [Text()]
+    for item in items:
+        if lines[-1].cell_len and lines[-1].cell_len + item.cell_len > width:
+            lines.append(Text())
+        lines[-1].append_text(item)
+    return Text("\n").join(lines)
+
+
+def key_rows(width: int) -> int:
+    return len(key_bar(width).plain.splitlines())
+
+
+@functools.cache
+def _key_items() -> tuple[Text, ...]:
+    items: list[Text] = []
     for k in KEYS:
         if k.action == "stop":
-            bar.append(f" {k.shown.upper()} = {k.label} ", style="bold white on red")
+            items.append(Text(f" {k.shown.upper()} = {k.label} ", style="bold white on red"))
+        elif k.action == "faster":
+            continue  # shown with slower, as one item
+        elif k.action == "slower":
+            faster = next(f for f in KEYS if f.action == "faster")
+            items.append(_key(f"{k.shown}/{faster.shown}", f"slower/faster {SPEED_LASTS}"))
         else:
-            bar.append(f"  {k.shown} ", style="yellow")
-            bar.append(k.label, style="grey70")
-    return bar
+            items.append(_key(k.shown, k.label))
+    return tuple(items)
+
+
+def _key(shown: str, label: str) -> Text:
+    item = Text()
+    item.append(f"  {shown} ", style="yellow")
+    item.append(label, style="grey70")
+    return item
