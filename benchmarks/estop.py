@@ -25,12 +25,12 @@ from pyftms import MachineType
 from benchmarks.pyftms_baseline import backend_forwarded
 from benchmarks.stats import summary
 from treadlink.ble.bumble.radio import SimulatedLink, simulated_link
-from treadlink.ftms.control import ControlPointError
-from treadlink.ftms.state import Telemetry, TreadmillEvent
 from treadlink.safety.faults import FaultKind
 from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.events import TelemetryUpdate
 from treadlink.session.recorder import EventLog
+from treadlink.treadmill.errors import CommandError
+from treadlink.treadmill.state import Telemetry, TreadmillEvent
 from treadlink.ui.lines import LinePrinter
 from treadlink_sim.faults import Fault
 from treadlink_sim.treadmill import TreadmillSimulator
@@ -122,7 +122,7 @@ async def _ours(trials: int) -> dict[str, Any]:
             latency_ms = (await arrived - t0) * 1000
             (subscribed if i >= trials else pending if command else idle).append(latency_ms)
             if command is not None:
-                with contextlib.suppress(ControlPointError):
+                with contextlib.suppress(CommandError):
                     await command  # times out: the treadmill never answers it
                 await link.simulator.clear_fault(Fault.INDICATIONS_LOST)
             if not await guard.wait_belt_stopped(5):

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import settings
 
 from treadlink.ble.bumble.radio import SimulatedLink, simulated_link
-from treadlink.ftms.treadmill import Commands, Treadmill
+from treadlink.treadmill.base import Commands, Treadmill
 from treadlink_sim.treadmill import TreadmillSimulator
 
 # Hypothesis: CI runs a fixed, derandomized profile (the same examples every run, failures

@@ -10,7 +10,7 @@ from bumble.device import Connection
 from bumble.gatt import Characteristic, CharacteristicValue, Service
 from bumble.profiles.device_information_service import DeviceInformationService
 
-from treadlink.ftms.layouts import Features, encode_service_data
+from treadlink.ftms.layouts import Features, encode_range, encode_service_data
 from treadlink.ftms.protocol import (
     FITNESS_MACHINE_SERVICE,
     MachineFeature,
@@ -86,14 +86,14 @@ def build_ftms(
         ),
         machine_status=_notifying(Char.FITNESS_MACHINE_STATUS),
     )
-    inclines = profile.incline_range().encode()
+    inclines = encode_range(profile.incline_range())
     ftms = Service(
         FTMS_UUID,
         [
             _readable(Char.FITNESS_MACHINE_FEATURE, features(profile).encode()),
             chars.treadmill_data,
             chars.training_status,
-            _readable(Char.SUPPORTED_SPEED_RANGE, profile.speed_range().encode()),
+            _readable(Char.SUPPORTED_SPEED_RANGE, encode_range(profile.speed_range())),
             *([_readable(Char.SUPPORTED_INCLINATION_RANGE, inclines)] if profile.incline else []),
             chars.control_point,
             chars.machine_status,

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from treadlink.fitshow import protocol as fs
 from treadlink.fitshow.units import SpeedUnit, Units
-from treadlink.ftms.layouts import INCLINE_SCALE, SPEED_SCALE, Range, incline_range, speed_range
 from treadlink.ftms.protocol import FITNESS_MACHINE_SERVICE
 from treadlink.sources import BadInput, excerpt
+from treadlink.treadmill.units import INCLINE_SCALE, SPEED_SCALE, Range, incline_range, speed_range
 from treadlink_sim.inputs import parse_yaml_text, read_yaml
 from treadlink_sim.quirks import FTMS_ONLY, Quirk
 

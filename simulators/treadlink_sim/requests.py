@@ -8,8 +8,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from treadlink.ftms.layouts import Range
 from treadlink.ftms.protocol import OpCode, ResultCode, StopPause
+from treadlink.treadmill.units import Range
 
 _NO_PARAMETER = {OpCode.REQUEST_CONTROL, OpCode.RESET, OpCode.START_OR_RESUME}
 SUPPORTED = _NO_PARAMETER | {

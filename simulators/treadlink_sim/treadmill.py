@@ -18,8 +18,8 @@ from typing import Any, Self
 from bumble.device import Device
 
 from treadlink.fitshow.protocol import BeltState
-from treadlink.ftms.layouts import Range
 from treadlink.ftms.protocol import StopPause, TrainingStatus
+from treadlink.treadmill.units import Range
 from treadlink_sim import gatt
 from treadlink_sim.console import Console
 from treadlink_sim.faults import PARAMETERS, Fault, FaultState

@@ -30,7 +30,7 @@ from treadlink.fitshow.requests import (
 )
 from treadlink.fitshow.units import NOBLEPRO_UNITS, STANDARD, SpeedUnit, Units
 from treadlink.ftms import layouts
-from treadlink.ftms.layouts import SetpointError
+from treadlink.treadmill.units import SetpointError
 
 
 def hx(text: str) -> bytes:

@@ -32,7 +32,7 @@ from treadlink.fitshow.requests import (
     target_request,
 )
 from treadlink.fitshow.units import STANDARD, SpeedUnit, Units
-from treadlink.ftms.state import TreadmillState
+from treadlink.treadmill.state import TreadmillState
 
 
 def hx(text: str) -> bytes:

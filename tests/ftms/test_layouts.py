@@ -15,17 +15,15 @@ from treadlink.ftms.layouts import (
     ControlResponse,
     Features,
     MachineStatus,
-    MalformedFrame,
-    SetpointError,
     decode_incline_range,
     decode_speed_range,
     decode_treadmill_data,
+    encode_range,
     encode_treadmill_data,
-    incline_range,
-    setpoint_units,
-    speed_range,
 )
 from treadlink.ftms.protocol import MachineFeature, MachineStatusOp, ResultCode
+from treadlink.treadmill.errors import MalformedFrame
+from treadlink.treadmill.units import SetpointError, incline_range, setpoint_units, speed_range
 
 SPEED = speed_range(100, 2000, 10)
 INCLINE = incline_range(0, 150, 5)
@@ -136,9 +134,9 @@ def test_decoder_never_raises_anything_but_malformed(data: bytes) -> None:
 
 
 def test_ranges_round_trip() -> None:
-    assert SPEED.encode() == bytes.fromhex("6400 d007 0a00")
-    assert decode_speed_range(SPEED.encode()) == SPEED
-    assert decode_incline_range(incline_range(-30, 150, 5).encode()).minimum == -30
+    assert encode_range(SPEED) == bytes.fromhex("6400 d007 0a00")
+    assert decode_speed_range(encode_range(SPEED)) == SPEED
+    assert decode_incline_range(encode_range(incline_range(-30, 150, 5))).minimum == -30
     assert str(SPEED) == "1.0–20.0 km/h in steps of 0.1"
 
 

@@ -16,10 +16,10 @@ from tests.sim.test_report import Line, until
 from tests.sim.test_standalone import simulator, simulator_process
 from treadlink.ble.bumble.radio import BumbleRadio
 from treadlink.ble.link import Link
-from treadlink.ftms.state import Telemetry, TreadmillEvent
 from treadlink.safety.events import BeltStopped, Fault, LinkDown, Reconnected, StopAccepted
 from treadlink.safety.faults import FaultKind
 from treadlink.safety.guard import SafetyGuard
+from treadlink.treadmill.state import Telemetry, TreadmillEvent
 
 
 async def test_treadmill_over_tcp() -> None:

@@ -30,7 +30,6 @@ from tests.mqtt.conftest import (
 )
 from tests.mqtt.test_programme import CLEAN, ran
 from tests.mqtt.test_serve import mini_plan, serving
-from treadlink.ftms.treadmill import DeviceInfo
 from treadlink.mqtt.bridge import RULES_FOR_RUN, serve_rules
 from treadlink.mqtt.client import BrokerLink
 from treadlink.mqtt.discovery import (
@@ -42,6 +41,7 @@ from treadlink.mqtt.discovery import (
 from treadlink.mqtt.settings import parse_broker
 from treadlink.plans.limits import NOBLEPRO_ELITE
 from treadlink.session.events import SetpointSent
+from treadlink.treadmill.base import DeviceInfo
 
 INFO = DeviceInfo("NoblePro", "Elite E8i", "NP-0042", "2.1", "1.7.4", "1.7.4")
 MACHINE = Machine("NoblePro Elite", NOBLEPRO_ELITE.speed, NOBLEPRO_ELITE.incline, INFO)

@@ -64,7 +64,7 @@ async def test_at_end_pause_refused_by_the_treadmill_is_not_reported_as_paused(
     tmp_path: Path,
 ) -> None:
     """`treadlink run --at-end pause`: the treadmill answers the Pause 04 (operation failed);
-    Session._leave suppresses the ControlPointError and returns belt="paused", the CLI prints
+    Session._leave suppresses the CommandError and returns belt="paused", the CLI prints
     "session completed ... belt paused" and exits 0, and the guard (which never hears of a
     failed Pause: Commands.pause is not `_reported`) does not latch or keep stopping. Black box:
     report `13.76 control 5.5 ... running ['08 02 -> operation failed']`, final line
@@ -218,8 +218,8 @@ async def test_belt_stopped_takes_three_frames_at_rest_on_a_slow_telemetry_rate(
     """Kills the surviving mutant `still_frames: int = 3` -> `1`: docs/safety.md promises the
     belt is stopped only over >= 3 frames at rest; at 4 Hz the 1 s window hides the count, so
     the treadmill here sends one frame a second."""
-    from treadlink.ftms.state import Telemetry
     from treadlink.safety.events import BeltStopped, StopAccepted
+    from treadlink.treadmill.state import Telemetry
 
     async with link(telemetry_hz=1.0) as connection, SafetyGuard(connection.link) as guard:
         sim = connection.simulator
@@ -661,19 +661,19 @@ def hang_then_fail_on_cancel(
     torn down under it may: the cancellation comes back as another exception. Returns (hanging,
     released): set `released` to let the writes through (so a failing test can still end)."""
     link_ = connection.link  # type: ignore[attr-defined]
-    real_write = link_.write_control_point
+    real_write = link_.write
     hanging, released = asyncio.Event(), asyncio.Event()
 
-    async def write(data: bytes) -> None:
+    async def write(uuid: int, data: bytes, *, response: bool) -> None:
         if data[0] == op and not released.is_set():
             hanging.set()
             try:
                 await released.wait()
             except asyncio.CancelledError:
                 raise OSError(5, "Input/output error") from None
-        await real_write(data)
+        await real_write(uuid, data, response=response)
 
-    monkeypatch.setattr(link_, "write_control_point", write)
+    monkeypatch.setattr(link_, "write", write)
     return hanging, released
 
 
@@ -779,17 +779,17 @@ async def test_reconnecting_that_ends_in_an_error_is_started_again() -> None:
     async with rig() as r:
         await r.run_at(6.0)
         link_ = r.connection.link
-        real_write = link_.write_control_point
+        real_write = link_.write
         failed = False
 
-        async def write(data: bytes) -> None:
+        async def write(uuid: int, data: bytes, *, response: bool) -> None:
             nonlocal failed
             if data[0] == OpCode.REQUEST_CONTROL and not failed:
                 failed = True
                 raise OSError(5, "Input/output error")
-            await real_write(data)
+            await real_write(uuid, data, response=response)
 
-        link_.write_control_point = write  # type: ignore[method-assign]
+        link_.write = write  # type: ignore[method-assign]
         await r.sim.drop_link()
         restarted = await r.events.first(
             lambda e: isinstance(e, Fault) and "reconnecting restarted" in e.message, timeout=30
@@ -871,16 +871,16 @@ async def test_close_waits_for_a_stop_write_under_way(monkeypatch: pytest.Monkey
             monkeypatch, r.connection, OpCode.STOP_OR_PAUSE
         )
         link_ = r.connection.link
-        hung_write, ended = link_.write_control_point, asyncio.Event()
+        hung_write, ended = link_.write, asyncio.Event()
 
-        async def tracked(data: bytes) -> None:
+        async def tracked(uuid: int, data: bytes, *, response: bool) -> None:
             try:
-                await hung_write(data)
+                await hung_write(uuid, data, response=response)
             finally:
                 if data[0] == OpCode.STOP_OR_PAUSE:
                     ended.set()
 
-        monkeypatch.setattr(link_, "write_control_point", tracked)
+        monkeypatch.setattr(link_, "write", tracked)
         r.guard.trip(FaultKind.STOP_INPUT, "space bar")
         await hanging.wait()
         try:

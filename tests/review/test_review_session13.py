@@ -10,8 +10,8 @@ from tests.conftest import fake_time
 from tests.safety.test_guard_units import faults, rig, walk_from_the_console
 from tests.sim.test_standalone import simulator
 from treadlink.ble.bumble.radio import BumbleRadio
-from treadlink.ftms.state import Telemetry, TreadmillEvent
 from treadlink.safety.events import Fault, LinkDown
+from treadlink.treadmill.state import Telemetry, TreadmillEvent
 from treadlink_sim.faults import Fault as SimFault
 
 

@@ -17,9 +17,9 @@ from treadlink_sim.faults import Fault as SimFault
 async def test_a_start_refused_after_the_acknowledgement_holds_the_plan_again(
     tmp_path: Path,
 ) -> None:
-    """Kills `except (ControlPointError, SessionAborted)` -> `except SessionAborted` in
+    """Kills `except (CommandError, SessionAborted)` -> `except SessionAborted` in
     `Session._hold`: the treadmill answers the resume's Start with "operation failed", the guard
-    latches (command failed) and the Start raises ProcedureFailed, a ControlPointError. With a
+    latches (command failed) and the Start raises ProcedureFailed, a CommandError. With a
     terminal the plan holds again for the runner; it must not end the session."""
     timeline = write_stage(tmp_path, "name: t\nitems:\n  - walk: 10:00\n")
     async with link() as connection, SafetyGuard(connection.link) as guard:
@@ -40,7 +40,7 @@ async def test_a_start_refused_after_the_acknowledgement_holds_the_plan_again(
             await sim.clear_fault(SimFault.CONTROL_FAILING)
             await guard.wait_belt_stopped()
             await asyncio.sleep(1)
-            assert not run.done(), "the session ended on the refused Start (ControlPointError)"
+            assert not run.done(), "the session ended on the refused Start (CommandError)"
             assert session.acknowledge() and session.resume()
             await sim.wait_for(lambda s: s.belt_speed_kmh >= 5.0)  # eased in again
             session.stop("end of test")

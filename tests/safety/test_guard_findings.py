@@ -13,11 +13,11 @@ import pytest
 
 from tests.conftest import fake_time, link
 from treadlink.ftms.protocol import OpCode
-from treadlink.ftms.state import Telemetry, TreadmillEvent
-from treadlink.ftms.treadmill import ControlTaken
 from treadlink.safety.events import BeltStopped, Fault, StopAccepted
 from treadlink.safety.faults import FaultKind
 from treadlink.safety.guard import GuardSettings, SafetyGuard
+from treadlink.treadmill.base import ControlTaken
+from treadlink.treadmill.state import Telemetry, TreadmillEvent
 from treadlink_sim.faults import Fault as SimFault
 from treadlink_sim.treadmill import TreadmillSimulator
 
@@ -82,17 +82,17 @@ async def test_the_stop_loop_outlives_any_exception_from_the_write(
     async with link(telemetry_hz=4.0) as c, SafetyGuard(c.link) as guard:
         writes = recording(c.simulator)
         await running_belt(guard)
-        real_write = c.link.write_control_point
+        real_write = c.link.write
         failures = 0
 
-        async def flaky(data: bytes) -> None:
+        async def flaky(uuid: int, data: bytes, *, response: bool) -> None:
             nonlocal failures
             if data == STOP and failures < 6:
                 failures += 1
                 raise OSError(5, "Input/output error")
-            await real_write(data)
+            await real_write(uuid, data, response=response)
 
-        monkeypatch.setattr(c.link, "write_control_point", flaky)
+        monkeypatch.setattr(c.link, "write", flaky)
         t0 = asyncio.get_running_loop().time()
         guard.trip(FaultKind.STOP_INPUT, "test")
         assert await guard.wait_belt_stopped(30)

@@ -24,8 +24,6 @@ from hypothesis import strategies as st
 
 from treadlink.ble.bumble.radio import SimulatedLink, simulated_link
 from treadlink.config import RunnerProfile
-from treadlink.ftms.control import ControlPointError
-from treadlink.ftms.layouts import SetpointError
 from treadlink.ftms.protocol import OpCode
 from treadlink.plans import TreadmillLimits, load_stage
 from treadlink.plans.timeline import Timeline
@@ -39,6 +37,8 @@ from treadlink.session.events import (
     Finished,
     StopUnconfirmed,
 )
+from treadlink.treadmill.errors import CommandError
+from treadlink.treadmill.units import SetpointError
 from treadlink_sim.clock import VirtualClockLoop
 from treadlink_sim.faults import Fault as SimFault
 
@@ -160,7 +160,7 @@ async def act(name: str, arg: Any, link: SimulatedLink, session: Session) -> Non
         case "skip":
             session.skip()
         case "speed" | "start":  # a front end sending its own command
-            with contextlib.suppress(ControlPointError, SetpointError):
+            with contextlib.suppress(CommandError, SetpointError):
                 if name == "speed":
                     await session.guard.set_speed(arg)
                 else:

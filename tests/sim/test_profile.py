@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from treadlink.ftms.layouts import encode_range
 from treadlink_sim.profile import MachineProfile, ProfileError, load_profile, shipped_profiles
 
 
@@ -17,8 +18,8 @@ def test_shipped_profiles_load() -> None:
 
 def test_noblepro_ranges_in_wire_units() -> None:
     p = load_profile("noblepro-elite")
-    assert p.speed_range().encode() == bytes.fromhex("6400 d007 0a00")
-    assert p.incline_range().encode() == bytes.fromhex("0000 9600 0500")
+    assert encode_range(p.speed_range()) == bytes.fromhex("6400 d007 0a00")
+    assert encode_range(p.incline_range()) == bytes.fromhex("0000 9600 0500")
     assert (p.acceleration_up_kmh_per_s, p.acceleration_down_kmh_per_s) == (1.0, 1.5)
     assert p.telemetry_hz == 4.0
 

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from treadlink.ble.link import Link
+from treadlink.ble.protocols import Protocol
 from treadlink.ble.radio import Radio
 from treadlink.config import RunnerProfile
-from treadlink.ftms.treadmill import Treadmill
 from treadlink.plans.limits import TreadmillLimits
 from treadlink.safety.guard import GuardSettings, SafetyGuard
+from treadlink.treadmill.base import Treadmill
 
 IN_PROCESS: Final = "in-process"  # `--sim` alone: the simulated treadmill in this process
 DEFAULT_PROFILE: Final = "noblepro-elite"
@@ -37,6 +38,7 @@ class Target:
     sim: str | None = None  # None: the OS's Bluetooth; IN_PROCESS; or a bumble transport spec
     device: str | None = None  # an address or part of the advertised name; None: the first
     profile: str | None = None  # the in-process simulator's machine profile
+    protocol: Protocol | None = None  # None: chosen from what the treadmill shows
     speedup: float = 1.0  # the session's time scale (the simulator only)
     scan_timeout_s: float = 10.0
 
@@ -103,7 +105,7 @@ async def connect(radio: Radio, target: Target, runner: RunnerProfile) -> AsyncI
     the belt to the runner's caps."""
     device = await radio.find_treadmill(target.device, timeout=target.scan_timeout_s)
     async with (
-        Link(device, backend=radio.client_backend) as link,
+        Link(device, backend=radio.client_backend, protocol=target.protocol) as link,
         SafetyGuard(link, settings=target.guard_settings(runner)) as guard,
     ):
         yield Connection(link, guard)

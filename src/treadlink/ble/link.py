@@ -1,14 +1,17 @@
 """`Link`: the Bluetooth connection to one treadmill, and the only owner of its bleak client.
 
     async with Link(device, backend=radio.client_backend) as link:
-        link.treadmill.state.speed_kmh         # the FTMS treadmill it feeds
-        await link.connect()                    # again after a drop: same Treadmill, new client
+        link.protocol, link.why                # "ftms" or "fitshow", and what decided it
+        link.treadmill.state.speed_kmh         # the treadmill's driver, fed by this link
+        await link.connect()                    # again after a drop: same driver, new client
 
 The link connects (through bleak-retry-connector's `establish_connection` on the OS's own
 stack, as Home Assistant does, so BlueZ's transient failures are retried and its cache is
-cleared; plainly on other backends), discovers the services, reads what the treadmill is and can
-do, subscribes to what it reports and hands every byte to `treadlink.ftms.Treadmill`. Errors of
-the Bluetooth stack become the FTMS layer's own (WriteRefused, LinkLost) at this boundary.
+cleared; plainly on other backends) and discovers the services. On the first connection it
+chooses the protocol from what the treadmill shows (treadlink.ble.protocols) and makes that
+protocol's driver; on every connection it reads the Device Information and attaches the driver,
+offering it the GATT table as a `GattPort`. Errors of the Bluetooth stack become the
+interface's own (WriteRefused, LinkLost) at this boundary.
 """
 
 from __future__ import annotations
@@ -21,25 +24,16 @@ from types import TracebackType
 from typing import Self
 
 from bleak import BleakClient
-from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError, BleakGATTProtocolError
 
-from treadlink.ftms.control import LinkLost, WriteRefused
-from treadlink.ftms.layouts import Features, decode_incline_range, decode_speed_range
-from treadlink.ftms.protocol import (
-    DEVICE_INFORMATION_SERVICE,
-    FITNESS_MACHINE_SERVICE,
-    Characteristic,
-    uuid16,
-)
-from treadlink.ftms.treadmill import Capabilities, DeviceInfo, Treadmill
+from treadlink.ble.protocols import Choice, Protocol, choose
+from treadlink.ftms.protocol import DEVICE_INFORMATION_SERVICE, Characteristic, uuid16
+from treadlink.treadmill.base import DeviceInfo, Treadmill
+from treadlink.treadmill.errors import LinkLost, WriteRefused
 
 log = logging.getLogger(__name__)
-
-# FitShow's private treadmill protocol (many NoblePro units without FTMS) lives in service 0xFFF0.
-FITSHOW_SERVICE = 0xFFF0
 
 _DEVICE_INFO_FIELDS = {
     "manufacturer": Characteristic.MANUFACTURER_NAME,
@@ -51,8 +45,17 @@ _DEVICE_INFO_FIELDS = {
 }
 
 
-class NotFitnessMachine(BleakError):
-    """The device does not expose the Fitness Machine Service."""
+def driver(
+    protocol: Protocol, name: str | None, address: str, procedure_timeout: float
+) -> Treadmill:
+    """A new driver for `protocol` (imported when chosen: each brings its own codec)."""
+    if protocol == "fitshow":
+        from treadlink.fitshow.driver import FitShowTreadmill
+
+        return FitShowTreadmill(name, address, procedure_timeout=procedure_timeout)
+    from treadlink.ftms.treadmill import FtmsTreadmill
+
+    return FtmsTreadmill(name, address, procedure_timeout=procedure_timeout)
 
 
 class Link:
@@ -63,13 +66,16 @@ class Link:
         backend: type[BaseBleakClient] | None = None,
         connect_timeout: float = 10.0,
         procedure_timeout: float = 2.0,
+        protocol: Protocol | None = None,
     ) -> None:
         self.device = device
         self._backend = backend
         self._connect_timeout = connect_timeout
-        self.treadmill = Treadmill(device.name, device.address, procedure_timeout=procedure_timeout)
+        self._procedure_timeout = procedure_timeout
+        self._asked: Protocol | None = protocol
+        self._choice: Choice | None = None
+        self._treadmill: Treadmill | None = None
         self._client: BleakClient | None = None
-        self._control_point: BleakGATTCharacteristic | None = None
         self._closing = False
 
     async def __aenter__(self) -> Self:
@@ -85,22 +91,50 @@ class Link:
         await self.disconnect()
 
     @property
+    def treadmill(self) -> Treadmill:
+        """The treadmill's driver, made on the first connection (it outlives later drops)."""
+        if self._treadmill is None:
+            raise RuntimeError("the link has not connected yet: its protocol is not known")
+        return self._treadmill
+
+    @property
+    def protocol(self) -> Protocol | None:
+        return self._choice.protocol if self._choice else None
+
+    @property
+    def why(self) -> str | None:
+        """Why the protocol was chosen, in a sentence."""
+        return self._choice.why if self._choice else None
+
+    @property
     def is_connected(self) -> bool:
         return self._client is not None and self._client.is_connected
 
     async def connect(self) -> None:
-        """Connect, read what the treadmill is and can do, and subscribe to what it reports."""
+        """Connect, choose the driver (the first time), and attach it: it reads what the
+        treadmill is and can do and subscribes to what it reports."""
         self._closing = False
         client = await self._open_client()
         try:
-            capabilities = await self._set_up(client)
+            self._client = client
+            if self._treadmill is None:
+                self._choice = choose(self._has_service, self.device.name, self._asked)
+                log.info(
+                    "%s speaks %s: %s", self.device.name, self._choice.protocol, self._choice.why
+                )
+                self._treadmill = driver(
+                    self._choice.protocol,
+                    self.device.name,
+                    self.device.address,
+                    self._procedure_timeout,
+                )
+            await self._treadmill.attach(self, await self._read_device_info())
         except BaseException:
+            self._client = None
             self._closing = True
             with contextlib.suppress(BleakError, TimeoutError):
                 await client.disconnect()
             raise
-        self._client = client
-        self.treadmill.attach(self, capabilities)
 
     async def disconnect(self) -> None:
         """Leave the treadmill. A link already dying (the simulator killed, the adapter gone) is
@@ -114,16 +148,37 @@ class Link:
             except (BleakError, TimeoutError, OSError) as e:
                 log.warning("the link did not close cleanly: %s", e)
 
-    async def write_control_point(self, data: bytes) -> None:
-        client, characteristic = self._client, self._control_point
-        if client is None or characteristic is None:
+    # --- the GATT table, offered to the driver (treadlink.treadmill.base.GattPort) -----------
+    def has(self, uuid16_: int) -> bool:
+        client = self._client
+        return (
+            client is not None and client.services.get_characteristic(uuid16(uuid16_)) is not None
+        )
+
+    async def read(self, uuid16_: int) -> bytes:
+        return bytes(await self._live().read_gatt_char(uuid16(uuid16_)))
+
+    async def write(self, uuid16_: int, data: bytes, *, response: bool) -> None:
+        client = self._client
+        if client is None:
             raise LinkLost("not connected to the treadmill")
         try:
-            await client.write_gatt_char(characteristic, data, response=True)
+            await client.write_gatt_char(uuid16(uuid16_), data, response=response)
         except BleakGATTProtocolError as e:
             raise WriteRefused(e.code) from e
         except BleakError as e:  # not connected, or the link dropped mid-write
             raise LinkLost(str(e)) from e
+
+    async def subscribe(self, uuid16_: int, handler: Callable[[bytes], None]) -> None:
+        await self._live().start_notify(uuid16(uuid16_), _ignore_sender(handler))
+
+    def _live(self) -> BleakClient:
+        if self._client is None:
+            raise LinkLost("not connected to the treadmill")
+        return self._client
+
+    def _has_service(self, uuid16_: int) -> bool:
+        return self._live().services.get_service(uuid16(uuid16_)) is not None
 
     # --- connecting --------------------------------------------------------------------------
     async def _open_client(self) -> BleakClient:
@@ -134,7 +189,7 @@ class Link:
             return await establish_connection(
                 BleakClient,
                 self.device,
-                self.treadmill.label,
+                self.device.name or self.device.address,
                 disconnected_callback=self._on_disconnected,
                 max_attempts=3,
             )
@@ -147,72 +202,18 @@ class Link:
         await client.connect()
         return client
 
-    async def _set_up(self, client: BleakClient) -> Capabilities:
-        services = client.services
-        if services.get_service(uuid16(FITNESS_MACHINE_SERVICE)) is None:
-            hint = ""
-            if services.get_service(uuid16(FITSHOW_SERVICE)) is not None:
-                hint = (
-                    " It exposes service 0xFFF0, FitShow's private treadmill protocol"
-                    " (common on NoblePro units): treadlink drives FTMS treadmills only."
-                )
-            raise NotFitnessMachine(
-                f"{self.treadmill.label} does not expose the Fitness Machine Service "
-                f"(0x1826).{hint}"
-            )
-        self._control_point = services.get_characteristic(
-            uuid16(Characteristic.FITNESS_MACHINE_CONTROL_POINT)
-        )
-        capabilities = Capabilities(
-            info=await self._read_device_info(client),
-            features=Features.decode(
-                await self._read(client, Characteristic.FITNESS_MACHINE_FEATURE)
-            ),
-            speed_range=decode_speed_range(
-                await self._read(client, Characteristic.SUPPORTED_SPEED_RANGE)
-            ),
-            incline_range=(
-                decode_incline_range(
-                    await self._read(client, Characteristic.SUPPORTED_INCLINATION_RANGE)
-                )
-                if self._has(client, Characteristic.SUPPORTED_INCLINATION_RANGE)
-                else None
-            ),
-        )
-        t = self.treadmill
-        subscriptions: list[tuple[Characteristic, Callable[[bytes], None]]] = [
-            (Characteristic.FITNESS_MACHINE_CONTROL_POINT, t.on_control_point),
-            (Characteristic.TREADMILL_DATA, t.on_treadmill_data),
-            (Characteristic.FITNESS_MACHINE_STATUS, t.on_machine_status),
-            (Characteristic.TRAINING_STATUS, t.on_training_status),
-        ]
-        for characteristic, handler in subscriptions:
-            if self._has(client, characteristic):
-                await client.start_notify(uuid16(characteristic), _ignore_sender(handler))
-        if self._has(client, Characteristic.TRAINING_STATUS):
-            t.on_training_status(await self._read(client, Characteristic.TRAINING_STATUS))
-        return capabilities
-
     def _on_disconnected(self, _client: BleakClient) -> None:
         self._client = None
-        self.treadmill.detach(solicited=self._closing)
+        if self._treadmill is not None and self._treadmill.is_connected:
+            self._treadmill.detach(solicited=self._closing)
 
-    # --- GATT helpers ------------------------------------------------------------------------
-    @staticmethod
-    def _has(client: BleakClient, characteristic: Characteristic) -> bool:
-        return client.services.get_characteristic(uuid16(characteristic)) is not None
-
-    @staticmethod
-    async def _read(client: BleakClient, characteristic: Characteristic) -> bytes:
-        return bytes(await client.read_gatt_char(uuid16(characteristic)))
-
-    async def _read_device_info(self, client: BleakClient) -> DeviceInfo:
-        if client.services.get_service(uuid16(DEVICE_INFORMATION_SERVICE)) is None:
+    async def _read_device_info(self) -> DeviceInfo:
+        if not self._has_service(DEVICE_INFORMATION_SERVICE):
             return DeviceInfo()
         values: dict[str, str] = {}
         for name, characteristic in _DEVICE_INFO_FIELDS.items():
-            if self._has(client, characteristic):
-                raw = await self._read(client, characteristic)
+            if self.has(characteristic):
+                raw = await self.read(characteristic)
                 values[name] = raw.decode("utf-8", "replace").rstrip("\x00")
         return DeviceInfo(**values)
 

@@ -21,11 +21,12 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.exc import BleakError
 
-from treadlink.ftms.layouts import MalformedFrame, decode_service_data
+from treadlink.ble.protocols import fitshow_name
+from treadlink.ftms.layouts import decode_service_data
 from treadlink.ftms.protocol import FITNESS_MACHINE_SERVICE, MachineType, uuid16
+from treadlink.treadmill.errors import MalformedFrame
 
 FTMS_UUID = uuid16(FITNESS_MACHINE_SERVICE)
-FITSHOW_UUID = uuid16(0xFFF0)
 DEFAULT_SCAN_TIMEOUT = 5.0
 
 
@@ -51,7 +52,22 @@ class Sighting:
     rssi: int
     ftms: bool  # advertises the Fitness Machine Service
     treadmill: bool  # FTMS service data says "treadmill" (or no service data to say otherwise)
-    fitshow: bool  # advertises FitShow's private service instead
+    fitshow: bool  # no FTMS, and a FitShow console's name (FS-…, NOBLEPRO CONNECT…)
+
+    @property
+    def drivable(self) -> bool:
+        """A treadmill treadlink can drive: FTMS (a treadmill, or no service data to say
+        otherwise), or a FitShow console."""
+        return (self.ftms and self.treadmill) or self.fitshow
+
+    @property
+    def protocol(self) -> str | None:
+        """The protocol the advertisement points to, and why, for `scan`."""
+        if self.ftms:
+            return "FTMS (advertises the Fitness Machine Service 0x1826)"
+        if self.fitshow:
+            return f"FitShow (its name {self.name!r} is a FitShow console's)"
+        return None
 
     @classmethod
     def from_advertisement(cls, device: BLEDevice, adv: AdvertisementData) -> Sighting:
@@ -61,14 +77,8 @@ class Sighting:
             with contextlib.suppress(MalformedFrame):
                 _, types = decode_service_data(adv.service_data[FTMS_UUID])
                 treadmill = bool(types & MachineType.TREADMILL)
-        return cls(
-            device,
-            adv.local_name or device.name,
-            adv.rssi,
-            ftms,
-            treadmill,
-            FITSHOW_UUID in adv.service_uuids,
-        )
+        name = adv.local_name or device.name
+        return cls(device, name, adv.rssi, ftms, treadmill, not ftms and fitshow_name(name))
 
 
 class Radio:
@@ -130,7 +140,7 @@ class Radio:
         def heard(heard_device: BLEDevice, adv: AdvertisementData) -> None:
             sighting = Sighting.from_advertisement(heard_device, adv)
             if wanted is None:
-                match = sighting.ftms and sighting.treadmill
+                match = sighting.drivable
             else:
                 name = (sighting.name or "").casefold()
                 match = heard_device.address.casefold() == wanted or wanted in name
@@ -148,15 +158,9 @@ class Radio:
 
 
 def _not_found_message(device: str | None, timeout: float, others: dict[str, Sighting]) -> str:
-    what = f"device {device!r}" if device else "FTMS treadmill (service 0x1826)"
+    what = f"device {device!r}" if device else "treadmill (FTMS, or a FitShow console)"
     message = f"no {what} heard within {timeout:g} s."
-    fitshow = [s for s in others.values() if s.fitshow]
-    if fitshow:
-        names = ", ".join(s.name or s.device.address for s in fitshow)
-        message += (
-            f" Heard {names}, which speak FitShow's private protocol (service 0xFFF0), not FTMS:"
-            " treadlink drives FTMS treadmills only."
-        )
-    else:
-        message += " Is the treadmill on, and not connected to another app?"
-    return message
+    heard = [s.name or s.device.address for s in others.values()]
+    if heard and device:
+        message += f" Heard {', '.join(sorted(heard))}."
+    return message + " Is the treadmill on, and not connected to another app?"

@@ -1,5 +1,7 @@
-"""`treadlink probe`: an FTMS checker. Connects, prints what the treadmill is and can do, then a
-live telemetry line. Sends no command: probing never moves the belt."""
+"""`treadlink probe`: a treadmill checker. Connects, says which protocol it speaks (FTMS or
+FitShow) and why, prints what the treadmill is and can do, then a live telemetry line. Sends no
+command: probing never moves the belt (a FitShow console is asked for its status, as it must be
+to say anything)."""
 
 from __future__ import annotations
 
@@ -19,16 +21,17 @@ from treadlink.cli.target import (
     radio_for,
     target_problem,
 )
-from treadlink.ftms.state import Telemetry, TreadmillEvent, TreadmillState
-from treadlink.ftms.treadmill import Treadmill
+from treadlink.treadmill.base import Treadmill
+from treadlink.treadmill.state import Telemetry, TreadmillEvent, TreadmillState
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "probe",
-        help="check that a treadmill speaks FTMS and show what it reports",
-        description="Connect to a treadmill, print its device information, features and "
-        "supported ranges, then show its telemetry live. Sends no command.",
+        help="check a treadmill (FTMS or FitShow) and show what it reports",
+        description="Connect to a treadmill, say which protocol it speaks and why, print its "
+        "device information, features and supported ranges, then show its telemetry live. "
+        "Sends no command.",
     )
     add_target_arguments(p)
     p.add_argument(
@@ -67,7 +70,8 @@ async def probe(args: argparse.Namespace) -> int:
         async with radio_for(args) as radio:
             device = await radio.find_treadmill(args.device, timeout=args.timeout)
             say(f"device     {device.name or '?'} ({device.address})")
-            async with Link(device, backend=radio.client_backend) as link:
+            async with Link(device, backend=radio.client_backend, protocol=args.protocol) as link:
+                say(f"protocol   {link.protocol}: {link.why}")
                 describe(link.treadmill)
                 if args.seconds > 0:
                     await show_live(link.treadmill, args.seconds)
@@ -90,11 +94,8 @@ def describe(treadmill: Treadmill) -> None:
     ]
     for label, value in rows:
         say(f"{label:<10} {value or '—'}")
-    features = capabilities.features
-    machine = ", ".join(str(f.name).lower() for f in features.machine) or "none"
-    targets = ", ".join(str(f.name).lower() for f in features.targets) or "none"
-    say(f"reports    {machine}")
-    say(f"targets    {targets}")
+    for label, value in treadmill.details():
+        say(f"{label:<10} {value}")
     say(f"speed      {treadmill.speed_range}")
     say(f"incline    {treadmill.incline_range or 'not adjustable'}")
 

@@ -1,4 +1,4 @@
-"""`treadlink scan`: list the FTMS treadmills in reach."""
+"""`treadlink scan`: list the treadmills in reach, with the protocol each speaks and why."""
 
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ TIMEOUT_S = (0.5, 120.0)
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "scan",
-        help="list nearby FTMS treadmills",
-        description="Listen for Bluetooth advertisements and list FTMS treadmills "
-        "(and treadmills that speak FitShow's private protocol instead).",
+        help="list nearby treadmills (FTMS or FitShow)",
+        description="Listen for Bluetooth advertisements and list the treadmills heard: FTMS "
+        "ones (the Fitness Machine Service, 0x1826) and FitShow consoles (named FS-… or "
+        "NOBLEPRO CONNECT…), each with the protocol it speaks and why.",
     )
     add_target_arguments(p, device=False)
     p.add_argument(
@@ -43,14 +44,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def describe(s: Sighting) -> str:
-    if s.ftms and s.treadmill:
-        kind = "FTMS treadmill"
-    elif s.ftms:
+    if s.ftms and not s.treadmill:
         kind = "FTMS machine, not a treadmill"
-    elif s.fitshow:
-        kind = "FitShow protocol (not FTMS): not supported"
     else:
-        kind = "not a fitness machine"
+        kind = s.protocol or "not a treadmill treadlink knows"
     return f"{s.device.address}  {s.rssi:4d} dBm  {s.name or '?':<24} {kind}"
 
 
@@ -69,6 +66,6 @@ async def scan(args: argparse.Namespace) -> int:
     for s in shown:
         print(describe(s))
     if not shown:
-        print("no FTMS treadmill heard", file=sys.stderr)
+        print("no treadmill heard (FTMS, or a FitShow console)", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK

@@ -9,10 +9,11 @@ from bleak.exc import BleakError
 
 from treadlink.app.connection import DEFAULT_PROFILE, IN_PROCESS, Target
 from treadlink.app.connection import radio_for as radio_for_target
+from treadlink.ble.protocols import PROTOCOLS
 from treadlink.ble.radio import Radio, RadioUnavailable
 from treadlink.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED
 from treadlink.cli.options import between, bounded
-from treadlink.ftms.control import ControlPointError
+from treadlink.treadmill.errors import CommandError
 
 
 def add_target_arguments(parser: argparse.ArgumentParser, *, device: bool = True) -> None:
@@ -32,6 +33,14 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, device: bool = True
             help="the treadmill's Bluetooth address, or part of its advertised name "
             "(default: the first FTMS treadmill heard)",
         )
+    if device:  # a scan lists every protocol; the others drive one
+        parser.add_argument(
+            "--protocol",
+            choices=PROTOCOLS,
+            help="the protocol to drive the treadmill with (default: chosen from what it "
+            "shows: FTMS when it has the Fitness Machine Service, FitShow when named FS-… or "
+            "NOBLEPRO CONNECT…)",
+        )
     parser.add_argument(
         "--profile",
         help=f"with --sim alone: the simulated machine's profile, a name or a file "
@@ -50,7 +59,7 @@ def target_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
-LINK_ERRORS = (BleakError, ControlPointError, OSError, TimeoutError)
+LINK_ERRORS = (BleakError, CommandError, OSError, TimeoutError)
 """What reaching a treadmill can fail with; `link_failure` says each in a sentence."""
 
 
@@ -100,6 +109,7 @@ def target_of(args: argparse.Namespace) -> Target:
         sim=args.sim,
         device=getattr(args, "device", None),
         profile=args.profile,
+        protocol=getattr(args, "protocol", None),
         speedup=getattr(args, "speedup", 1.0),
         scan_timeout_s=getattr(args, "timeout", 10.0),
     )

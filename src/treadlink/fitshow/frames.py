@@ -13,13 +13,13 @@ from functools import reduce
 from operator import xor
 
 from treadlink.fitshow.protocol import END_BYTE, START_BYTE
-from treadlink.ftms import layouts
+from treadlink.treadmill import errors
 
 
-class MalformedFrame(layouts.MalformedFrame):
+class MalformedFrame(errors.MalformedFrame):
     """Bytes that are not a FitShow frame, or a frame whose data does not fit its message.
 
-    A subclass of the FTMS one, so code that catches "a frame we cannot read" catches both.
+    A subclass of the interface's own, so code that catches "a frame we cannot read" catches both.
     """
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Literal
 
-from treadlink.ftms import layouts
-from treadlink.ftms.layouts import SetpointError
+from treadlink.treadmill import units as grid
+from treadlink.treadmill.units import SetpointError
 
 KM_PER_MILE: Final = 1.609344
 SPEED_SCALE: Final = 0.1  # of the console's speed unit per wire unit
@@ -59,14 +59,15 @@ class Range:
         units = _exact_units(value, self.scale)
         return units if units is not None and self.contains(units) else None
 
-    def to_ftms(self) -> layouts.Range:
-        """The same range on FTMS's grid (0.01 km/h, 0.1 %), which holds every FitShow value
-        exactly. A mile console's speed range has no km/h grid: ValueError, never a guess."""
+    def to_ftms(self) -> grid.Range:
+        """The same range on the interface's grid (0.01 km/h, 0.1 %), which holds every FitShow
+        value exactly. A mile console's speed range has no km/h grid: ValueError, never a
+        guess."""
         if self.unit == SpeedUnit.MPH:
             raise ValueError(f"the console reports speeds in mph ({self}); FTMS ranges are in km/h")
-        ftms_scale = layouts.SPEED_SCALE if self.kind == "speed" else layouts.INCLINE_SCALE
+        ftms_scale = grid.SPEED_SCALE if self.kind == "speed" else grid.INCLINE_SCALE
         factor = round(self.scale / ftms_scale)
-        return layouts.Range(
+        return grid.Range(
             self.kind, self.minimum * factor, self.maximum * factor, self.step * factor
         )
 

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Final
 
-from treadlink.ftms.layouts import ControlResponse, MalformedFrame, encode_request, stop_parameter
+from treadlink.ftms.layouts import ControlResponse, encode_request, stop_parameter
 from treadlink.ftms.protocol import (
     ATT_PROCEDURE_ALREADY_IN_PROGRESS,
     OpCode,
@@ -31,6 +31,7 @@ from treadlink.treadmill.errors import (
     CommandRefused,
     CommandTimeout,
     LinkLost,
+    MalformedFrame,
     Refusal,
     WriteRefused,
 )

@@ -1,126 +1,128 @@
-"""`Treadmill`: one FTMS treadmill as typed state and events, fed with the bytes its link receives.
+"""`FtmsTreadmill`: the FTMS driver behind treadlink's one treadmill interface.
 
-This layer knows FTMS, not Bluetooth: the link (treadlink.ble.link) connects, reads the
-capabilities into `capabilities`, feeds every notification to the `on_*` handlers and writes the
-control point through the port it attaches. Anyone may `subscribe` to what the treadmill
-reports; only one owner may command it:
+It reads the Fitness Machine Service's features and supported ranges, subscribes to Treadmill
+Data, Fitness Machine Status, Training Status and the control point's indications, and says what
+they mean in the interface's words (treadlink.treadmill.state):
 
-    commands = treadmill.take_control(guard.on_treadmill)   # once per treadmill, ever
-    await commands.set_speed(8.2)                            # 0x0334 on the wire, never 819
+    Treadmill Data                       → Telemetry
+    status 02 (stopped or paused by user) → StoppedOnConsole
+    status 03 (safety key)                → SafetyKeyPulled
+    status 04 (started by user)           → StartedOnConsole
+    status 05 (target speed changed)      → TargetSpeedChanged
+    status FF (control permission lost)   → ControlLost
+    status 01 (reset), or a training status other than post-workout after the key
+                                          → SafetyKeyBack
+    a success answer to Stop or Pause     → StopTaken("indication")
 
-`take_control` hands out the one `Commands` object and makes its taker the first to hear every
-event, before any subscriber. The safety guard takes it as the link comes up, so nothing else in
-the program can write to the treadmill, and no display or recorder hears a frame before it.
+Commands go through the control point (treadlink.ftms.control): one procedure at a time, a
+stop that never queues.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import ClassVar
 
-from treadlink.fanout import Fanout
-from treadlink.ftms.control import ControlPoint, ControlPointError, LinkLost
+from treadlink.ftms.control import ControlPoint
 from treadlink.ftms.layouts import (
     ControlResponse,
     Features,
     MachineStatus,
-    MalformedFrame,
-    Range,
-    SetpointError,
+    decode_incline_range,
+    decode_speed_range,
     decode_training_status,
     decode_treadmill_data,
     incline_parameter,
-    setpoint_units,
     speed_parameter,
 )
-from treadlink.ftms.protocol import OpCode, StopPause, TargetSettingFeature
-from treadlink.ftms.state import (
-    Answered,
-    CommandFailed,
-    Connected,
-    Disconnected,
-    StatusChanged,
+from treadlink.ftms.protocol import (
+    Characteristic,
+    MachineStatusOp,
+    OpCode,
+    ResultCode,
+    StopPause,
+    TargetSettingFeature,
+    TrainingStatus,
+)
+from treadlink.treadmill.base import Capabilities, Commands, DeviceInfo, GattPort, Treadmill
+from treadlink.treadmill.errors import Command, LinkLost
+from treadlink.treadmill.state import (
+    ControlLost,
+    SafetyKeyBack,
+    SafetyKeyPulled,
+    StartedOnConsole,
+    StoppedOnConsole,
+    StopTaken,
+    TargetSpeedChanged,
     Telemetry,
-    TrainingStatusChanged,
     TreadmillEvent,
-    TreadmillState,
 )
 
 log = logging.getLogger(__name__)
 
-Listener = Callable[[TreadmillEvent], None]
+_SUBSCRIBED = (
+    Characteristic.FITNESS_MACHINE_CONTROL_POINT,
+    Characteristic.TREADMILL_DATA,
+    Characteristic.FITNESS_MACHINE_STATUS,
+    Characteristic.TRAINING_STATUS,
+)
 
 
-class ControlPointPort(Protocol):
-    """What the link offers this layer: a control-point write with response that raises
-    WriteRefused (an ATT error) or LinkLost (no link)."""
+class FtmsTreadmill(Treadmill):
+    protocol: ClassVar[str] = "ftms"
 
-    async def write_control_point(self, data: bytes) -> None: ...
-
-
-class ControlTaken(RuntimeError):
-    """`take_control` was called a second time: the treadmill has one commander."""
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceInfo:
-    manufacturer: str | None = None
-    model: str | None = None
-    serial: str | None = None
-    hardware_revision: str | None = None
-    firmware_revision: str | None = None
-    software_revision: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Capabilities:
-    """What the treadmill says it is and can do, read once per connection."""
-
-    info: DeviceInfo
-    features: Features
-    speed_range: Range
-    incline_range: Range | None
-
-
-class Treadmill:
     def __init__(self, name: str | None, address: str, *, procedure_timeout: float = 2.0) -> None:
-        self.name = name
-        self.address = address
-        self._events: Fanout[TreadmillEvent] = Fanout()
-        self._first: Listener | None = None  # the commander's watcher: hears everything first
-        self._port: ControlPointPort | None = None
+        super().__init__(name, address)
         self._control = ControlPoint(
             self._write, timeout=procedure_timeout, on_response=self._on_response
         )
-        self._commands: Commands | None = None
-        self.capabilities: Capabilities | None = None
-        self.state = TreadmillState()
-        self.frames_dropped = 0
-
-    @property
-    def label(self) -> str:
-        return self.name or self.address
+        self.features: Features | None = None
+        self.training_status: TrainingStatus | int | None = None
+        self._key_out = False  # status 03 seen, and the console not back from it yet
 
     # --- the link's side -------------------------------------------------------------------
-    @property
-    def is_connected(self) -> bool:
-        return self._port is not None
+    async def _set_up(self, port: GattPort, info: DeviceInfo) -> Capabilities:
+        self.features = features = Features.decode(
+            await port.read(Characteristic.FITNESS_MACHINE_FEATURE)
+        )
+        incline = None
+        if port.has(Characteristic.SUPPORTED_INCLINATION_RANGE):
+            raw = await port.read(Characteristic.SUPPORTED_INCLINATION_RANGE)
+            incline = decode_incline_range(raw)
+        capabilities = Capabilities(
+            info=info,
+            speed_range=decode_speed_range(await port.read(Characteristic.SUPPORTED_SPEED_RANGE)),
+            incline_range=incline,
+            incline_settable=TargetSettingFeature.INCLINATION_TARGET_SETTING in features.targets,
+        )
+        handlers = {
+            Characteristic.FITNESS_MACHINE_CONTROL_POINT: self.on_control_point,
+            Characteristic.TREADMILL_DATA: self.on_treadmill_data,
+            Characteristic.FITNESS_MACHINE_STATUS: self.on_machine_status,
+            Characteristic.TRAINING_STATUS: self.on_training_status,
+        }
+        for characteristic in _SUBSCRIBED:
+            if port.has(characteristic):
+                await port.subscribe(characteristic, handlers[characteristic])
+        if port.has(Characteristic.TRAINING_STATUS):
+            self.on_training_status(await port.read(Characteristic.TRAINING_STATUS))
+        return capabilities
 
-    def attach(self, port: ControlPointPort, capabilities: Capabilities) -> None:
-        """The link is up: commands go through `port` from now on."""
-        self.capabilities = capabilities
-        self._port = port
-        self._emit(Connected(self._now()))
+    def details(self) -> list[tuple[str, str]]:
+        features = self.features
+        if features is None:
+            return []
+        machine = ", ".join(str(f.name).lower() for f in features.machine) or "none"
+        targets = ", ".join(str(f.name).lower() for f in features.targets) or "none"
+        return [("reports", machine), ("targets", targets)]
 
-    def detach(self, *, solicited: bool) -> None:
-        """The link is down: every procedure in flight fails, later ones fail at once."""
-        self._port = None
+    def _attached(self) -> None:
+        pass  # FTMS pushes what it reports: nothing to poll
+
+    def _detached(self) -> None:
         self._control.link_lost()
-        self._emit(Disconnected(self._now(), solicited=solicited))
 
+    # --- what the treadmill reports ----------------------------------------------------------
     def on_control_point(self, data: bytes) -> None:
         self._control.on_indication(data)
 
@@ -135,136 +137,89 @@ class Treadmill:
 
     def on_machine_status(self, data: bytes) -> None:
         status = self._decoded(MachineStatus.decode, data)
-        if status is not None:
-            self._emit(StatusChanged(self._now(), status))
+        if status is None:
+            return
+        event = self._meaning(status)
+        if event is not None:
+            self._emit(event)
+
+    def _meaning(self, status: MachineStatus) -> TreadmillEvent | None:
+        now, op, value = self._now(), status.op, status.value
+        if op == MachineStatusOp.STOPPED_OR_PAUSED_BY_USER:
+            return StoppedOnConsole(now, paused=value == StopPause.PAUSE)
+        if op == MachineStatusOp.STOPPED_BY_SAFETY_KEY:
+            self._key_out = True
+            return SafetyKeyPulled(now)
+        if op == MachineStatusOp.STARTED_OR_RESUMED_BY_USER:
+            return StartedOnConsole(now)
+        if op == MachineStatusOp.TARGET_SPEED_CHANGED and isinstance(value, float | int):
+            return TargetSpeedChanged(now, float(value))
+        if op == MachineStatusOp.CONTROL_PERMISSION_LOST:
+            return ControlLost(now)
+        if op == MachineStatusOp.RESET:
+            self._key_out = False
+            return SafetyKeyBack(now)
+        return None
 
     def on_training_status(self, data: bytes) -> None:
         status = self._decoded(decode_training_status, data)
-        if status is None or status == self.state.training_status:
+        if status is None or status == self.training_status:
             return
-        self.state = self.state.updated({"training_status": status})
-        self._emit(TrainingStatusChanged(self._now(), status))
-
-    # --- what the treadmill can do ---------------------------------------------------------
-    @property
-    def speed_range(self) -> Range | None:
-        return self.capabilities.speed_range if self.capabilities else None
-
-    @property
-    def incline_range(self) -> Range | None:
-        return self.capabilities.incline_range if self.capabilities else None
-
-    @property
-    def supports_incline(self) -> bool:
-        c = self.capabilities
-        return (
-            c is not None
-            and c.incline_range is not None
-            and TargetSettingFeature.INCLINATION_TARGET_SETTING in c.features.targets
-        )
-
-    def speed_units(self, kmh: float) -> int:
-        """Wire units for a target speed, or SetpointError if the treadmill cannot take it."""
-        if self.speed_range is None:
-            raise SetpointError("not connected: the treadmill's speed range is not known yet")
-        return setpoint_units("speed", kmh, self.speed_range)
-
-    def incline_units(self, pct: float) -> int:
-        if self.incline_range is None or not self.supports_incline:
-            raise SetpointError("this treadmill does not take an inclination target")
-        return setpoint_units("incline", pct, self.incline_range)
-
-    # --- events ------------------------------------------------------------------------------
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call `listener` with every event, after the commander's watcher."""
-        return self._events.subscribe(listener)
-
-    def take_control(self, watcher: Listener) -> Commands:
-        """The one command surface, for the one owner; `watcher` hears every event first."""
-        if self._commands is not None:
-            raise ControlTaken(f"{self.label}: the control point already has its owner")
-        self._first = watcher
-        self._commands = Commands(self, self._control)
-        return self._commands
-
-    def _emit(self, event: TreadmillEvent) -> None:
-        if self._first is not None:
-            try:
-                self._first(event)
-            except Exception:  # the watcher must never be the reason a frame is lost
-                log.exception("the treadmill's watcher failed on %r", event)
-        self._events.emit(event)
+        self.training_status = status
+        if self._key_out and status != TrainingStatus.POST_WORKOUT:
+            self._key_out = False  # the console is back from the key stop
+            self._emit(SafetyKeyBack(self._now()))
 
     def _on_response(self, response: ControlResponse) -> None:
-        self._emit(Answered(self._now(), response))
-
-    def _decoded[T](self, decode: Callable[[bytes], T], data: bytes) -> T | None:
-        """Decode a notification, or log and drop it: never raise out of a link callback."""
-        try:
-            return decode(data)
-        except MalformedFrame as e:
-            self.frames_dropped += 1
-            log.warning("dropped notification %s: %s", data.hex(" "), e)
-            return None
+        # Told of every answer, a late one too: a late success to a Stop still means the
+        # treadmill took it (the guard counts it only after a Stop of its own).
+        if response.request == OpCode.STOP_OR_PAUSE and response.result == ResultCode.SUCCESS:
+            self._emit(StopTaken(self._now(), "indication"))
 
     async def _write(self, request: bytes) -> None:
         port = self._port
         if port is None:
             raise LinkLost("not connected to the treadmill")
-        await port.write_control_point(request)
+        await port.write(Characteristic.FITNESS_MACHINE_CONTROL_POINT, request, response=True)
 
-    @staticmethod
-    def _now() -> float:
-        return asyncio.get_running_loop().time()
+    def _make_commands(self) -> FtmsCommands:
+        return FtmsCommands(self, self._control)
 
 
-class Commands:
-    """The treadmill's control procedures, checked against its advertised ranges before any
-    byte is written. Only `Treadmill.take_control` makes one. A command that does not succeed
-    is reported as CommandFailed to the treadmill's listeners, whoever sent it."""
-
-    def __init__(self, treadmill: Treadmill, control: ControlPoint) -> None:
-        self._treadmill = treadmill
+class FtmsCommands(Commands):
+    def __init__(self, treadmill: FtmsTreadmill, control: ControlPoint) -> None:
+        super().__init__(treadmill)
+        self._ftms = treadmill
         self._control = control
 
     @property
     def procedure_timeout(self) -> float:
         return self._control.timeout
 
-    async def request_control(self) -> ControlResponse:
+    async def request_control(self) -> None:
         op = OpCode.REQUEST_CONTROL
-        return await self._reported(op, self._control.execute(op))
+        await self._reported(Command.REQUEST_CONTROL, self._control.execute(op))
 
-    async def reset(self) -> ControlResponse:
-        return await self._reported(OpCode.RESET, self._control.execute(OpCode.RESET))
+    async def reset(self) -> None:
+        """FTMS's Reset (0x01): for tests of the control point only, no interface command."""
+        await self._control.execute(OpCode.RESET)
 
-    async def set_speed(self, kmh: float) -> ControlResponse:
-        parameter = speed_parameter(self._treadmill.speed_units(kmh))
+    async def set_speed(self, kmh: float) -> None:
+        parameter = speed_parameter(self._ftms.speed_units(kmh))
         op = OpCode.SET_TARGET_SPEED
-        return await self._reported(op, self._control.execute(op, parameter))
+        await self._reported(Command.SET_SPEED, self._control.execute(op, parameter))
 
-    async def set_incline(self, pct: float) -> ControlResponse:
-        parameter = incline_parameter(self._treadmill.incline_units(pct))
+    async def set_incline(self, pct: float) -> None:
+        parameter = incline_parameter(self._ftms.incline_units(pct))
         op = OpCode.SET_TARGET_INCLINATION
-        return await self._reported(op, self._control.execute(op, parameter))
+        await self._reported(Command.SET_INCLINE, self._control.execute(op, parameter))
 
-    async def start(self) -> ControlResponse:
+    async def start(self) -> None:
         op = OpCode.START_OR_RESUME
-        return await self._reported(op, self._control.execute(op))
+        await self._reported(Command.START, self._control.execute(op))
 
-    async def stop(self, *, timeout: float | None = None) -> ControlResponse:
-        """Stop now: never waits behind another command (see ControlPoint.stop)."""
-        return await self._control.stop(StopPause.STOP, timeout=timeout)
+    async def stop(self, *, timeout: float | None = None) -> None:
+        await self._control.stop(StopPause.STOP, timeout=timeout)
 
-    async def pause(self, *, timeout: float | None = None) -> ControlResponse:
-        """Pause now, the same way as a stop: queued commands are dropped."""
-        return await self._control.stop(StopPause.PAUSE, timeout=timeout)
-
-    async def _reported(
-        self, op: OpCode, procedure: Coroutine[Any, Any, ControlResponse]
-    ) -> ControlResponse:
-        try:
-            return await procedure
-        except ControlPointError as e:
-            self._treadmill._emit(CommandFailed(self._treadmill._now(), op, str(e)))
-            raise
+    async def pause(self, *, timeout: float | None = None) -> None:
+        await self._control.stop(StopPause.PAUSE, timeout=timeout)

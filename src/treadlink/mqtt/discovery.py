@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from treadlink import __version__
-from treadlink.ftms.layouts import Range
-from treadlink.ftms.treadmill import DeviceInfo, Treadmill
 from treadlink.mqtt.bridge import Rules
 from treadlink.mqtt.client import BrokerLink, Kind
 from treadlink.mqtt.topics import ONLINE, Topics
+from treadlink.treadmill.base import DeviceInfo, Treadmill
+from treadlink.treadmill.units import Range
 
 Message = tuple[str, dict[str, Any]]
 

@@ -30,8 +30,6 @@ from treadlink.app.connection import Connection, Target, connect
 from treadlink.backoff import Backoff
 from treadlink.ble.radio import Radio
 from treadlink.config import RunnerProfile
-from treadlink.ftms.control import ControlPointError
-from treadlink.ftms.state import Telemetry, TreadmillEvent
 from treadlink.mqtt.bridge import MqttBridge, serve_rules
 from treadlink.mqtt.connect import Bridged, connect_bridge
 from treadlink.mqtt.discovery import Machine
@@ -49,6 +47,8 @@ from treadlink.safety.faults import ACCEPTED, Verdict, refused
 from treadlink.safety.guard import SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import Event, Finished, TelemetryUpdate
+from treadlink.treadmill.errors import CommandError
+from treadlink.treadmill.state import Telemetry, TreadmillEvent
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class Service:
                 async with connect(self.radio, self.options.target, self.profile) as connection:
                     backoff.reset()
                     await self._while_connected(connection)
-            except (BleakError, ControlPointError, OSError, TimeoutError) as e:
+            except (BleakError, CommandError, OSError, TimeoutError) as e:
                 problem = e
             finally:
                 self.guard = self.bridge.guard = None

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from treadlink.config import RunnerProfile
-from treadlink.ftms.layouts import Range, SetpointError, setpoint_units
 from treadlink.plans.bounds import MAX_SESSION_S, MAX_STEPS
 from treadlink.plans.durations import format_duration
 from treadlink.plans.errors import PlanError, Problem
 from treadlink.plans.limits import NOBLEPRO_ELITE, TreadmillLimits
 from treadlink.plans.model import Item, Repeat, Segment, Stage
 from treadlink.plans.timeline import Cue, RepeatInfo, Step, Timeline, Totals
+from treadlink.treadmill.units import Range, SetpointError, setpoint_units
 
 PathT = tuple[str | int, ...]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from treadlink.ftms.layouts import Range, incline_range, speed_range
+from treadlink.treadmill.units import Range, incline_range, speed_range
 
 
 def _noblepro_speed() -> Range:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from treadlink.ftms.control import ControlPointError
+from treadlink.treadmill.errors import CommandError
 
 
 class FaultKind(StrEnum):
@@ -27,7 +27,7 @@ class FaultKind(StrEnum):
     MOVED_WHILE_LATCHED = "moved_while_latched"
 
 
-class InterlockError(ControlPointError):
+class InterlockError(CommandError):
     """The guard refused a command (a start or an increase while latched). Nothing was written."""
 
 

@@ -12,9 +12,9 @@ import asyncio
 from collections import deque
 from typing import Protocol
 
-from treadlink.ftms.layouts import SetpointError
-from treadlink.ftms.treadmill import Treadmill
 from treadlink.safety.settings import STILL_KMH, GuardSettings
+from treadlink.treadmill.base import Treadmill
+from treadlink.treadmill.units import SetpointError
 
 
 class Gated(Protocol):

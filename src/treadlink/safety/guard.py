@@ -32,27 +32,6 @@ from typing import Self
 
 from treadlink.ble.link import Link
 from treadlink.fanout import Fanout
-from treadlink.ftms.control import ControlPointError
-from treadlink.ftms.layouts import ControlResponse
-from treadlink.ftms.protocol import (
-    MachineStatusOp,
-    OpCode,
-    ResultCode,
-    StopPause,
-    TrainingStatus,
-)
-from treadlink.ftms.state import (
-    Answered,
-    CommandFailed,
-    Connected,
-    Disconnected,
-    StatusChanged,
-    Telemetry,
-    TrainingStatusChanged,
-    TreadmillEvent,
-    TreadmillState,
-)
-from treadlink.ftms.treadmill import Treadmill
 from treadlink.safety.events import (
     Acknowledged,
     ConsoleOverride,
@@ -69,6 +48,23 @@ from treadlink.safety.settings import DEFAULT_SETTINGS, STILL_KMH, GuardSettings
 from treadlink.safety.stopping import StopPhase, Stopping
 from treadlink.safety.timers import Timers
 from treadlink.safety.watch import FrameWatch
+from treadlink.treadmill.base import Treadmill
+from treadlink.treadmill.errors import Command, CommandError
+from treadlink.treadmill.state import (
+    CommandFailed,
+    Connected,
+    ControlLost,
+    Disconnected,
+    SafetyKeyBack,
+    SafetyKeyPulled,
+    StartedOnConsole,
+    StoppedOnConsole,
+    StopTaken,
+    TargetSpeedChanged,
+    Telemetry,
+    TreadmillEvent,
+    TreadmillState,
+)
 
 __all__ = ["DEFAULT_SETTINGS", "GuardSettings", "SafetyGuard", "StopPhase"]
 
@@ -270,10 +266,10 @@ class SafetyGuard:
         return await self._stop.wait_belt_stopped(timeout)
 
     # --- guarded commands: the only way to the control point ----------------------------------
-    async def request_control(self) -> ControlResponse:
-        return await self._commands.request_control()
+    async def request_control(self) -> None:
+        await self._commands.request_control()
 
-    async def start(self) -> ControlResponse:
+    async def start(self) -> None:
         latched = self.latched_text()
         if latched is not None:
             raise InterlockError(f"start refused: {latched}")
@@ -285,7 +281,7 @@ class SafetyGuard:
             raise InterlockError(f"start refused: {NOT_REPORTED}")
         self._running = True
         self._stop.started()
-        return await self._commands.start()
+        await self._commands.start()
 
     @property
     def easing_in(self) -> bool:
@@ -324,20 +320,20 @@ class SafetyGuard:
         whatever the belt does now, or None."""
         return self._gate.out_of_bounds(speed_kmh=speed_kmh, incline_pct=incline_pct)
 
-    async def set_speed(self, kmh: float) -> ControlResponse:
+    async def set_speed(self, kmh: float) -> None:
         await self.wait_belt_reported()  # refused below if none came
         reason = self.refusal(speed_kmh=kmh)
         if reason is not None:
             raise InterlockError(f"speed {kmh:g} km/h refused: {reason}")
         self._gate.speed_sent(kmh)
-        return await self._commands.set_speed(kmh)
+        await self._commands.set_speed(kmh)
 
-    async def set_incline(self, pct: float) -> ControlResponse:
+    async def set_incline(self, pct: float) -> None:
         await self.wait_belt_reported()  # refused below if none came
         reason = self.refusal(incline_pct=pct)
         if reason is not None:
             raise InterlockError(f"incline {pct:g} % refused: {reason}")
-        return await self._commands.set_incline(pct)
+        await self._commands.set_incline(pct)
 
     async def pause(self) -> None:
         """Pause the belt; while a stop is under way the stop loop is in charge instead."""
@@ -348,7 +344,7 @@ class SafetyGuard:
         self._watch.stand_down()
         try:
             await self._commands.pause()
-        except ControlPointError as e:
+        except CommandError as e:
             # The belt may still run: a pause that did not happen is a stop that must.
             self.trip(FaultKind.COMMAND_FAILED, f"control point: {e}")
             raise
@@ -362,17 +358,28 @@ class SafetyGuard:
                 self._on_frame(state)
             case Connected():
                 self._watch.connected()
-            case StatusChanged(status=status):
-                self._on_status(status.op, status.value)
-            case TrainingStatusChanged(status=status):
-                if self.safety_key_out and status != TrainingStatus.POST_WORKOUT:
-                    self.safety_key_out = False  # the console is back from the key stop
-            case Answered(response=response):
-                stopped = response.request == OpCode.STOP_OR_PAUSE
-                if stopped and response.result == ResultCode.SUCCESS and self._stop.writes:
-                    self._stop.accept("indication")
-            case CommandFailed(op=op, error=error) if op not in _NOT_FAULTS:
-                self.trip(FaultKind.COMMAND_FAILED, f"control point: {error}")
+            case StopTaken(how=how) if self._stop.writes:
+                self._stop.accept(how)  # a late answer counts too, once we wrote a Stop
+            case SafetyKeyPulled():
+                self.safety_key_out = True
+                self.trip(FaultKind.SAFETY_KEY, "the safety key was pulled")
+                self._stop.accept("status safety key")
+            case SafetyKeyBack():
+                self.safety_key_out = False  # the console is back from the key stop
+            case ControlLost():
+                self.trip(FaultKind.CONTROL_LOST, "another device took control of the treadmill")
+            case StoppedOnConsole(paused=paused):
+                self._on_console_stop(paused)
+            case StartedOnConsole():
+                self._watch.console_started()
+            case TargetSpeedChanged(speed_kmh=kmh):
+                if not self._gate.echoes_own_speed(kmh):
+                    # The runner pressed a speed key: the belt follows the console, the plan
+                    # waits.
+                    self._gate.target_kmh = kmh
+                    self._emit(ConsoleOverride(at=_now(), speed_kmh=kmh))
+            case CommandFailed(command=command, error=error) if command not in _NOT_FAULTS:
+                self.trip(FaultKind.COMMAND_FAILED, f"command failed: {error}")
             case Disconnected(solicited=False):
                 asleep = self.idle_at_rest  # judged before any listener hears of the drop
                 self._emit(LinkDown(at=_now()))
@@ -397,35 +404,16 @@ class SafetyGuard:
             )
         self._watch.rearm(speed)
 
-    def _on_status(self, op: MachineStatusOp | int, value: float | int | None) -> None:
+    def _on_console_stop(self, paused: bool) -> None:
         ours = _now() - self._stop.own_stop_at <= self.settings.own_status_window_s
-        if op == MachineStatusOp.STOPPED_BY_SAFETY_KEY:
-            self.safety_key_out = True
-            self.trip(FaultKind.SAFETY_KEY, "the safety key was pulled")
-            self._stop.accept("status safety key")
-        elif op == MachineStatusOp.CONTROL_PERMISSION_LOST:
-            self.trip(FaultKind.CONTROL_LOST, "another device took control of the treadmill")
-        elif op == MachineStatusOp.STOPPED_OR_PAUSED_BY_USER:
-            if not self.stopping and not ours:
-                if self.driving:
-                    self.trip(
-                        FaultKind.CONSOLE_STOP, "stopped or paused on the treadmill's console"
-                    )
-                else:
-                    # Someone on the console stopped a belt treadlink does not drive: theirs.
-                    self._emit(ConsoleStop(at=_now(), paused=value == StopPause.PAUSE))
-            if self.stopping:
-                self._stop.accept("status stopped by user")
-        elif op == MachineStatusOp.STARTED_OR_RESUMED_BY_USER:
-            self._watch.console_started()
-        elif op == MachineStatusOp.RESET:
-            self.safety_key_out = False
-        elif op == MachineStatusOp.TARGET_SPEED_CHANGED and isinstance(value, float | int):
-            if self._gate.echoes_own_speed(float(value)):
-                return
-            # The runner pressed a speed key: the belt follows the console, the plan waits.
-            self._gate.target_kmh = float(value)
-            self._emit(ConsoleOverride(at=_now(), speed_kmh=float(value)))
+        if not self.stopping and not ours:
+            if self.driving:
+                self.trip(FaultKind.CONSOLE_STOP, "stopped or paused on the treadmill's console")
+            else:
+                # Someone on the console stopped a belt treadlink does not drive: theirs.
+                self._emit(ConsoleStop(at=_now(), paused=paused))
+        if self.stopping:
+            self._stop.accept("status stopped by user")
 
     def _emit(self, event: GuardEvent) -> None:
         self._events.emit(event)
@@ -437,4 +425,4 @@ def _now() -> float:
 
 # A refused Request Control is the asker's to judge (some treadmills answer "failed" and obey;
 # without control every later command fails and trips the guard then).
-_NOT_FAULTS = frozenset({OpCode.REQUEST_CONTROL})
+_NOT_FAULTS = frozenset({Command.REQUEST_CONTROL})

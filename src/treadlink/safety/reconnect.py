@@ -16,10 +16,10 @@ from collections.abc import Callable
 
 from treadlink.backoff import Backoff
 from treadlink.ble.link import Link
-from treadlink.ftms.control import ControlPointError
-from treadlink.ftms.treadmill import Commands
 from treadlink.safety.events import Fault, GuardEvent, Reconnected
 from treadlink.safety.settings import GuardSettings
+from treadlink.treadmill.base import Commands
+from treadlink.treadmill.errors import CommandError
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class Reconnecting:
             self._emit(Reconnected(at=now, attempts=attempts))
             # Control is needed to send the stop; a treadmill that answers "failed" may
             # still obey.
-            with contextlib.suppress(ControlPointError):
+            with contextlib.suppress(CommandError):
                 await self._commands.request_control()
             if self._link.is_connected:
                 return

@@ -22,9 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from treadlink.ftms.control import ControlPointError, LinkLost, ProcedureFailed
-from treadlink.ftms.protocol import ResultCode
-from treadlink.ftms.treadmill import Commands
 from treadlink.safety.events import (
     BeltMoving,
     BeltStopped,
@@ -35,6 +32,8 @@ from treadlink.safety.events import (
 )
 from treadlink.safety.settings import STILL_KMH, GuardSettings
 from treadlink.safety.timers import Timers
+from treadlink.treadmill.base import Commands
+from treadlink.treadmill.errors import CommandError, CommandRefused, LinkLost, Refusal
 
 log = logging.getLogger(__name__)
 
@@ -223,16 +222,16 @@ class Stopping:
             try:
                 await self._commands.stop(timeout=period)
                 self.accept("indication")
-            except ProcedureFailed as e:
+            except CommandRefused as e:
                 self._say_once("refused", f"stop refused: {e}")
-                if e.response.result == ResultCode.CONTROL_NOT_PERMITTED:
+                if e.refusal == Refusal.NOT_PERMITTED:
                     # Control was lost (another app, a reset): ask for it back before the next.
-                    with contextlib.suppress(ControlPointError, TimeoutError):
+                    with contextlib.suppress(CommandError, TimeoutError):
                         async with asyncio.timeout(period):
                             await self._commands.request_control()
             except LinkLost:
                 pass  # nothing to write on until reconnecting brings the link back
-            except ControlPointError as e:
+            except CommandError as e:
                 self._say_once(type(e).__name__, f"stop not answered: {e}")
             except Exception:
                 log.exception("stop attempt %d failed", self.writes)

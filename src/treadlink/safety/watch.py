@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from treadlink.ftms.state import TreadmillState
 from treadlink.safety.faults import FaultKind
 from treadlink.safety.settings import STILL_KMH, GuardSettings
 from treadlink.safety.timers import Timers
+from treadlink.treadmill.state import TreadmillState
 
 Trip = Callable[[FaultKind, str], None]
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from treadlink.ftms.state import Telemetry, TreadmillEvent
-from treadlink.ftms.treadmill import Treadmill
 from treadlink.safety.guard import SafetyGuard
+from treadlink.treadmill.base import Treadmill
+from treadlink.treadmill.state import Telemetry, TreadmillEvent
 
 _STILL = 0.005  # km/h: below the 0.01 km/h wire resolution
 

@@ -32,10 +32,6 @@ from typing import Literal
 
 from treadlink.events import Event
 from treadlink.fanout import Fanout
-from treadlink.ftms.control import ControlPointError, ProcedureFailed
-from treadlink.ftms.layouts import SetpointError
-from treadlink.ftms.protocol import ResultCode
-from treadlink.ftms.state import Telemetry, TreadmillEvent
 from treadlink.plans.timeline import Step, Timeline
 from treadlink.safety.events import GuardEvent
 from treadlink.safety.faults import ACCEPTED, FaultKind, Verdict, refused
@@ -59,6 +55,9 @@ from treadlink.session.events import (
     Skipped,
     TelemetryUpdate,
 )
+from treadlink.treadmill.errors import CommandError, CommandRefused, Refusal
+from treadlink.treadmill.state import Telemetry, TreadmillEvent
+from treadlink.treadmill.units import SetpointError
 
 Listener = Callable[[Event], None]
 AtEnd = Literal["stop", "pause"]
@@ -287,7 +286,7 @@ class Session:
                     origin = await self._run_step(step, origin)
                     if self._stop_reason is None:
                         done += 1
-            except (ControlPointError, SetpointError, SessionAborted) as e:
+            except (CommandError, SetpointError, SessionAborted) as e:
                 self._fault = str(e)
                 self._emit(Fault(at=self.clock(), message=str(e)))
             finally:
@@ -319,9 +318,9 @@ class Session:
         try:
             await self.guard.request_control()
             self._emit(ControlRequested(at=self.clock(), result="success"))
-        except ProcedureFailed as e:
+        except CommandRefused as e:
             # Some treadmills answer "operation failed" and obey all the same.
-            if e.response.result != ResultCode.OPERATION_FAILED:
+            if e.refusal != Refusal.FAILED:
                 raise
             self._emit(ControlRequested(at=self.clock(), result="operation failed (tolerated)"))
         if self._stop_reason is None:
@@ -407,7 +406,7 @@ class Session:
         # After a fault the guard is stopping the belt already; the console may hold it.
         pause_belt = self._pause_belt and not self._faulted
         if pause_belt:
-            with contextlib.suppress(ControlPointError):
+            with contextlib.suppress(CommandError):
                 await self.guard.pause()
         while not self._resume_asked and self._stop_reason is None:
             self._wake.clear()
@@ -422,7 +421,7 @@ class Session:
                 if self._faulted or self.guard.easing_in:
                     self._faulted = False
                     await self._ease_in(self._segment_kmh)
-            except (ControlPointError, SessionAborted):
+            except (CommandError, SessionAborted):
                 if not self._held_again():
                     raise
                 return held  # a fault while the belt came back: the caller holds once more
@@ -472,7 +471,7 @@ class Session:
             await self.guard.set_speed(speed)
             if incline is not None:
                 await self.guard.set_incline(incline)
-        except ControlPointError:
+        except CommandError:
             if self.guard.latched is None and not self.guard.stopping:
                 raise
             return  # the guard is stopping the belt; the plan waits for the runner
@@ -491,7 +490,7 @@ class Session:
                 return  # the segment it was for is over, or the plan holds: not sent
             # A failure is the guard's to act on (it hears every failed command); the runner
             # sees the fault, not an error from the key.
-            with contextlib.suppress(ControlPointError, SetpointError):
+            with contextlib.suppress(CommandError, SetpointError):
                 if speed_kmh is not None:
                     await self.guard.set_speed(speed_kmh)
                 if incline_pct is not None:
@@ -512,7 +511,7 @@ class Session:
             try:
                 await self.guard.pause()
                 return "paused"
-            except ControlPointError:
+            except CommandError:
                 pass  # refused: the guard has latched and stops the belt; wait for it below
         if self._stop_reason is None:
             self._stop_reason = "end of plan" if ended_normally else "session ended early"

@@ -141,6 +141,10 @@ class Treadmill(ABC):
         c = self.capabilities
         return c is not None and c.incline_range is not None and c.incline_settable
 
+    def details(self) -> list[tuple[str, str]]:
+        """What the protocol itself says of the treadmill, for `probe` (label, value)."""
+        return []
+
     def speed_units(self, kmh: float) -> int:
         """Grid units for a target speed, or SetpointError if the treadmill cannot take it."""
         if self.speed_range is None:

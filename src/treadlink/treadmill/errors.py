@@ -56,6 +56,10 @@ class CommandPreempted(CommandError):
     """A stop was asked for while this command waited for its turn; it was never written."""
 
 
+class NotDrivable(CommandError):
+    """The treadmill is reached, but this driver cannot drive it (the message says why)."""
+
+
 class LinkLost(CommandError):
     """No link to write on, or the link dropped while the command was in flight."""
 

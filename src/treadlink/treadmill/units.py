@@ -90,5 +90,3 @@ def setpoint_units(name: str, value: float, r: Range) -> int:
     if value < 0 and r.minimum >= 0:
         raise SetpointError(f"{name} {value} {r.unit} is negative")
     raise SetpointError(f"{name} {value} {r.unit} is not one the treadmill takes ({r})")
-
-

@@ -42,7 +42,7 @@ from treadlink.ble.bumble.client import BleakClientBumble
 from treadlink.ble.bumble.scanner import BleakScannerBumble
 from treadlink.ble.link import Link
 from treadlink.ble.radio import Radio, RadioUnavailable
-from treadlink.ftms.treadmill import Treadmill
+from treadlink.treadmill.base import Treadmill
 
 if TYPE_CHECKING:
     from treadlink_sim.rig import Rig
