@@ -172,7 +172,7 @@ async def test_serve_publishes_its_answers_and_the_next_stage_in_the_state(
         device = payload(
             await watcher.expect(f"homeassistant/sensor/{DEVICE_ID}/next_stage/config")
         )["device"]
-        assert (device["manufacturer"], device["model"]) == ("NoblePro", "Elite E8i")
+        assert (device["manufacturer"], device["model"]) == ("NoblePro", "Elite E8.0")
 
 
 async def test_remove_discovery_leaves_nothing_of_treadlinks_retained(

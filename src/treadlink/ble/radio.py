@@ -64,9 +64,9 @@ class Sighting:
     def protocol(self) -> str | None:
         """The protocol the advertisement points to, and why, for `scan`."""
         if self.ftms:
-            return "FTMS (advertises the Fitness Machine Service 0x1826)"
+            return "FTMS treadmill (it advertises the Fitness Machine Service, 0x1826)"
         if self.fitshow:
-            return f"FitShow (its name {self.name!r} is a FitShow console's)"
+            return f"FitShow treadmill (its name {self.name!r} is a FitShow console's)"
         return None
 
     @classmethod

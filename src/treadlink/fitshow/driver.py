@@ -88,7 +88,10 @@ _MOVING: Final = frozenset({BeltState.RUNNING, BeltState.COUNTDOWN})
 _AT_REST: Final = frozenset(
     {BeltState.IDLE, BeltState.STOPPED, BeltState.PAUSED, BeltState.SLEEPING}
 )
-_STOP_TAKEN: Final = frozenset({BeltState.STOPPING, BeltState.STOPPED, BeltState.IDLE})
+# After our STOP: the belt stopping or at rest (the safety key out stops it too).
+_STOP_TAKEN: Final = frozenset(
+    {BeltState.STOPPING, BeltState.STOPPED, BeltState.IDLE, BeltState.SAFETY_KEY_OUT}
+)
 _PAUSE_TAKEN: Final = frozenset({BeltState.PAUSED, BeltState.STOPPING})
 # The console stopped it (its keys, an error, sleep): out of a moving state into these.
 _STOPPED_ON_CONSOLE: Final = frozenset(
@@ -358,7 +361,7 @@ class FitShowCommands(Commands):
         fs = self._fs
         fs._stop_written = True
         await fs._write(stop_request())
-        if fs.belt in _STOP_TAKEN - {BeltState.STOPPING}:
+        if fs.belt in _STOP_TAKEN - {BeltState.STOPPING} or fs.belt == BeltState.SLEEPING:
             return  # at rest already: the stop is taken as written
         await fs._until(_STOP_TAKEN, timeout or fs.procedure_timeout, Command.STOP)
 

@@ -154,18 +154,9 @@ class Service:
 
         def on_treadmill(event: TreadmillEvent) -> None:
             if isinstance(event, Telemetry) and self.session is None:
-                # Idle (or someone on the console): the treadmill is still published.
-                s = event.state
-                self.bridge.observe(
-                    TelemetryUpdate(
-                        at=loop.time(),
-                        speed_kmh=s.speed_kmh,
-                        incline_pct=s.incline_pct,
-                        distance_m=s.distance_m,
-                        elapsed_time_s=s.elapsed_time_s,
-                        heart_rate_bpm=s.heart_rate_bpm,
-                    )
-                )
+                # Idle (or someone on the console): the treadmill is still published, with no
+                # speed it has reason to doubt.
+                self.bridge.observe(TelemetryUpdate.of(event.state, loop.time(), guard.speed_doubt))
 
         def on_guard(event: GuardEvent) -> None:
             # Judged whether or not a session object exists: one being set up (its record

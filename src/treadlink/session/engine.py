@@ -50,11 +50,10 @@ from treadlink.session.events import (
     Resumed,
     SegmentStarted,
     SessionStarted,
-    SetpointConfirmed,
-    SetpointSent,
     Skipped,
     TelemetryUpdate,
 )
+from treadlink.session.targets import SegmentTargets
 from treadlink.treadmill.errors import CommandError, CommandRefused, Refusal
 from treadlink.treadmill.state import Telemetry, TreadmillEvent
 from treadlink.treadmill.units import SetpointError
@@ -107,12 +106,7 @@ class Session:
         self._distance_target: float | None = None
         self._belt = BeltWatch(self.treadmill, belt_start_timeout)
         self._easing: EaseIn | None = None  # bringing the belt back after a fault
-        # The segment's speed and incline, as the runner's keys left them: they last to the
-        # end of the segment, a pause or a fault included.
-        self._segment_kmh = 0.0
-        self._segment_incline: float | None = None
-        self._adjusting: asyncio.Task[None] | None = None
-        self._wanted: tuple[int, float | None, float | None] | None = None  # segment, targets
+        self._targets = SegmentTargets(guard, self._emit, self.clock, self._still_wanted)
         self.current: Step | None = None
         self.running = False  # inside run(): the guard's events reach listeners through it
 
@@ -204,7 +198,7 @@ class Session:
             if reason is not None:
                 return self._refuse("set target", reason)
             easing.retarget(speed_kmh)  # the ease-in's own steps take it there
-            self._segment_kmh = speed_kmh
+            self._targets.speed_kmh = speed_kmh
             self._emit(EaseInTarget(at=self.clock(), speed_kmh=speed_kmh))
             if incline_pct is None:
                 return ACCEPTED
@@ -212,37 +206,15 @@ class Session:
         reason = self.guard.refusal(speed_kmh=speed_kmh, incline_pct=incline_pct)
         if reason is not None:
             return self._refuse("set target", reason)
-        if speed_kmh is not None:
-            self._segment_kmh = speed_kmh
-        if incline_pct is not None:
-            self._segment_incline = incline_pct
-        self._emit(
-            SetpointSent(
-                at=self.clock(),
-                index=self.current.index,
-                speed_kmh=speed_kmh if speed_kmh is not None else self.guard.target_kmh or 0.0,
-                incline_pct=incline_pct,
-                lag_ms=0.0,
-            )
-        )
-        # Asked again while a change is being written (keys pressed fast): the latest wins,
-        # written once that one is done; the ones in between are never sent.
-        if self._wanted is not None and self._wanted[0] == self.current.index:
-            _, waiting_speed, waiting_incline = self._wanted
-            speed_kmh = waiting_speed if speed_kmh is None else speed_kmh
-            incline_pct = waiting_incline if incline_pct is None else incline_pct
-        self._wanted = (self.current.index, speed_kmh, incline_pct)
-        if self._adjusting is None or self._adjusting.done():
-            self._adjusting = asyncio.get_running_loop().create_task(self._send_targets())
+        self._targets.change(self.current.index, speed_kmh, incline_pct)
         return ACCEPTED
 
     def treadmill_target(self) -> float | None:
         """The speed the session last asked of the belt (or is about to), or the console's."""
         if self.current is None:
             return None
-        if self._wanted is not None and self._wanted[1] is not None:
-            return self._wanted[1]
-        return self.guard.target_kmh
+        asked = self._targets.asked_kmh
+        return asked if asked is not None else self.guard.target_kmh
 
     @property
     def latched(self) -> bool:
@@ -301,8 +273,7 @@ class Session:
             self._emit(finished)
             return finished
         finally:
-            if self._adjusting is not None:
-                self._adjusting.cancel()
+            self._targets.cancel()
             unsubscribe_treadmill()
             unsubscribe_guard()
             self.running = False
@@ -344,6 +315,10 @@ class Session:
             pause_belt=False,
         )
         self._emit(Paused(at=self.clock(), reason=self._pause_reason or ""))
+        await self._resumed_or_stopped()
+
+    async def _resumed_or_stopped(self) -> None:
+        """Wait while the plan holds: until the runner resumes or the session ends."""
         while not self._resume_asked and self._stop_reason is None:
             self._wake.clear()
             await self._wake.wait()
@@ -364,7 +339,7 @@ class Session:
     async def _run_step(self, step: Step, origin: float) -> float:
         """Run one segment scheduled to start at `origin`; return when the next one starts."""
         self.current = step
-        self._segment_kmh, self._segment_incline = step.speed_kmh, step.incline_pct
+        self._targets.begin(step)
         self._emit(
             SegmentStarted.for_step(
                 step, at=self.clock(), start_distance_m=self.treadmill.state.distance_m
@@ -375,7 +350,7 @@ class Session:
         if step.distance_m is not None:
             self._distance_target = self.account.distance_m + step.distance_m
         if self._pause_reason is None:
-            await self._send_setpoint(step, origin)
+            await self._targets.send(step, scheduled=origin)
         while True:
             self._wake.clear()
             if self._stop_reason is not None:
@@ -389,7 +364,7 @@ class Session:
                 if deadline is not None:
                     deadline += held
                 if self._stop_reason is None and self._pause_reason is None:
-                    await self._send_setpoint(step, self._now())
+                    await self._targets.send(step, scheduled=self._now())
                 continue
             if deadline is not None and self._now() >= deadline:
                 return deadline
@@ -408,19 +383,15 @@ class Session:
         if pause_belt:
             with contextlib.suppress(CommandError):
                 await self.guard.pause()
-        while not self._resume_asked and self._stop_reason is None:
-            self._wake.clear()
-            await self._wake.wait()
-        self._resume_asked = False
+        await self._resumed_or_stopped()
         held = self._now() - start
-        self._pause_reason = None
         if self._stop_reason is None:
             try:
                 if pause_belt or self._faulted:
                     await self._start_and_wait()
                 if self._faulted or self.guard.easing_in:
                     self._faulted = False
-                    await self._ease_in(self._segment_kmh)
+                    await self._ease_in(self._targets.speed_kmh)
             except (CommandError, SessionAborted):
                 if not self._held_again():
                     raise
@@ -449,52 +420,10 @@ class Session:
         finally:
             self._easing = None
 
-    async def _send_setpoint(self, step: Step, scheduled: float) -> None:
-        """The segment's speed and incline (the step's, or as the runner's keys changed them)."""
-        speed = self._segment_kmh
-        incline = self._segment_incline if self.treadmill.supports_incline else None
-        # Checked before anything is written: an off-grid setpoint never half-applies.
-        self.treadmill.speed_units(speed)
-        if incline is not None:
-            self.treadmill.incline_units(incline)
-        lag_ms = max(0.0, self._now() - scheduled) * 1000
-        self._emit(
-            SetpointSent(
-                at=self.clock(),
-                index=step.index,
-                speed_kmh=speed,
-                incline_pct=incline,
-                lag_ms=lag_ms,
-            )
-        )
-        try:
-            await self.guard.set_speed(speed)
-            if incline is not None:
-                await self.guard.set_incline(incline)
-        except CommandError:
-            if self.guard.latched is None and not self.guard.stopping:
-                raise
-            return  # the guard is stopping the belt; the plan waits for the runner
-        self._emit(
-            SetpointConfirmed(
-                at=self.clock(), index=step.index, speed_kmh=speed, incline_pct=incline
-            )
-        )
-
-    async def _send_targets(self) -> None:
-        while self._wanted is not None:
-            index, speed_kmh, incline_pct = self._wanted
-            self._wanted = None
-            ended = self.current is None or self.current.index != index
-            if ended or self._pause_reason is not None or self._stop_reason is not None:
-                return  # the segment it was for is over, or the plan holds: not sent
-            # A failure is the guard's to act on (it hears every failed command); the runner
-            # sees the fault, not an error from the key.
-            with contextlib.suppress(CommandError, SetpointError):
-                if speed_kmh is not None:
-                    await self.guard.set_speed(speed_kmh)
-                if incline_pct is not None:
-                    await self.guard.set_incline(incline_pct)
+    def _still_wanted(self, index: int) -> bool:
+        """A key's change for segment `index` may still be written (it runs, nothing holds)."""
+        running = self.current is not None and self.current.index == index
+        return running and self._pause_reason is None and self._stop_reason is None
 
     def _distance_reached(self) -> bool:
         target = self._distance_target
@@ -534,19 +463,8 @@ class Session:
     # --- what the treadmill and the guard say ----------------------------------------------------
     def _on_treadmill(self, event: TreadmillEvent) -> None:
         if isinstance(event, Telemetry):
-            s = event.state
-            doubt = self.guard.speed_doubt  # judged first: the guard hears every frame first
-            self._emit(
-                TelemetryUpdate(
-                    at=self.clock(),
-                    speed_kmh=None if doubt else s.speed_kmh,
-                    speed_doubt=doubt,
-                    incline_pct=s.incline_pct,
-                    distance_m=s.distance_m,
-                    elapsed_time_s=s.elapsed_time_s,
-                    heart_rate_bpm=s.heart_rate_bpm,
-                )
-            )
+            # The guard has judged the frame already (it hears every frame first).
+            self._emit(TelemetryUpdate.of(event.state, self.clock(), self.guard.speed_doubt))
             if self._distance_reached():
                 self._wake.set()
 

@@ -11,6 +11,7 @@ from treadlink.events import Event
 
 if TYPE_CHECKING:
     from treadlink.plans.timeline import Step
+    from treadlink.treadmill.state import TreadmillState
 from treadlink.safety.events import (
     Acknowledged,
     BeltMoving,
@@ -149,6 +150,19 @@ class TelemetryUpdate(SessionEvent):
     heart_rate_bpm: int | None
     # Why the treadmill's reported speed is not the belt's (speed_kmh is then None), or None.
     speed_doubt: str | None = None
+
+    @classmethod
+    def of(cls, state: TreadmillState, at: float, doubt: str | None = None) -> TelemetryUpdate:
+        """A frame of `state` at session time `at`; with a `doubt`, its speed is not shown."""
+        return cls(
+            at=at,
+            speed_kmh=None if doubt else state.speed_kmh,
+            speed_doubt=doubt,
+            incline_pct=state.incline_pct,
+            distance_m=state.distance_m,
+            elapsed_time_s=state.elapsed_time_s,
+            heart_rate_bpm=state.heart_rate_bpm,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
