@@ -21,6 +21,7 @@ stop that never queues.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from typing import ClassVar
 
 from treadlink.ftms.control import ControlPoint
@@ -45,7 +46,7 @@ from treadlink.ftms.protocol import (
     TrainingStatus,
 )
 from treadlink.treadmill.base import Capabilities, Commands, DeviceInfo, GattPort, Treadmill
-from treadlink.treadmill.errors import Command, LinkLost
+from treadlink.treadmill.errors import Command, LinkLost, WriteRefused
 from treadlink.treadmill.state import (
     ControlLost,
     SafetyKeyBack,
@@ -77,6 +78,10 @@ class FtmsTreadmill(Treadmill):
             self._write, timeout=procedure_timeout, on_response=self._on_response
         )
         self.features: Features | None = None
+        # What each Stop-or-Pause write asked for, oldest first: an answer names only the op
+        # code (0x08), and a late answer to a Pause must not pass for the Stop's.
+        self._stops_in_flight: deque[tuple[int, int]] = deque(maxlen=64)  # (kind, write number)
+        self._writes = 0
         self.training_status: TrainingStatus | int | None = None
         self._key_out = False  # status 03 seen, and the console not back from it yet
 
@@ -120,6 +125,7 @@ class FtmsTreadmill(Treadmill):
         pass  # FTMS pushes what it reports: nothing to poll
 
     def _detached(self) -> None:
+        self._stops_in_flight.clear()  # answers to writes on a dead link never come
         self._control.link_lost()
 
     # --- what the treadmill reports ----------------------------------------------------------
@@ -172,15 +178,31 @@ class FtmsTreadmill(Treadmill):
 
     def _on_response(self, response: ControlResponse) -> None:
         # Told of every answer, a late one too: a late success to a Stop still means the
-        # treadmill took it (the guard counts it only after a Stop of its own).
-        if response.request == OpCode.STOP_OR_PAUSE and response.result == ResultCode.SUCCESS:
+        # treadmill took it (the guard counts it only after a Stop of its own). Answers come in
+        # the order of the writes the treadmill took, one procedure at a time.
+        if response.request != OpCode.STOP_OR_PAUSE or not self._stops_in_flight:
+            return
+        kind, _ = self._stops_in_flight.popleft()
+        if kind == StopPause.STOP and response.result == ResultCode.SUCCESS:
             self._emit(StopTaken(self._now(), "indication"))
 
     async def _write(self, request: bytes) -> None:
         port = self._port
         if port is None:
             raise LinkLost("not connected to the treadmill")
-        await port.write(Characteristic.FITNESS_MACHINE_CONTROL_POINT, request, response=True)
+        noted = None
+        if request[0] == OpCode.STOP_OR_PAUSE and len(request) > 1:
+            # Noted before the write: one cut short may still have reached the treadmill, and
+            # a misread answer then errs the safe way only (a Stop's taken for a Pause's).
+            self._writes += 1
+            noted = (request[1], self._writes)
+            self._stops_in_flight.append(noted)
+        try:
+            await port.write(Characteristic.FITNESS_MACHINE_CONTROL_POINT, request, response=True)
+        except WriteRefused:
+            if noted is not None:
+                self._stops_in_flight.remove(noted)  # refused by its ATT layer: no answer
+            raise
 
     def _make_commands(self) -> FtmsCommands:
         return FtmsCommands(self, self._control)
