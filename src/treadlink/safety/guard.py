@@ -17,9 +17,10 @@ every `stop_retry_s`, each attempt with its own short timeout, until the belt is
 exception ends it, and if it ever ends early it is started again.
 
 Stopped means the treadmill said so. Two facts, reported apart: the stop is *accepted* when the
-treadmill answers our Stop with success (or reports status 02/03 after it); the belt is
-*stopped* only after that, once frames show 0 km/h and no distance gained over a window. A speed
-reading alone never confirms anything.
+treadmill gives its own word after our Stop (FTMS: a success answer, or status 02/03; FitShow:
+a stopping, stopped or idle state); the belt is *stopped* only after that, once frames show
+0 km/h and no distance gained over a window. A speed reading alone never confirms anything.
+The guard speaks no protocol: it sees the treadmill through treadlink.treadmill's interface.
 """
 
 from __future__ import annotations

@@ -223,8 +223,11 @@ class Stopping:
                 await self._commands.stop(timeout=period)
                 self.accept("indication")
             except CommandRefused as e:
-                self._say_once("refused", f"stop refused: {e}")
-                if e.refusal == Refusal.NOT_PERMITTED:
+                if e.refusal != Refusal.NOT_PERMITTED:
+                    self._say_once("refused", f"stop refused: {e}")
+                else:
+                    # Expected when nothing of ours held control (serve, idle): no alarm.
+                    log.info("stop refused (%s): asking for control back", e)
                     # Control was lost (another app, a reset): ask for it back before the next.
                     with contextlib.suppress(CommandError, TimeoutError):
                         async with asyncio.timeout(period):
