@@ -125,7 +125,8 @@ class Session:
         if self._stop_reason is None:
             self._stop_reason = reason
             self._wake.set()
-        self.guard.stop(reason)
+        if not self.guard.belt_stopped:  # seen at rest after a stop: a new one would only
+            self.guard.stop(reason)  # hide that fact from the way out (see _leave)
         return ACCEPTED
 
     def quit(self, reason: str = "runner quit") -> Verdict:
