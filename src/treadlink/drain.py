@@ -32,7 +32,6 @@ from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from enum import Enum
-from types import TracebackType
 from typing import Self
 
 
@@ -84,12 +83,7 @@ class Drain[T]:
         self.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def put(self, item: T) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from types import TracebackType
 from typing import Self
 
 from treadlink.drain import AfterFailure, Drain
@@ -54,12 +53,7 @@ class Outlet[E]:
         self._drain.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         """Deliver what is queued, then stop the thread."""
         self._drain.close()
 
