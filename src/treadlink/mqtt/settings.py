@@ -104,7 +104,7 @@ Slug = Annotated[str, AfterValidator(_slug)]
 
 class MqttSettings(Settings):
     """Everything the MQTT bridge is told. Remote start and remote increase are off unless the
-    config turns them on (DESIGN.md, safety contract item 8)."""
+    config turns them on (docs/safety.md, contract item 8)."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, extra="forbid", frozen=True, allow_inf_nan=False
