@@ -1,1 +1,2 @@
-"""`make bench`: the figures DESIGN.md sets a bar for, printed as a table and written as JSON."""
+"""`make bench`: the figures treadlink sets a goal for, each printed beside its goal as a table and
+written as JSON."""

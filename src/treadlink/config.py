@@ -9,20 +9,14 @@ names the file, line and field (or the environment variable), never a silent fal
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, get_args
 
-from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    SettingsError,
-)
+from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
 
-from treadlink.sources import InputError, Problem, SourceMap, excerpt, load_yaml, reported_as
+from treadlink.settings_file import ConfigError as ConfigError
+from treadlink.settings_file import Settings, load_settings, read_config_file
 
 # Zwift's run pace zones, in `pace="0".."4"` order: 1 mile, 5 km, 10 km, half marathon, marathon.
 PaceName = Literal["mile", "5k", "10k", "half", "marathon"]
@@ -35,7 +29,6 @@ DEFAULT_PACES: Final[dict[PaceName, float]] = {
     "marathon": 8.0,
 }
 ENV_PREFIX: Final = "TREADLINK_"
-CONFIG_ENV: Final = "TREADLINK_CONFIG"
 
 # Ceilings on what a profile may say, to catch a slip (`max_speed: 50` for 5.0) rather than to
 # limit anyone: no treadmill a runner trains on goes faster (consumer and club machines stop at
@@ -64,11 +57,7 @@ Percent = Annotated[
 ]
 
 
-class ConfigError(InputError):
-    """A runner profile (file or environment) that cannot be used; `problems` says where."""
-
-
-class RunnerProfile(BaseSettings):
+class RunnerProfile(Settings):
     """Speeds in km/h, inclines in %. Caps apply to every setpoint of every plan."""
 
     model_config = SettingsConfigDict(
@@ -80,7 +69,9 @@ class RunnerProfile(BaseSettings):
     incline: Percent = 1.0
     max_speed: Kmh = 10.0
     max_incline: Percent = 5.0
-    paces: dict[PaceName, Kmh] = Field(default_factory=lambda: dict(DEFAULT_PACES))
+    paces: dict[PaceName, Kmh] = Field(
+        default_factory=lambda: dict(DEFAULT_PACES), examples=[{"5k": 9.2}]
+    )
     voice: bool = False  # `treadlink run` speaks the changes (espeak-ng); --voice/--no-voice
 
     @field_validator("paces", mode="before")
@@ -105,18 +96,6 @@ class RunnerProfile(BaseSettings):
             raise ValueError(f"incline {self.incline} % is above max_incline {self.max_incline} %")
         return self
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The file's values arrive as init arguments; the environment overrides them.
-        return env_settings, init_settings
-
     def pace_speed(self, pace: PaceName | int) -> float:
         """Speed of a pace zone, by name or Zwift number (0 = 1 mile … 4 = marathon)."""
         name = PACE_NAMES[pace] if isinstance(pace, int) else pace
@@ -128,70 +107,11 @@ class RunnerProfile(BaseSettings):
         return (self.walk_speed + self.run_speed) / 2
 
 
-def default_config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "treadlink" / "config.yaml"
-
-
 def load_profile(path: Path | str | None = None) -> RunnerProfile:
-    """The runner profile from `path`, else $TREADLINK_CONFIG, else the default file.
+    """The runner profile from `path`, else $TREADLINK_CONFIG, else the default file, with the
+    environment on top.
 
     Raises ConfigError (a list of problems naming file, line and field, or the variable).
     """
-    named = path if path is not None else os.environ.get(CONFIG_ENV) or None
-    file = Path(named) if named is not None else default_config_path()
-    data: Any = {}
-    source = SourceMap(str(file))
-    if named is not None or file.exists():
-        with reported_as(ConfigError):
-            data, source = load_yaml(file)
-    if not isinstance(data, dict):
-        raise ConfigError([source.problem((), "a config file must be a mapping of settings")])
-    bad_keys = [k for k in data if not isinstance(k, str) or k.startswith("_")]
-    if bad_keys:  # `_env_file` and friends would be taken as pydantic-settings options
-        raise ConfigError([source.problem((k,), f"unknown key {excerpt(k)}") for k in bad_keys])
-    _check_json_variables()
-    data = {k: v for k, v in data.items() if k != "mqtt"}  # read by treadlink.mqtt.settings
-    try:
-        return RunnerProfile(**data)
-    except SettingsError as e:  # a variable pydantic-settings could not decode after all
-        raise ConfigError.of(f"${ENV_PREFIX}*", f"cannot read the environment: {e}") from None
-    except ValidationError as e:
-        raise ConfigError([_problem(err, source) for err in e.errors()]) from None
-
-
-def _check_json_variables() -> None:
-    """`TREADLINK_PACES` is JSON: say so, naming the variable, before pydantic-settings fails."""
-    variable = ENV_PREFIX + "PACES"
-    text = _environment(variable)
-    if text is None:
-        return
-    try:
-        json.loads(text)
-    except (ValueError, RecursionError):
-        message = f'must be a JSON object like {{"5k": 9.2}}, got {excerpt(text)}'
-        raise ConfigError([Problem(f"${variable}", None, "", message)]) from None
-
-
-def _environment(name: str) -> str | None:
-    """The variable as pydantic-settings reads it: names are not case-sensitive."""
-    for key, value in os.environ.items():
-        if key.upper() == name:
-            return value
-    return None
-
-
-def _problem(err: Any, source: SourceMap) -> Problem:
-    loc = tuple(p for p in err["loc"] if p != "[key]")  # pydantic marks dict keys
-    field = str(loc[0]) if loc else ""
-    message = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        known = ", ".join(RunnerProfile.model_fields)
-        message = f"unknown key {excerpt(field)} (known: {known})"
-    elif err["type"] != "value_error" and not isinstance(err.get("input", {}), dict | list):
-        # Our own validators (type value_error) quote the value already.
-        message += f", got {excerpt(err['input'])}"
-    env_name = ENV_PREFIX + field.upper()
-    if field and _environment(env_name) is not None:
-        return Problem(f"${env_name}", None, "", message)
-    return source.problem(loc, message, ".".join(excerpt(p, quote=False) for p in loc))
+    file = read_config_file(path)
+    return load_settings(RunnerProfile, file.top_level(), file.source)

@@ -6,17 +6,17 @@ loop, the plan's deadlines).
         session.subscribe(printer)
 
 When the queue is full the oldest event that `droppable` allows to lose (telemetry) goes first;
-every other event is kept, so a fault or a stop is never dropped for lack of room.
+every other event is kept, so a fault or a stop is never dropped for lack of room. A listener
+that fails (a closed pipe) is said once; the events after it are still offered to it.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections import deque
 from collections.abc import Callable
-from types import TracebackType
 from typing import Self
+
+from treadlink.drain import AfterFailure, Drain
 
 log = logging.getLogger(__name__)
 
@@ -31,57 +31,38 @@ class Outlet[E]:
         name: str = "treadlink-outlet",
     ) -> None:
         self._sink = sink
-        self._maxsize = maxsize
-        self._droppable = droppable
-        self._queue: deque[E] = deque()
-        self._ready = threading.Condition()
-        self._closing = False
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self.dropped = 0
-        self.failed = False  # the sink raised (a closed pipe, a full disk): said once
+        self._drain = Drain(
+            self._show,
+            name=name,
+            capacity=maxsize,
+            droppable=droppable,
+            after_failure=AfterFailure.GO_ON,
+            on_failure=self._failed,
+        )
+
+    @property
+    def dropped(self) -> int:
+        return self._drain.dropped
+
+    @property
+    def failed(self) -> bool:
+        """The sink raised (a closed pipe, a full disk): said once."""
+        return self._drain.failure is not None
 
     def __enter__(self) -> Self:
-        self._thread.start()
+        self._drain.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         """Deliver what is queued, then stop the thread."""
-        with self._ready:
-            self._closing = True
-            self._ready.notify()
-        self._thread.join()
+        self._drain.close()
 
     def __call__(self, event: E) -> None:
-        with self._ready:
-            if len(self._queue) >= self._maxsize:
-                self._make_room()
-            self._queue.append(event)
-            self._ready.notify()
+        self._drain.put(event)
 
-    def _make_room(self) -> None:
-        for i, queued in enumerate(self._queue):
-            if self._droppable(queued):
-                del self._queue[i]
-                self.dropped += 1
-                return
-        # Nothing may be lost: the queue grows past its bound rather than drop a fault.
+    def _show(self, events: list[E]) -> None:
+        for event in events:
+            self._sink(event)
 
-    def _run(self) -> None:
-        while True:
-            with self._ready:
-                while not self._queue and not self._closing:
-                    self._ready.wait()
-                if not self._queue:
-                    return
-                event = self._queue.popleft()
-            try:
-                self._sink(event)
-            except Exception as e:  # a display failing must not end the delivery of the rest
-                if not self.failed:
-                    log.warning("%s cannot show events any more: %s", self._sink, e)
-                self.failed = True
+    def _failed(self, error: Exception) -> None:
+        log.warning("%s cannot show events any more: %s", self._sink, error)

@@ -1,4 +1,4 @@
-"""Every command with its acceptance and refusal rules (DESIGN.md safety contract item 8),
+"""Every command with its acceptance and refusal rules (docs/safety.md, contract item 8),
 through a real broker to a session on the simulator."""
 
 from __future__ import annotations

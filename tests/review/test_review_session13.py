@@ -22,9 +22,10 @@ def link_dropped(event: object) -> bool:
 @fake_time
 async def test_a_console_belt_whose_frames_read_zero_is_not_idle_at_rest() -> None:
     """`idle_at_rest` trusts the last frame alone. A belt walked from the console that reports
-    0 km/h (the zero-speed firmware quirk DESIGN.md lists, which the guard debounces everywhere
-    else) makes a drop "the treadmill going to sleep": no fault, no reconnect, no Stop, and the
-    belt runs on. docs/safety.md: a drop with the belt moving, the console's too, is a fault."""
+    0 km/h (the zero-speed firmware quirk, docs/simulator.md `stray_zero_speed`, which the guard
+    debounces everywhere else) makes a drop "the treadmill going to sleep": no fault, no
+    reconnect, no Stop, and the belt runs on. docs/safety.md: a drop with the belt moving, the
+    console's too, is a fault."""
     async with rig() as r:
         await walk_from_the_console(r)
         await r.sim.set_fault(SimFault.ZERO_SPEED_FRAMES)

@@ -1,5 +1,5 @@
 """`MqttBridge`: a session's events out to the broker, remote commands in, under the rules of
-DESIGN.md (safety contract item 8).
+docs/safety.md (contract item 8) and docs/mqtt.md.
 
     bridge = MqttBridge(topics, publish=link.publish, rules=RULES_FOR_RUN)
     bridge.attach(session)        # before session.run()

@@ -43,6 +43,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from treadlink.backoff import Backoff
+from treadlink.mqtt.aiomqtt_private import incoming, paho_client
 from treadlink.mqtt.settings import Broker
 from treadlink.mqtt.topics import OFFLINE, ONLINE
 
@@ -379,7 +380,7 @@ class BrokerLink:
     async def _receive(self, client: aiomqtt.Client) -> None:
         # aiomqtt's iterator costs a task and a turn of the loop per message: it waits for the
         # first one (and notices a lost connection), the rest of a batch is taken directly.
-        inbox = client._queue  # aiomqtt's own, for the rest of a batch
+        inbox = incoming(client)  # aiomqtt's own, for the rest of a batch
         async for message in client.messages:
             self._handle(message)
             for _ in range(_BATCH - 1):
@@ -442,7 +443,7 @@ def _read_in_bursts(client: aiomqtt.Client) -> asyncio.Future[None]:
     own to report (paho tells it)."""
     loop = asyncio.get_running_loop()
     failed: asyncio.Future[None] = loop.create_future()
-    paho = client._client  # aiomqtt keeps paho's client here (aiomqtt < 3)
+    paho = paho_client(client)
     sock = paho.socket()
     if sock is None:
         failed.set_exception(aiomqtt.MqttError("no socket to read from"))

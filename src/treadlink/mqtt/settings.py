@@ -15,20 +15,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 from urllib.parse import unquote, urlsplit
 
-from pydantic import AfterValidator, Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from treadlink.config import ConfigError
-from treadlink.settings_file import (
-    FileThenEnvironment,
-    check_keys,
-    read_config_file,
-    settings_problems,
-)
-from treadlink.sources import Problem
+from treadlink.settings_file import Settings, load_settings, read_config_file
+from treadlink.sources import excerpt
 
 SECTION: Final = "mqtt"
 ENV_PREFIX: Final = "TREADLINK_MQTT_"
@@ -53,18 +47,19 @@ class Broker:
 
 
 def parse_broker(url: str) -> Broker:
-    """The broker a URL names, or ValueError saying what is wrong with it."""
+    """The broker a URL names, or ValueError saying what is wrong with it (never its password)."""
     parts = urlsplit(url.strip())
+    shown = excerpt(_without_password(url))
     if parts.scheme not in _PORTS:
-        raise ValueError(f"{url!r} is not a broker URL: use mqtt://host[:port] or mqtts://…")
+        raise ValueError(f"{shown} is not a broker URL: use mqtt://host[:port] or mqtts://…")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"{url!r}: a broker URL has no path, query or fragment")
+        raise ValueError(f"{shown}: a broker URL has no path, query or fragment")
     try:
         port = parts.port or _PORTS[parts.scheme]
     except ValueError as e:
-        raise ValueError(f"{url!r}: bad port ({e})") from None
+        raise ValueError(f"{shown}: bad port ({e})") from None
     if not parts.hostname:
-        raise ValueError(f"{url!r} names no host")
+        raise ValueError(f"{shown} names no host")
     return Broker(
         host=parts.hostname,
         port=port,
@@ -72,6 +67,15 @@ def parse_broker(url: str) -> Broker:
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password is not None else None,
     )
+
+
+def _without_password(url: str) -> str:
+    # An error message goes to a terminal and to logs: the password stays out of both.
+    head, at, tail = url.rpartition("@")
+    scheme, sep, login = head.partition("://")
+    if not at or not sep or ":" not in login:
+        return url
+    return f"{scheme}://{login.split(':', 1)[0]}:***@{tail}"
 
 
 def _broker_url(value: str) -> str:
@@ -83,13 +87,13 @@ def _topic_level(value: str) -> str:
     # A base topic is published under, never subscribed to: wildcards and empty levels would
     # make the whole contract ambiguous.
     if not value or any(c in value for c in "+#\0") or "" in value.split("/"):
-        raise ValueError(f"{value!r} is not a topic prefix: no wildcards, no empty levels")
+        raise ValueError(f"{excerpt(value)} is not a topic prefix: no wildcards, no empty levels")
     return value
 
 
 def _slug(value: str) -> str:
     if not _SLUG.fullmatch(value):
-        raise ValueError(f"{value!r}: use lower-case letters, digits, '-' and '_'")
+        raise ValueError(f"{excerpt(value)}: use lower-case letters, digits, '-' and '_'")
     return value
 
 
@@ -98,9 +102,9 @@ TopicPrefix = Annotated[str, AfterValidator(_topic_level)]
 Slug = Annotated[str, AfterValidator(_slug)]
 
 
-class MqttSettings(FileThenEnvironment):
+class MqttSettings(Settings):
     """Everything the MQTT bridge is told. Remote start and remote increase are off unless the
-    config turns them on (DESIGN.md, safety contract item 8)."""
+    config turns them on (docs/safety.md, contract item 8)."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, extra="forbid", frozen=True, allow_inf_nan=False
@@ -108,7 +112,7 @@ class MqttSettings(FileThenEnvironment):
 
     broker: BrokerUrl = DEFAULT_BROKER
     username: str | None = None
-    password: str | None = None
+    password: str | None = Field(default=None, repr=False)  # nor quoted in errors
     tls_ca: Path | None = None
     tls_cert: Path | None = None
     tls_key: Path | None = None
@@ -123,14 +127,14 @@ class MqttSettings(FileThenEnvironment):
     @classmethod
     def _readable_file(cls, value: Path | None) -> Path | None:
         if value is not None and not value.expanduser().is_file():
-            raise ValueError(f"{str(value)!r} is not a file")
+            raise ValueError(f"{excerpt(str(value))} is not a file")
         return None if value is None else value.expanduser()
 
     @field_validator("workouts")
     @classmethod
     def _directory(cls, value: Path | None) -> Path | None:
         if value is not None and not value.expanduser().is_dir():
-            raise ValueError(f"{str(value)!r} is not a directory")
+            raise ValueError(f"{excerpt(str(value))} is not a directory")
         return None if value is None else value.expanduser()
 
     def broker_address(self) -> Broker:
@@ -149,28 +153,8 @@ def load_mqtt_settings(
 
     Raises ConfigError naming the file, line and field of every bad value.
     """
-    data, source = read_config_file(config)
-    section: Any = data.get(SECTION, {}) if isinstance(data, dict) else {}
-    if section is None:  # `mqtt:` with nothing under it
-        section = {}
-    if not isinstance(section, dict):
-        raise ConfigError([source.problem((SECTION,), "the mqtt section must be a mapping")])
-    check_keys(section, source, (SECTION,))
-    if broker is not None:
-        try:
-            parse_broker(broker)
-        except ValueError as e:
-            raise ConfigError([Problem("command line", None, option, str(e))]) from None
-        section = {**section, "broker": broker}
-    try:
-        return MqttSettings(**section)
-    except ValidationError as e:
-        problems = settings_problems(
-            e,
-            source,
-            env_prefix=ENV_PREFIX,
-            known=MqttSettings.model_fields,
-            at=(SECTION,),
-            options={"broker": option} if broker is not None else None,
-        )
-        raise ConfigError(problems) from None
+    file = read_config_file(config)
+    command_line = {"broker": (option, broker)} if broker is not None else None
+    return load_settings(
+        MqttSettings, file.section(SECTION), file.source, at=(SECTION,), command_line=command_line
+    )

@@ -2,18 +2,20 @@
 
 The recorder runs inside event listeners on the event loop, where a disk write could delay a
 setpoint or the guard's view of a frame; it only hands items to `put`, which never blocks. The
-thread wakes once per `flush_s` (not per item: each wake-up competes with the loop for the GIL)
-and writes whatever has arrived in one transaction, so a crash loses at most that much.
+thread (a treadlink.drain.Drain) wakes once per `flush_s` (not per item: each wake-up competes
+with the loop for the GIL) and writes whatever has arrived in one transaction, so a crash loses
+at most that much. The store is opened, used and closed on that thread only.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
 
+from treadlink.drain import AfterFailure, Drain
 from treadlink.records.closing import Closes
 from treadlink.records.model import RecordItem as Item
 from treadlink.records.store import Store
@@ -33,68 +35,55 @@ class RecordWriter(Closes):
         self.path = path
         self.session_id = session_id
         self.flush_s = flush_s
-        self.dropped = 0  # items refused because the queue was full
-        self.error: Exception | None = None  # why writing stopped, if it did
-        self._queue: queue.Queue[Item] = queue.Queue(maxsize=capacity)
-        self._closing = threading.Event()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="treadlink-records", daemon=True)
+        self._store: Store | None = None
+        # A failed write is said once; what comes after is taken and dropped, so the session
+        # never notices the disk.
+        self._drain: Drain[Item] = Drain(
+            self._write,
+            name="treadlink-records",
+            capacity=capacity,
+            every_s=flush_s,
+            after_failure=AfterFailure.DISCARD,
+            on_failure=self._failed,
+            holding=self._open_store,
+        )
+
+    @property
+    def dropped(self) -> int:
+        """Items refused because the queue was full."""
+        return self._drain.dropped
+
+    @property
+    def error(self) -> Exception | None:
+        """Why writing stopped (or never began), if it did."""
+        return self._drain.failure
 
     def __enter__(self) -> Self:
         """Start the thread and wait until its store is open: a history that cannot be used
         is known before the session starts (StoreError), and opening it costs the loop nothing
         later."""
-        self._thread.start()
-        self._ready.wait()
-        if self.error is not None:
-            self.close()
-            raise self.error
+        self._drain.start()
         return self
 
     def put(self, item: Item) -> None:
         """Queue one item for the disk; never blocks (a full queue drops it, counted)."""
-        try:
-            self._queue.put_nowait(item)
-        except queue.Full:
-            self.dropped += 1
+        self._drain.put(item)
 
     def close(self) -> None:
         """Write everything queued and end the thread (call it once the session is over)."""
-        self._closing.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        self._drain.close()
         if self.dropped:
             log.warning("history: %d record items were dropped (queue full)", self.dropped)
 
-    def _run(self) -> None:
-        store: Store | None = None
-        try:
-            store = Store.open(self.path)
-        except Exception as e:
-            self.error = e
-        finally:
-            self._ready.set()
-        if store is None:
-            return
-        try:
-            while True:
-                closing = self._closing.wait(self.flush_s)
-                batch = self._drain()
-                if self.error is None and batch:
-                    try:
-                        store.write(self.session_id, batch)
-                    except Exception as e:  # keep draining: the session must not notice
-                        self.error = e
-                        log.error("history: writing session %d failed: %s", self.session_id, e)
-                if closing:
-                    return
-        finally:
-            store.close()
+    # --- on the writer thread ------------------------------------------------------------------
+    @contextmanager
+    def _open_store(self) -> Iterator[None]:
+        with Store.open(self.path) as self._store:
+            yield
 
-    def _drain(self) -> list[Item]:
-        batch: list[Item] = []
-        while True:
-            try:
-                batch.append(self._queue.get_nowait())
-            except queue.Empty:
-                return batch
+    def _write(self, batch: list[Item]) -> None:
+        assert self._store is not None
+        self._store.write(self.session_id, batch)
+
+    def _failed(self, error: Exception) -> None:
+        log.error("history: writing session %d failed: %s", self.session_id, error)

@@ -1,0 +1,22 @@
+"""The repository explains itself: nothing in it cites the design brief, which lives outside it.
+The safety contract is docs/safety.md's; a module's reasons are in its own docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTSIDE = "DESIGN" + ".md"  # spelled apart so that this file does not cite it either
+WHERE = ("src", "simulators", "tests", "docs", "benchmarks", "workouts")
+
+
+def test_nothing_cites_the_design_brief() -> None:
+    files = [ROOT / "README.md", ROOT / "Makefile", ROOT / "pyproject.toml"]
+    files += [f for place in WHERE for f in (ROOT / place).rglob("*") if f.is_file()]
+    citing = [
+        str(f.relative_to(ROOT))
+        for f in files
+        if f.suffix not in {".png", ".svg", ".pyc", ".sqlite3"}
+        and OUTSIDE in f.read_text(encoding="utf-8", errors="replace")
+    ]
+    assert not citing, f"cite docs/safety.md or the module's own docs instead: {citing}"
