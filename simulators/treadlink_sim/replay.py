@@ -60,6 +60,7 @@ def profile_from_trace(path: str | Path, **overrides: Any) -> MachineProfile:
     origin = f"trace {path}"
     try:
         trace = TraceFile(path)
+        trace.check()  # every line, before anything is taken from it
         data = _fields(trace, Path(path).name)
     except TraceError as e:
         raise ProfileError("trace " + "; ".join(str(p) for p in e.problems)) from None
