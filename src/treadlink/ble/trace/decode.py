@@ -245,9 +245,8 @@ class FrameDecoder:
             mode = _name(request.mode, fs.SportMode)
             return Decoded("fitshow_ready", f"READY (start), mode {mode}", {"request": "ready"})
         if isinstance(request, TargetRequest):
-            fields: dict[str, Any] = {"target_speed_kmh": units.speed_kmh(request.speed)}
-            if request.incline is not None:
-                fields["target_incline_pct"] = units.incline_pct(request.incline)
+            incline = None if request.incline is None else units.incline_pct(request.incline)
+            fields = _targets(units.speed_kmh(request.speed), incline)
             return Decoded("fitshow_target", f"TARGET {_values(fields)}", fields)
         if isinstance(request, FitShowControl):
             name = _name(request.control, fs.Control)
@@ -282,10 +281,8 @@ class FrameDecoder:
             )
         if isinstance(reply, Unsupported):
             what = _name(reply.sub, fs.Info if reply.command == fs.Command.SYS_INFO else fs.Data)
-            text = "no incline" if what == "incline" else f"no {what}"
-            return Decoded(
-                "fitshow_unsupported", f"{text} (asked, echoed without data)", {"unsupported": what}
-            )
+            text = f"no {what} (asked, echoed without data)"
+            return Decoded("fitshow_unsupported", text, {"unsupported": what})
         if isinstance(reply, ReadyAck):
             return Decoded(
                 "fitshow_ready_ack",
@@ -293,11 +290,7 @@ class FrameDecoder:
                 {"countdown_s": reply.countdown_s},
             )
         if isinstance(reply, TargetAck):
-            fields = {}
-            if (speed := reply.speed_kmh(units)) is not None:
-                fields["target_speed_kmh"] = speed
-            if (incline := reply.incline_pct(units)) is not None:
-                fields["target_incline_pct"] = incline
+            fields = _targets(reply.speed_kmh(units), reply.incline_pct(units))
             return Decoded("fitshow_target_ack", f"target taken: {_values(fields)}", fields)
         if isinstance(reply, ControlAck):
             name = _name(reply.control, fs.Control)
@@ -348,6 +341,12 @@ def _extra(fields: dict[str, Any], extra: bytes) -> str:
         return ""
     fields["extra"] = extra.hex(" ")
     return f" (+{len(extra)} byte(s) past its fields: {fields['extra']})"
+
+
+def _targets(speed_kmh: float | None, incline_pct: float | None) -> dict[str, Any]:
+    """The targets a FitShow TARGET (or its answer) carries, the ones it carries."""
+    values = {"target_speed_kmh": speed_kmh, "target_incline_pct": incline_pct}
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def _only(op: Op, ops: tuple[Op, ...], what: str) -> None:

@@ -47,7 +47,7 @@ from treadlink.treadmill.base import GattPort
 
 log = logging.getLogger(__name__)
 
-MAX_QUEUED: Final = 10_000  # frames waiting for the disk: about a megabyte
+MAX_QUEUED: Final = 10_000  # frames waiting for the disk: about 2 MB (make bench, "trace")
 MAX_EARLY: Final = 1_000  # frames held before the header; a set-up takes a few dozen
 
 _Item = tuple[float, Op, str, bytes]
