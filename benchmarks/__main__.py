@@ -32,6 +32,7 @@ from benchmarks import (
     screen_keys,
     serve_footprint,
     startup,
+    trace,
 )
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench-results" / "latest.json"
@@ -67,6 +68,7 @@ def main() -> int:
         ("programme_fake_time_1hz", lambda: programme.measure(1.0)),
         ("run_sim_startup", lambda: startup.measure(2 if quick else 7)),
         ("recorder", recorder.measure),
+        ("trace", lambda: trace.measure(2_000 if quick else 28_800)),
         ("screen_key_stop", lambda: screen_keys.measure(15 if quick else 60)),
         ("mqtt_stop", lambda: mqtt_stop.measure(20 if quick else 100)),
         ("serve_footprint", lambda: serve_footprint.measure(10 if quick else 60)),
@@ -193,6 +195,23 @@ def _recorder_rows(rec: dict[str, Any]) -> Rows:
     ]
 
 
+def _trace_rows(t: dict[str, Any]) -> Rows:
+    rows: Rows = []
+    for kind in ("paced", "burst"):
+        r = t[kind]
+        us = r["record_us"]
+        rows.append(
+            (
+                f"trace tap on the loop, {kind} ({t['frames']} frames)",
+                f"median {us['median']:.1f} µs, p99 {us['p99']:.1f} µs; {r['dropped']} dropped; "
+                f"peak {r['peak_kib']:.0f} KiB",
+                "no disk I/O on the loop; memory bounded",
+            )
+        )
+    replay = f"{t['replay_frames_per_s']:.0f} frames/s ({t['file_kib']:.0f} KiB)"
+    return [*rows, ("probe --replay decoding an hour's trace", replay, "")]
+
+
 def _screen_rows(k: dict[str, Any]) -> Rows:
     return [
         ("key press → Stop bytes, full screen, 10 Hz", _ms(k["screen_ms"]), "p99 ≤ 20 ms"),
@@ -275,6 +294,7 @@ _ROWS: list[tuple[str, Callable[[dict[str, Any]], Rows]]] = [
     ("programme_fake_time_1hz", _programme_rows),
     ("run_sim_startup", _startup_rows),
     ("recorder", _recorder_rows),
+    ("trace", _trace_rows),
     ("screen_key_stop", _screen_rows),
     ("mqtt_stop", _mqtt_stop_rows),
     ("serve_footprint", _footprint_rows),

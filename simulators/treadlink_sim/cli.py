@@ -3,6 +3,7 @@
 treadlink-sim --link tcp-server:127.0.0.1:9100      # a bridge connects with tcp-client:...
 treadlink-sim --hci usb:0                           # a real peripheral on a Bluetooth dongle
 treadlink-sim --scenario faults.yaml --report belt.jsonl   # what the belt did, line by line
+treadlink-sim --replay unit.jsonl                   # the unit a trace recorded
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bumble.transport.common import TransportSpecError
 
 from treadlink_sim.bridge_port import open_bridge_port
 from treadlink_sim.profile import MachineProfile, ProfileError, load_profile, shipped_profiles
+from treadlink_sim.replay import profile_from_trace
 from treadlink_sim.report import BeltReport, ReportError, open_report
 from treadlink_sim.rig import BRIDGE_ADDRESS, new_link, simulator_device
 from treadlink_sim.scenario import Scenario, ScenarioError, load_scenario
@@ -31,6 +33,7 @@ from treadlink_sim.treadmill import TreadmillSimulator
 log = logging.getLogger("treadlink_sim")
 
 DEFAULT_LINK = "tcp-server:127.0.0.1:9100"
+DEFAULT_PROFILE = "noblepro-elite"
 
 # CLI option -> profile field, for the options that override a profile.
 _OVERRIDES = {
@@ -74,11 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="be a real peripheral on this Bluetooth controller (bumble transport: usb:0, "
         "serial:/dev/ttyUSB0, vhci, hci-socket:0, ...)",
     )
-    parser.add_argument(
+    machine = parser.add_mutually_exclusive_group()
+    machine.add_argument(
         "--profile",
-        default="noblepro-elite",
         metavar="NAME|FILE",
-        help="machine profile: a shipped name or a YAML file (default %(default)s)",
+        help=f"machine profile: a shipped name or a YAML file (default {DEFAULT_PROFILE})",
+    )
+    machine.add_argument(
+        "--replay",
+        metavar="TRACE",
+        help="be the unit recorded in TRACE (`treadlink probe --record`, docs/trace.md): its "
+        "name, GATT table, device information, ranges and FitShow replies",
     )
     parser.add_argument(
         "--scenario", metavar="FILE", help="YAML list of timed console presses and faults to play"
@@ -159,7 +168,10 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     args = parser.parse_args(argv)
     overrides = {field: getattr(args, option) for option, field in _OVERRIDES.items()}
     try:
-        profile = load_profile(args.profile, **overrides)
+        if args.replay is not None:
+            profile = profile_from_trace(args.replay, **overrides)
+        else:
+            profile = load_profile(args.profile or DEFAULT_PROFILE, **overrides)
         scenario = load_scenario(args.scenario, profile) if args.scenario else None
     except (ProfileError, ScenarioError) as error:
         parser.error(str(error))

@@ -49,6 +49,7 @@ from treadlink.fitshow.requests import (
     decode_request,
 )
 from treadlink.ftms.protocol import StopPause
+from treadlink_sim import recorded
 from treadlink_sim.faults import TRAILING, Fault
 from treadlink_sim.profile import MachineProfile
 from treadlink_sim.quirks import Quirk
@@ -162,6 +163,8 @@ class FitShowServer(ProtocolServer):
 
     def _info(self, info: Info | int) -> tuple[Reply, str]:
         profile, speeds = self.machine.profile, self.machine.speeds
+        if (reply := recorded.info_reply(profile, info)) is not None:
+            return reply, "as recorded"
         if info == Info.SPEED:
             low, high = (round(speeds.value(u) * 10) for u in (speeds.minimum, speeds.maximum))
             return SpeedInfo(high, low), "speed range"

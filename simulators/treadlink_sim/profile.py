@@ -16,6 +16,7 @@ from treadlink.sources import BadInput, excerpt
 from treadlink.treadmill.units import INCLINE_SCALE, SPEED_SCALE, Range, incline_range, speed_range
 from treadlink_sim.inputs import parse_yaml_text, read_yaml
 from treadlink_sim.quirks import FTMS_ONLY, Quirk
+from treadlink_sim.recorded import RecordedService, check_info_replies
 
 _ADDRESS = re.compile(r"^([0-9A-F]{2}:){5}[0-9A-F]{2}$")
 
@@ -32,7 +33,7 @@ def _units(value: float, scale: float, what: str) -> int:
     return units
 
 
-_TRANSPORTS = {"FFF0": fs.FFF0, "FFE0": fs.FFE0, "AE00": fs.NOBLEPRO}
+FITSHOW_SERVICES = {"FFF0": fs.FFF0, "FFE0": fs.FFE0, "AE00": fs.NOBLEPRO}
 RSC_SERVICE = 0x1814
 # The advertisement's 31 bytes: flags take 3, each AD structure 2 more than its data.
 _ADVERTISEMENT = 31
@@ -101,6 +102,18 @@ class MachineProfile(BaseModel):
         default=0.0, ge=0, le=60, description="seconds the console shows 'stopped' before idle"
     )
     quirks: list[Quirk] = Field(default_factory=list)
+    # A recorded unit's own (treadlink-sim --replay; recorded.py says how they are served).
+    gatt: list[RecordedService] = Field(
+        default_factory=list, description="the recorded GATT table, static values in hex"
+    )
+    fitshow_info: dict[str, str] = Field(
+        default_factory=dict, description="FitShow INFO replies as recorded, by INFO name"
+    )
+
+    @field_validator("fitshow_info")
+    @classmethod
+    def _info_replies(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_info_replies(value)
 
     @field_validator("address")
     @classmethod
@@ -185,7 +198,7 @@ class MachineProfile(BaseModel):
 
     @property
     def fitshow_transport(self) -> fs.Transport:
-        return _TRANSPORTS[self.fitshow_service]
+        return FITSHOW_SERVICES[self.fitshow_service]
 
     def advertised_services(self) -> list[int]:
         """16-bit UUIDs in the advertisement: the protocols it speaks, then RSC."""
@@ -240,15 +253,19 @@ def load_profile(name_or_path: str | Path, **overrides: Any) -> MachineProfile:
     Raises ProfileError with a message fit for the command line.
     """
     data, origin = _read(name_or_path)
+    return validated(data, f"profile {origin}", **overrides)
+
+
+def validated(data: Any, origin: str, **overrides: Any) -> MachineProfile:
+    """The profile of `data` (a mapping of fields) with `overrides`, or ProfileError naming
+    `origin` ("profile 'generic'", "trace unit.jsonl") and every field that is wrong."""
     if not isinstance(data, dict):
-        raise ProfileError(
-            f"profile {origin}: expected a mapping of fields, got {type(data).__name__}"
-        )
+        raise ProfileError(f"{origin}: expected a mapping of fields, got {type(data).__name__}")
     data = {**data, **{k: v for k, v in overrides.items() if v is not None}}
     try:
         return MachineProfile.model_validate(data)
     except ValidationError as error:
-        raise ProfileError(f"profile {origin}: {_explain(error)}") from None
+        raise ProfileError(f"{origin}: {_explain(error)}") from None
 
 
 def _read(name_or_path: str | Path) -> tuple[Any, str]:

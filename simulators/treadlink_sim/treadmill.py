@@ -20,7 +20,7 @@ from bumble.device import Device
 from treadlink.fitshow.protocol import BeltState
 from treadlink.ftms.protocol import StopPause, TrainingStatus
 from treadlink.treadmill.units import Range
-from treadlink_sim import gatt
+from treadlink_sim import gatt, recorded
 from treadlink_sim.console import Console
 from treadlink_sim.faults import PARAMETERS, Fault, FaultState
 from treadlink_sim.fitshow_server import FitShowServer
@@ -78,7 +78,7 @@ class TreadmillSimulator:
         self.console = Console(self)
         self.servers: list[ProtocolServer] = [cls(self) for cls in server_classes(profile)]
         services = [s for server in self.servers for s in server.services()]
-        device.add_services([*services, gatt.device_information(profile)])
+        device.add_services(recorded.served(profile, [*services, gatt.device_information(profile)]))
         device.advertising_data = gatt.advertising_data(profile)
         self.links = Links(self)
 

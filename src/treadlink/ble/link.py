@@ -11,7 +11,8 @@ cleared; plainly on other backends) and discovers the services. On the first con
 chooses the protocol from what the treadmill shows (treadlink.ble.protocols) and makes that
 protocol's driver; on every connection it reads the Device Information and attaches the driver,
 offering it the GATT table as a `GattPort`. Errors of the Bluetooth stack become the
-interface's own (WriteRefused, LinkLost) at this boundary.
+interface's own (WriteRefused, LinkLost) at this boundary. With a `TraceRecorder`, the port the
+driver gets is the recorder's tap on it (treadlink.ble.trace).
 """
 
 from __future__ import annotations
@@ -29,20 +30,17 @@ from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError, BleakGATTProtocolError
 
 from treadlink.ble.protocols import Choice, Protocol, choose
-from treadlink.ftms.protocol import DEVICE_INFORMATION_SERVICE, Characteristic, uuid16
-from treadlink.treadmill.base import DeviceInfo, Treadmill
+from treadlink.ble.trace.recorder import TraceRecorder
+from treadlink.ftms.layouts import decode_text
+from treadlink.ftms.protocol import (
+    DEVICE_INFORMATION_FIELDS,
+    DEVICE_INFORMATION_SERVICE,
+    uuid16,
+)
+from treadlink.treadmill.base import DeviceInfo, GattPort, Treadmill
 from treadlink.treadmill.errors import LinkLost, WriteRefused
 
 log = logging.getLogger(__name__)
-
-_DEVICE_INFO_FIELDS = {
-    "manufacturer": Characteristic.MANUFACTURER_NAME,
-    "model": Characteristic.MODEL_NUMBER,
-    "serial": Characteristic.SERIAL_NUMBER,
-    "hardware_revision": Characteristic.HARDWARE_REVISION,
-    "firmware_revision": Characteristic.FIRMWARE_REVISION,
-    "software_revision": Characteristic.SOFTWARE_REVISION,
-}
 
 
 def driver(
@@ -67,7 +65,9 @@ class Link:
         connect_timeout: float = 10.0,
         procedure_timeout: float = 2.0,
         protocol: Protocol | None = None,
+        recorder: TraceRecorder | None = None,
     ) -> None:
+        """`recorder`: record a trace of what passes between this link and the driver."""
         self.device = device
         self._backend = backend
         self._connect_timeout = connect_timeout
@@ -77,6 +77,7 @@ class Link:
         self._treadmill: Treadmill | None = None
         self._client: BleakClient | None = None
         self._closing = False
+        self._recorder = recorder
 
     async def __aenter__(self) -> Self:
         await self.connect()
@@ -117,18 +118,27 @@ class Link:
         client = await self._open_client()
         try:
             self._client = client
+            port: GattPort = self
+            recorder = self._recorder
+            if recorder is not None:
+                device = self.device
+                port = recorder.tap(self, device.name, device.address, client.services)
             if self._treadmill is None:
                 self._choice = choose(self._has_service, self.device.name, self._asked)
                 log.info(
                     "%s speaks %s: %s", self.device.name, self._choice.protocol, self._choice.why
                 )
+                if recorder is not None:
+                    recorder.chose(self._choice.protocol, self._choice.why)
                 self._treadmill = driver(
                     self._choice.protocol,
                     self.device.name,
                     self.device.address,
                     self._procedure_timeout,
                 )
-            await self._treadmill.attach(self, await self._read_device_info())
+            await self._treadmill.attach(port, await self._read_device_info(port))
+            if recorder is not None:
+                recorder.attached()
         except BaseException:
             self._client = None
             self._closing = True
@@ -207,14 +217,13 @@ class Link:
         if self._treadmill is not None and self._treadmill.is_connected:
             self._treadmill.detach(solicited=self._closing)
 
-    async def _read_device_info(self) -> DeviceInfo:
+    async def _read_device_info(self, port: GattPort) -> DeviceInfo:
         if not self._has_service(DEVICE_INFORMATION_SERVICE):
             return DeviceInfo()
         values: dict[str, str] = {}
-        for name, characteristic in _DEVICE_INFO_FIELDS.items():
-            if self.has(characteristic):
-                raw = await self.read(characteristic)
-                values[name] = raw.decode("utf-8", "replace").rstrip("\x00")
+        for name, characteristic in DEVICE_INFORMATION_FIELDS.items():
+            if port.has(characteristic):
+                values[name] = decode_text(await port.read(characteristic))
         return DeviceInfo(**values)
 
 

@@ -228,6 +228,37 @@ class ControlResponse:
         return cls(data[1], result, bytes(data[3:]))
 
 
+# Parameter layout of each request op code a treadmill takes (FTMS 4.16.2, table 4.15).
+CONTROL_PARAMETERS: Final[dict[OpCode, Field]] = {
+    OpCode.SET_TARGET_SPEED: Field("target_speed_kmh", "H", 0.01),
+    OpCode.SET_TARGET_INCLINATION: Field("target_incline_pct", "h", 0.1),
+    OpCode.STOP_OR_PAUSE: Field("stop_pause", "B"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ControlRequest:
+    """A control-point write, read back: its op code and its parameter, scaled."""
+
+    op: OpCode | int
+    value: float | int | None = None  # None for the op codes without a parameter
+    extra: bytes = b""  # bytes past the parameter (or of an op code without a known layout)
+
+    @classmethod
+    def decode(cls, data: bytes) -> ControlRequest:
+        if not data:
+            raise MalformedFrame("empty control point request")
+        if data[0] not in OpCode._value2member_map_:
+            return cls(data[0], None, bytes(data[1:]))
+        op = OpCode(data[0])
+        layout = CONTROL_PARAMETERS.get(op)
+        if layout is None:
+            return cls(op, None, bytes(data[1:]))
+        if len(data) < 1 + layout.size:
+            raise MalformedFrame(f"control point request {data.hex(' ')} is missing its parameter")
+        return cls(op, _unpack(layout, data, 1), bytes(data[1 + layout.size :]))
+
+
 # --- Fitness Machine Status (4.17) ----------------------------------------------------------------
 # Parameter layout of each status op code we interpret; others are passed on undecoded.
 MACHINE_STATUS_PARAMETERS: Final[dict[MachineStatusOp, Field | None]] = {
@@ -286,6 +317,12 @@ def decode_training_status(data: bytes) -> TrainingStatus | int:
         raise MalformedFrame(f"training status {data.hex(' ')} is shorter than 2 bytes")
     code = data[1]
     return TrainingStatus(code) if code in TrainingStatus._value2member_map_ else code
+
+
+# --- Device Information strings (DIS 1.1) ---------------------------------------------------------
+def decode_text(data: bytes) -> str:
+    """A Device Information string: UTF-8 (what is not is replaced), NUL padding dropped."""
+    return data.decode("utf-8", "replace").rstrip("\x00")
 
 
 # --- Advertisement service data (3.1) -------------------------------------------------------------

@@ -30,6 +30,17 @@ class Characteristic(IntEnum):
     MANUFACTURER_NAME = 0x2A29
 
 
+# Device Information strings, by the name `treadlink.treadmill.base.DeviceInfo` gives each.
+DEVICE_INFORMATION_FIELDS: dict[str, Characteristic] = {
+    "manufacturer": Characteristic.MANUFACTURER_NAME,
+    "model": Characteristic.MODEL_NUMBER,
+    "serial": Characteristic.SERIAL_NUMBER,
+    "hardware_revision": Characteristic.HARDWARE_REVISION,
+    "firmware_revision": Characteristic.FIRMWARE_REVISION,
+    "software_revision": Characteristic.SOFTWARE_REVISION,
+}
+
+
 def uuid16(number: int) -> str:
     """The 128-bit UUID string bleak uses for a 16-bit assigned number."""
     return f"0000{number:04x}-0000-1000-8000-00805f9b34fb"

@@ -1,7 +1,7 @@
 """Input sources, neutral ground for plans and config: bounded reading of files and YAML, and
 problems that name the file, line and field. Imports nothing else of treadlink."""
 
-from treadlink.sources.files import NO_SUCH_FILE, read_bytes, read_text
+from treadlink.sources.files import NO_SUCH_FILE, open_regular, read_bytes, read_text
 from treadlink.sources.limits import MAX_DEPTH, MAX_EXCERPT_CHARS, MAX_FILE_BYTES
 from treadlink.sources.problems import (
     BadInput,
@@ -25,6 +25,7 @@ __all__ = [
     "excerpt",
     "format_path",
     "load_yaml",
+    "open_regular",
     "parse_yaml",
     "read_bytes",
     "read_text",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from treadlink.sources.limits import MAX_FILE_BYTES
 from treadlink.sources.problems import InputError
@@ -12,26 +13,36 @@ from treadlink.sources.problems import InputError
 NO_SUCH_FILE = "no such file"
 
 
-def read_bytes(path: Path | str) -> bytes:
-    """The file's bytes, or InputError saying why it cannot be used."""
+def open_regular(path: Path | str) -> BinaryIO:
+    """The file opened for reading in binary, or InputError saying why it cannot be used.
+
+    Checked before opening: a FIFO or /dev/zero behind a symlink named stage.yaml must be
+    refused, not waited on or read until memory runs out.
+    """
     file = str(path)
     try:
-        # Checked before opening: a FIFO or /dev/zero behind a symlink named stage.yaml must be
-        # refused, not waited on or read until memory runs out.
         mode = os.stat(path).st_mode
         if stat.S_ISDIR(mode):
             raise InputError.of(file, "is a directory, not a file")
         if not stat.S_ISREG(mode):
             raise InputError.of(file, "is not a regular file")
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        return open(path, "rb")  # the caller closes it
     except FileNotFoundError as e:
         raise InputError.of(file, NO_SUCH_FILE) from e
     except OSError as e:
         raise InputError.of(file, f"cannot be read: {e.strerror}") from e
+
+
+def read_bytes(path: Path | str) -> bytes:
+    """The file's bytes, or InputError saying why it cannot be used."""
+    with open_regular(path) as handle:
+        try:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as e:
+            raise InputError.of(str(path), f"cannot be read: {e.strerror}") from e
     if len(data) > MAX_FILE_BYTES:
         raise InputError.of(
-            file, f"is larger than {MAX_FILE_BYTES // 1024} KiB, the most treadlink reads"
+            str(path), f"is larger than {MAX_FILE_BYTES // 1024} KiB, the most treadlink reads"
         )
     return data
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Self
 
 from treadlink.sources.limits import MAX_EXCERPT_CHARS
 
@@ -73,7 +74,7 @@ class InputError(BadInput):
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @classmethod
-    def of(cls, file: str, message: str, line: int | None = None) -> InputError:
+    def of(cls, file: str, message: str, line: int | None = None) -> Self:
         """One problem with the file as a whole (or one line of it)."""
         return cls([Problem(file, line, "", message)])
 
