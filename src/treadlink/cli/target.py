@@ -31,7 +31,7 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, device: bool = True
             "--device",
             metavar="ADDR|NAME",
             help="the treadmill's Bluetooth address, or part of its advertised name "
-            "(default: the first FTMS treadmill heard)",
+            "(default: the first treadmill heard, FTMS or FitShow)",
         )
     if device:  # a scan lists every protocol; the others drive one
         parser.add_argument(
