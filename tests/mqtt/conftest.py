@@ -17,7 +17,7 @@ import pytest
 from paho.mqtt.properties import Properties
 
 from tests.conftest import link
-from tests.mqtt.broker import Mosquitto
+from tests.support.mosquitto import Mosquitto
 from treadlink.config import RunnerProfile
 from treadlink.mqtt import run_hook
 from treadlink.mqtt.bridge import MqttBridge, Rules

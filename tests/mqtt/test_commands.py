@@ -12,7 +12,6 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from tests.mqtt.broker import Mosquitto
 from tests.mqtt.conftest import (
     BASE,
     LONG_STAGE,
@@ -22,6 +21,7 @@ from tests.mqtt.conftest import (
     watching,
     write_stage,
 )
+from tests.support.mosquitto import Mosquitto
 from treadlink.mqtt.bridge import Rules, serve_rules
 from treadlink.session.events import (
     Fault,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.mqtt.broker import Mosquitto
 from tests.mqtt.conftest import (
     BASE,
     LONG_STAGE,
@@ -13,6 +12,7 @@ from tests.mqtt.conftest import (
     watching,
     write_stage,
 )
+from tests.support.mosquitto import Mosquitto
 from treadlink.session.events import BeltStarted, SegmentStarted, SetpointSent
 
 STATE_KEYS = {

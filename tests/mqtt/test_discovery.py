@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.mqtt.broker import Mosquitto
 from tests.mqtt.conftest import (
     DEVICE_ID,
     LONG_STAGE,
@@ -14,6 +13,7 @@ from tests.mqtt.conftest import (
     watching,
     write_stage,
 )
+from tests.support.mosquitto import Mosquitto
 from treadlink.mqtt.bridge import RULES_FOR_RUN, serve_rules
 from treadlink.mqtt.client import BrokerLink
 from treadlink.mqtt.discovery import (

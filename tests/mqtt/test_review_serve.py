@@ -9,9 +9,9 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.mqtt.broker import Mosquitto
 from tests.mqtt.conftest import BASE, payload
 from tests.mqtt.test_serve import ready_to_start
+from tests.support.mosquitto import Mosquitto
 from treadlink.records.store import Store, database_path
 from treadlink.safety.events import LinkDown
 from treadlink.safety.guard import SafetyGuard

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from tests.mqtt.broker import Mosquitto
 from tests.mqtt.conftest import (
     BASE,
     PROFILE,
@@ -27,6 +26,7 @@ from tests.mqtt.conftest import (
 )
 from tests.mqtt.test_programme import CLEAN, ran
 from tests.mqtt.test_programme import PLAN as RETURN_TO_RUN_PLAN
+from tests.support.mosquitto import Mosquitto
 from treadlink.ble.bumble.radio import BumbleRadio
 from treadlink.cli import main
 from treadlink.mqtt.service import ServeOptions, Service

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .test_standalone import SIM, central_over, simulator_process
+from tests.sim.test_standalone import SIM, central_over, simulator_process
 
 FIELDS = {
     "t",

@@ -15,13 +15,12 @@ from pathlib import Path
 import pytest
 from bumble.transport import open_transport
 
+from tests.support.sim_central import RawCentral
 from treadlink.ftms.layouts import decode_treadmill_data
 from treadlink.ftms.protocol import Characteristic as Char
 from treadlink_sim.cli import main
 
-from .sim_central import RawCentral
-
-HERE = Path(__file__).parent
+SUPPORT = Path(__file__).resolve().parents[1] / "support"  # sim_central, for the client process
 SIM = [sys.executable, "-m", "treadlink_sim.cli"]
 
 
@@ -120,7 +119,7 @@ asyncio.run(main())
 
 async def test_a_killed_bridge_does_not_block_the_next() -> None:
     async with simulator_process() as (spec, _):
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), *sys.path])}
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SUPPORT), *sys.path])}
         client = await asyncio.create_subprocess_exec(
             sys.executable, "-c", CLIENT, spec, stdout=asyncio.subprocess.PIPE, env=env
         )

@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from textual.widgets import Digits, Static
 
 from tests.conftest import fake_time, link
-from tests.ui.conftest import PROFILE, WAIT_S, Events, short_stage
+from tests.support.screen import PROFILE, WAIT_S, Events, short_stage
 from treadlink.plans.timeline import Timeline
 from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session

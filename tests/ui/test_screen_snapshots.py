@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from tests.ui.replay import stage_one, stopped_by_the_runner, until
+from tests.support.screen_replay import stage_one, stopped_by_the_runner, until
 from treadlink.events import Event
 from treadlink.session.view import ViewTracker
 from treadlink.ui.screen.app import RunnerScreen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.input.conftest import Run, Write
+from tests.support.processes import Run, Write
 
 STAGE = "items:\n  - walk: 1:00\n"
 

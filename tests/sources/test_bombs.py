@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.input.conftest import Run, Write
+from tests.support.processes import Run, Write
 
 # ~400 bytes that expand to 9^9 strings once aliases are built.
 ALIAS_BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.input.conftest import Run, Write
+from tests.support.processes import Run, Write
 
 ROOT = Path(__file__).resolve().parents[2]
 

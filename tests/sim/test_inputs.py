@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.input.conftest import Run, Write
-from tests.input.test_bombs import ALIAS_BOMB
+from tests.sources.test_bombs import ALIAS_BOMB
+from tests.support.processes import Run, Write
 
 
 @pytest.mark.parametrize("option", ["--profile", "--scenario"])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import RUNNER_CAP_KMH, belt_ends_stopped, black_box, quit_treadlink
+from tests.support.blackbox import RUNNER_CAP_KMH, belt_ends_stopped, black_box, quit_treadlink
 
 pytestmark = pytest.mark.blackbox
 

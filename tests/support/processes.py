@@ -2,7 +2,8 @@
 
 The child gets RLIMIT_AS (address space) and RLIMIT_CPU limits and a wall-clock timeout, so an
 input that makes treadlink eat the machine fails its test (killed or out of memory, and so a
-traceback or a signal instead of a clean exit 2) instead of hanging CI or swapping.
+traceback or a signal instead of a clean exit 2) instead of hanging CI or swapping. The fixtures
+`run` and `write` are imported by the conftest of each directory whose tests use them.
 """
 
 from __future__ import annotations
