@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import commanded
-from tests.safety.test_fault_matrix import Recorder
-from tests.sim.test_report import Line, until
-from tests.sim.test_standalone import simulator, simulator_process
+from tests.support.events import Recorder
+from tests.support.sim_process import simulator, simulator_process
+from tests.support.sim_report import Line, until
+from tests.support.simulated import commanded
 from treadlink.ble.bumble.radio import BumbleRadio
 from treadlink.ble.link import Link
 from treadlink.ftms.state import Telemetry, TreadmillEvent

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import commanded, fake_time, link
+from tests.support.simulated import commanded, fake_time, link
 from treadlink.ftms.control import (
     LinkLost,
     ProcedureFailed,

@@ -10,7 +10,7 @@ from bleak.exc import BleakError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import commanded, fake_time, link
+from tests.support.simulated import commanded, fake_time, link
 from treadlink.ftms.control import LinkLost, ProcedureTimeout
 from treadlink.ftms.layouts import MachineStatus
 from treadlink.ftms.protocol import MachineStatusOp, StopPause

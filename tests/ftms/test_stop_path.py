@@ -11,7 +11,7 @@ import asyncio
 
 import pytest
 
-from tests.conftest import commanded, fake_time, link
+from tests.support.simulated import commanded, fake_time, link
 from treadlink.ftms.control import LinkLost, ProcedureFailed, ProcedurePreempted, ProcedureTimeout
 from treadlink.ftms.protocol import OpCode, ResultCode
 from treadlink.ftms.state import Answered, TreadmillEvent

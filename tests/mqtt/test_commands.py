@@ -12,7 +12,8 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from tests.mqtt.conftest import (
+from tests.support.mosquitto import Mosquitto
+from tests.support.mqtt import (
     BASE,
     LONG_STAGE,
     Rig,
@@ -21,7 +22,6 @@ from tests.mqtt.conftest import (
     watching,
     write_stage,
 )
-from tests.support.mosquitto import Mosquitto
 from treadlink.mqtt.bridge import Rules, serve_rules
 from treadlink.session.events import (
     Fault,

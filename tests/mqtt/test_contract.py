@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.mqtt.conftest import (
-    BASE,
-    LONG_STAGE,
-    payload,
-    published_session,
-    watching,
-    write_stage,
-)
 from tests.support.mosquitto import Mosquitto
+from tests.support.mqtt import BASE, LONG_STAGE, payload, published_session, watching, write_stage
 from treadlink.session.events import BeltStarted, SegmentStarted, SetpointSent
 
 STATE_KEYS = {

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.mqtt.conftest import (
+from tests.support.mosquitto import Mosquitto
+from tests.support.mqtt import (
     DEVICE_ID,
     LONG_STAGE,
     TOPICS,
@@ -13,7 +14,6 @@ from tests.mqtt.conftest import (
     watching,
     write_stage,
 )
-from tests.support.mosquitto import Mosquitto
 from treadlink.mqtt.bridge import RULES_FOR_RUN, serve_rules
 from treadlink.mqtt.client import BrokerLink
 from treadlink.mqtt.discovery import (

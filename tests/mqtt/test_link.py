@@ -14,8 +14,8 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
-from tests.mqtt.conftest import BASE, LONG_STAGE, published_session, watching, write_stage
 from tests.support.mosquitto import PASSWORD, USER, Mosquitto
+from tests.support.mqtt import BASE, LONG_STAGE, published_session, watching, write_stage
 from treadlink.mqtt.client import BrokerLink, Kind, Outgoing, PublishQueue, TlsFiles, inbox_type
 from treadlink.mqtt.settings import Broker, parse_broker
 from treadlink.session.events import SegmentStarted, SetpointSent, StopRequested

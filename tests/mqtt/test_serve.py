@@ -3,61 +3,23 @@ when allowed, reconnection when it goes away, and SIGTERM leaving the belt stopp
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.mqtt.conftest import (
-    BASE,
-    PROFILE,
-    TOPICS,
-    Watcher,
-    faster_machine,
-    payload,
-    watching,
-)
-from tests.mqtt.test_programme import CLEAN, ran
-from tests.mqtt.test_programme import PLAN as RETURN_TO_RUN_PLAN
+from tests.support.history import CLEAN, ran
+from tests.support.history import PLAN as RETURN_TO_RUN_PLAN
 from tests.support.mosquitto import Mosquitto
-from treadlink.ble.bumble.radio import BumbleRadio
+from tests.support.mqtt import BASE, TOPICS, payload, watching
+from tests.support.serving import ready_to_start, serving
 from treadlink.cli import main
-from treadlink.mqtt.service import ServeOptions, Service
-from treadlink.mqtt.settings import MqttSettings
 from treadlink.records.store import DATA_DIR_ENV, Store, database_path
 from treadlink.safety.faults import FaultKind
 from treadlink_sim.faults import Fault
-from treadlink_sim.treadmill import TreadmillSimulator
-
-SHORT = 'name: "Short"\nitems:\n  - walk: 1:00\n  - run: 1:00\n'
-
-
-@asynccontextmanager
-async def serving(
-    broker: Mosquitto, tmp_path: Path, **settings: Any
-) -> AsyncIterator[tuple[Service, TreadmillSimulator]]:
-    workouts = tmp_path / "workouts"
-    workouts.mkdir(exist_ok=True)
-    (workouts / "short.yaml").write_text(SHORT)
-    mqtt = MqttSettings(broker=broker.url, workouts=workouts, **settings)
-    options = ServeOptions(speedup=10, scan_timeout_s=1.0, reconnect_s=(0.05, 0.2))
-    async with BumbleRadio(profile=faster_machine(10)) as radio:
-        assert radio.simulator is not None
-        service = Service(radio, mqtt, PROFILE, TOPICS, options)
-        task = asyncio.create_task(service.run())
-        try:
-            await service.bridged.link.wait_connected()
-            yield service, radio.simulator
-        finally:
-            service.terminate("test over")
-            assert await task  # every stop it asked for was confirmed
 
 
 async def test_the_idle_treadmill_is_published_and_found_again(
@@ -195,19 +157,6 @@ async def test_a_latched_fault_blocks_remote_start_and_is_never_acknowledged_rem
         assert "latched" in answer["reason"]
         assert service.guard.latched is not None
         assert service.sessions == 0
-
-
-@asynccontextmanager
-async def ready_to_start(
-    broker: Mosquitto, tmp_path: Path
-) -> AsyncIterator[tuple[Watcher, Service, TreadmillSimulator]]:
-    """`serve` with remote start allowed, watched, once it says a start would be accepted."""
-    async with (
-        watching(broker.url) as watcher,
-        serving(broker, tmp_path, allow_remote_start=True) as (service, simulator),
-    ):
-        await watcher.state(lambda s: s["remote_start"])
-        yield watcher, service, simulator
 
 
 # --- idle: the treadmill's own business is no fault ------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sources.test_bombs import ALIAS_BOMB
+from tests.support.bombs import ALIAS_BOMB
 from tests.support.processes import Run, Write
 
 

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.bombs import ALIAS_BOMB
 from tests.support.processes import Run, Write
-
-# ~400 bytes that expand to 9^9 strings once aliases are built.
-ALIAS_BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
-    f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
-)
 
 ENTITY_BOMB = (
     '<?xml version="1.0"?>\n<!DOCTYPE workout_file [\n  <!ENTITY l0 "lol">\n'

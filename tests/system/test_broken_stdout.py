@@ -1,4 +1,5 @@
-"""Review findings through the real processes (standalone simulator + `treadlink run`)."""
+"""`treadlink run` with a stdout it cannot write, through the real processes (standalone simulator
++ `treadlink run`): the warning that the belt may be running still reaches the runner."""
 
 from __future__ import annotations
 
@@ -21,10 +22,9 @@ TREADLINK = [sys.executable, "-m", "treadlink.cli"]
 
 
 def test_a_broken_stdout_hides_the_belt_may_be_running_warning_and_exit_3(tmp_path: Path) -> None:
-    """stdout that cannot be written (a full disk, a closed pipe `| head`, a dropped ssh
-    terminal): after the runner's SIGTERM with the Stop refused, cli/run.py's after_session()
-    raises OSError from print(), so the last and loud BELT_MAY_BE_RUNNING warning (on stderr,
-    which works) is never printed and the exit status is 1 with a traceback, not 3."""
+    """stdout that cannot be written (a full disk, a closed pipe `| head`, a dropped ssh terminal):
+    after the runner's SIGTERMs with the Stop refused, the last and loud warning that the belt may
+    be running still reaches stderr, and the exit status is 3."""
     scenario = tmp_path / "scenario.yaml"
     scenario.write_text("- {at: 8, do: set_fault, fault: control_failing}\n", encoding="utf-8")
     stage = tmp_path / "stage.yaml"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sim.test_standalone import simulator_process
+from tests.support.sim_process import simulator_process
 
 TREADLINK = [sys.executable, "-m", "treadlink.cli"]
 SHORT = "name: short\nitems:\n  - walk: 0:20\n  - run: 0:20\n"

@@ -17,8 +17,8 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Digits, Static
 
-from tests.conftest import fake_time, link
 from tests.support.screen import PROFILE, WAIT_S, Events, short_stage
+from tests.support.simulated import fake_time, link
 from treadlink.plans.timeline import Timeline
 from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session
