@@ -21,6 +21,23 @@ settings.register_profile("soak", max_examples=2000, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """On several workers (`make test`: pytest-xdist, one test handed out at a time) the long
+    tests go first, black-box ones and those marked `slow(first=True)` before other slow ones:
+    started at once they overlap the rest instead of being the last few running. Alone, the suite
+    keeps its written order."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+
+    def later(item: pytest.Item) -> int:
+        slow = item.get_closest_marker("slow")
+        if item.get_closest_marker("blackbox") or (slow and slow.kwargs.get("first")):
+            return 0
+        return 1 if slow else 2
+
+    items.sort(key=later)  # stable: the written order within each group, the same on each worker
+
+
 @pytest.fixture(autouse=True)
 def _history_in_tmp(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

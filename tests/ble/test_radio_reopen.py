@@ -6,8 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import pytest
+
 from tests.support.sim_process import simulator
 from treadlink.ble.bumble.radio import BumbleRadio
+
+pytestmark = pytest.mark.slow
 
 
 async def test_closing_the_radio_during_a_reopen_leaves_no_central_behind() -> None:

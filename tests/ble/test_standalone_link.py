@@ -21,6 +21,8 @@ from treadlink.safety.events import BeltStopped, Fault, LinkDown, Reconnected, S
 from treadlink.safety.faults import FaultKind
 from treadlink.safety.guard import SafetyGuard
 
+pytestmark = pytest.mark.slow
+
 
 async def test_treadmill_over_tcp() -> None:
     async with (

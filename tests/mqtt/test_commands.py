@@ -34,6 +34,8 @@ from treadlink.session.events import (
     TelemetryUpdate,
 )
 
+pytestmark = pytest.mark.slow
+
 SERVE_DEFAULTS = serve_rules(allow_remote_start=False, allow_remote_increase=False)
 SERVE_OPEN = serve_rules(allow_remote_start=True, allow_remote_increase=True)
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.support.mosquitto import Mosquitto
 from tests.support.mqtt import BASE, LONG_STAGE, payload, published_session, watching, write_stage
 from treadlink.session.events import BeltStarted, SegmentStarted, SetpointSent
+
+pytestmark = pytest.mark.slow
 
 STATE_KEYS = {
     "speed_kmh",

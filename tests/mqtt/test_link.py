@@ -20,6 +20,8 @@ from treadlink.mqtt.client import BrokerLink, Kind, Outgoing, PublishQueue, TlsF
 from treadlink.mqtt.settings import Broker, parse_broker
 from treadlink.session.events import SegmentStarted, SetpointSent, StopRequested
 
+pytestmark = pytest.mark.slow
+
 
 def test_the_queue_drops_old_telemetry_first_and_never_state_or_faults() -> None:
     queue = PublishQueue(limit=4)

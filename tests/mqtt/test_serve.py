@@ -21,6 +21,8 @@ from treadlink.records.store import DATA_DIR_ENV, Store, database_path
 from treadlink.safety.faults import FaultKind
 from treadlink_sim.faults import Fault
 
+pytestmark = pytest.mark.slow
+
 
 async def test_the_idle_treadmill_is_published_and_found_again(
     broker: Mosquitto, tmp_path: Path

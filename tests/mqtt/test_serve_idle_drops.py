@@ -11,6 +11,8 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from tests.support.mosquitto import Mosquitto
 from tests.support.mqtt import BASE, payload
 from tests.support.serving import ready_to_start
@@ -20,6 +22,8 @@ from treadlink.safety.guard import SafetyGuard
 from treadlink.session.events import Finished
 from treadlink_sim.faults import Fault
 from treadlink_sim.treadmill import TreadmillSimulator
+
+pytestmark = pytest.mark.slow
 
 
 @contextlib.contextmanager

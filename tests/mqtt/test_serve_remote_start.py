@@ -6,9 +6,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from tests.support.mosquitto import Mosquitto
 from tests.support.serving import ready_to_start
 from treadlink_sim.faults import Fault
+
+pytestmark = pytest.mark.slow
 
 
 async def test_no_remote_start_on_a_console_belt_whose_frames_read_zero(

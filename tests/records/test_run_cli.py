@@ -17,6 +17,8 @@ from tcxreader.tcxreader import TCXReader
 
 from treadlink.records.store import DATA_DIR_ENV, Store
 
+pytestmark = pytest.mark.slow
+
 STAGE = "name: {name}\nitems:\n  - walk: 0:30\n  - run: 0:30\n  - walk: 0:30\n"
 PLAN = """\
 name: Short programme

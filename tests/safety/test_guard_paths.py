@@ -30,6 +30,8 @@ from treadlink.session.events import (
 )
 from treadlink_sim.faults import Fault as SimFault
 
+pytestmark = pytest.mark.slow
+
 
 @fake_time
 async def test_a_lone_zero_frame_is_not_a_stop_but_a_sustained_one_is(tmp_path: Path) -> None:

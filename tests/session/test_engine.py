@@ -25,6 +25,8 @@ from treadlink.session.events import (
 )
 from treadlink_sim.faults import Fault as SimFault
 
+pytestmark = pytest.mark.slow
+
 
 @fake_time
 async def test_stage_one_end_to_end() -> None:

@@ -22,6 +22,7 @@ def test_deeply_nested(run: Run, write: Write, option: str) -> None:
     result.refused(f"treadlink-sim: error: {option[2:]} {path}:1: nested more than 32 levels")
 
 
+@pytest.mark.child_process
 @pytest.mark.parametrize("option", ["--profile", "--scenario"])
 def test_alias_bomb(run: Run, write: Write, option: str) -> None:
     path = write("bomb.yaml", ALIAS_BOMB)

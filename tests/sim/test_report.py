@@ -7,8 +7,12 @@ import itertools
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.support.sim_process import SIM, central_over, simulator_process
 from tests.support.sim_report import read, until
+
+pytestmark = pytest.mark.slow
 
 FIELDS = {
     "t",

@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 
 from treadlink.cli import main
 
+pytestmark = pytest.mark.slow
+
 PEAK_BYTES = 64 * 1024**2  # a bad file may cost this much Python memory, not gigabytes
 
 PROPERTY = settings(

@@ -7,6 +7,10 @@ import pytest
 from tests.support.bombs import ALIAS_BOMB
 from tests.support.processes import Run, Write
 
+# Each command runs in a child process held to bounds: a file that did eat the machine fails its
+# test instead of the test run.
+pytestmark = [pytest.mark.child_process, pytest.mark.slow]
+
 ENTITY_BOMB = (
     '<?xml version="1.0"?>\n<!DOCTYPE workout_file [\n  <!ENTITY l0 "lol">\n'
     + "".join(f'  <!ENTITY l{i} "{f"&l{i - 1};" * 10}">\n' for i in range(1, 10))

@@ -13,6 +13,7 @@ be set against what the belt was doing at that moment.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -34,8 +35,14 @@ import pytest
 import yaml
 
 SIM = [sys.executable, "-m", "treadlink_sim.cli"]
-# -X faulthandler: a treadlink that hangs is sent SIGABRT and shows where on its screen.
-TREADLINK = [sys.executable, "-X", "faulthandler", "-m", "treadlink.cli"]
+# -X faulthandler: a treadlink that hangs is sent SIGABRT and shows where on its screen. It is
+# started before the simulator and told the simulator's spec once its imports are done.
+TREADLINK = [
+    sys.executable,
+    "-X",
+    "faulthandler",
+    str(Path(__file__).with_name("treadlink_when_ready.py")),
+]
 RUNNER_CAP_KMH = 10.0
 WIDTH, HEIGHT = 120, 40
 POLL_S = 0.05  # how often the files are read and the screen looked at
@@ -80,6 +87,8 @@ class BlackBox:
         self.report_path = directory / "belt-report.jsonl"
         self.events_path = directory / "events.jsonl"
         self.status_path = directory / "treadlink-exit-status"
+        self.spec_fifo = directory / "simulator-spec"
+        self._spec_fd: int | None = None
         self.socket = f"treadlink-bb-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.report: list[Seen] = []  # what the belt did (the simulator)
         self.events: list[Seen] = []  # what treadlink said
@@ -139,21 +148,22 @@ class BlackBox:
         self.wait_for("the new simulator's first line", lambda: len(self.report_lines()) > seen)
         return seen
 
-    def start_treadlink(self, stage: str, spec: str, *, stdin_null: bool = False) -> None:
-        """`treadlink run STAGE --sim SPEC --events EV` in a 120×40 tmux pane kept after exit;
-        with `stdin_null`, its stdin is not a terminal (no keys), its stdout still is."""
+    def start_treadlink(self, stage: str, *, stdin_null: bool = False) -> None:
+        """`treadlink run STAGE --sim SPEC --events EV` in a 120×40 tmux pane kept after exit,
+        returning once its imports are done: `tell_treadlink(SPEC)` lets it go on. With
+        `stdin_null`, its stdin is not a terminal (no keys), its stdout still is."""
         stage_path = self.directory / "stage.yaml"
         stage_path.write_text(stage, encoding="utf-8")
         config = self.directory / "runner.yaml"
         config.write_text(f"max_speed: {RUNNER_CAP_KMH}\n", encoding="utf-8")
         tmux_conf = self.directory / "tmux.conf"
         tmux_conf.write_text("set -g remain-on-exit on\nset -g history-limit 10000\n")
+        os.mkfifo(self.spec_fifo)
         command = [
             *TREADLINK,
+            str(self.spec_fifo),
             "run",
             str(stage_path),
-            "--sim",
-            spec,
             "--events",
             str(self.events_path),
         ]
@@ -179,10 +189,33 @@ class BlackBox:
         )
         self._watcher = threading.Thread(target=self._watch, name="black-box watcher", daemon=True)
         self._watcher.start()
+        # Bounded: imports on a loaded machine take seconds, not a minute.
+        self.wait_for("treadlink's imports", self._treadlink_waits_for_the_spec, timeout=60)
+
+    def tell_treadlink(self, spec: str) -> None:
+        """Give the waiting treadlink the simulator's transport spec: it connects now."""
+        assert self._spec_fd is not None, "start treadlink first"
+        os.write(self._spec_fd, spec.encode())
+        os.close(self._spec_fd)
+        self._spec_fd = None
+
+    def _treadlink_waits_for_the_spec(self) -> bool:
+        """Has treadlink opened the spec FIFO for reading (its imports done)? Opens the writing
+        end once it has."""
+        try:
+            self._spec_fd = os.open(self.spec_fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as e:
+            if e.errno == errno.ENXIO:  # no reader yet
+                return False
+            raise
+        return True
 
     def close(self) -> None:
         """Kill the terminal (and treadlink with it) and the simulator, whatever their state."""
         self._stop.set()
+        if self._spec_fd is not None:
+            os.close(self._spec_fd)
+            self._spec_fd = None
         if self._watcher is not None:
             self._watcher.join(timeout=5)
         with contextlib.suppress(subprocess.SubprocessError, OSError):
@@ -361,8 +394,8 @@ def black_box(
         pytest.fail("the black-box tests need tmux (.ci/run installs it: apt-get install tmux)")
     box = BlackBox(directory)
     try:
-        spec = box.start_simulator(scenario)
-        box.start_treadlink(stage, spec, stdin_null=stdin_null)
+        box.start_treadlink(stage, stdin_null=stdin_null)
+        box.tell_treadlink(box.start_simulator(scenario))
         yield box
     finally:
         box.close()

@@ -4,6 +4,9 @@ anonymous, password (a password file made here) and TLS (certificates made here 
 from __future__ import annotations
 
 import getpass
+import itertools
+import os
+import random
 import shutil
 import signal
 import socket
@@ -23,11 +26,27 @@ def mosquitto_binary() -> str | None:
     return found
 
 
+# Ports for brokers come from below the kernel's ephemeral range (32768 and up on Linux), in a
+# block of each pytest-xdist worker's own: a port released here is never handed to another
+# worker's broker, nor taken as the local port of a connection, while the broker starts or
+# restarts on it (bind(0) would pick from the ephemeral range, where both happen).
+_BLOCK = 500
+_FIRST = 20000 + _BLOCK * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+_next = itertools.count(random.randrange(_BLOCK))
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    """A port of this worker's block that nothing listens on now (another run on the machine
+    may use the same block: a port it holds is skipped)."""
+    for _ in range(_BLOCK):
+        port = _FIRST + next(_next) % _BLOCK
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {_FIRST}-{_FIRST + _BLOCK - 1}")
 
 
 class Mosquitto:

@@ -18,6 +18,8 @@ import pytest
 
 from tests.support.sim_process import simulator_process
 
+pytestmark = pytest.mark.slow
+
 TREADLINK = [sys.executable, "-m", "treadlink.cli"]
 SHORT = "name: short\nitems:\n  - walk: 0:20\n  - run: 0:20\n"
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 STAGE = Path(__file__).resolve().parents[2] / "workouts" / "return-to-run" / "stage-01.yaml"
 PLAN = STAGE.with_name("plan.yaml")
 

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Digits, Static
 
@@ -35,6 +36,8 @@ from treadlink.session.events import (
 from treadlink.session.view import ViewTracker
 from treadlink.ui.commands import RunnerCommands
 from treadlink.ui.screen.app import RunnerScreen
+
+pytestmark = pytest.mark.slow
 
 STOP, SET_SPEED = 0x08, 0x02
 SIZE = (100, 30)
