@@ -13,7 +13,6 @@ be set against what the belt was doing at that moment.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import re
@@ -34,15 +33,9 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support.early_start import tell, waiting_treadlink, writer_once_waiting
+
 SIM = [sys.executable, "-m", "treadlink_sim.cli"]
-# -X faulthandler: a treadlink that hangs is sent SIGABRT and shows where on its screen. It is
-# started before the simulator and told the simulator's spec once its imports are done.
-TREADLINK = [
-    sys.executable,
-    "-X",
-    "faulthandler",
-    str(Path(__file__).with_name("treadlink_when_ready.py")),
-]
 RUNNER_CAP_KMH = 10.0
 WIDTH, HEIGHT = 120, 40
 POLL_S = 0.05  # how often the files are read and the screen looked at
@@ -158,15 +151,11 @@ class BlackBox:
         config.write_text(f"max_speed: {RUNNER_CAP_KMH}\n", encoding="utf-8")
         tmux_conf = self.directory / "tmux.conf"
         tmux_conf.write_text("set -g remain-on-exit on\nset -g history-limit 10000\n")
-        os.mkfifo(self.spec_fifo)
-        command = [
-            *TREADLINK,
-            str(self.spec_fifo),
-            "run",
-            str(stage_path),
-            "--events",
-            str(self.events_path),
-        ]
+        # Started before the simulator, told its spec once the imports are done: a loaded
+        # machine does not eat the seconds before a scenario's first fault.
+        command = waiting_treadlink(
+            self.spec_fifo, "run", str(stage_path), "--events", str(self.events_path)
+        )
         self._tmux(
             "-f",
             str(tmux_conf),
@@ -195,20 +184,12 @@ class BlackBox:
     def tell_treadlink(self, spec: str) -> None:
         """Give the waiting treadlink the simulator's transport spec: it connects now."""
         assert self._spec_fd is not None, "start treadlink first"
-        os.write(self._spec_fd, spec.encode())
-        os.close(self._spec_fd)
+        tell(self._spec_fd, spec)
         self._spec_fd = None
 
     def _treadlink_waits_for_the_spec(self) -> bool:
-        """Has treadlink opened the spec FIFO for reading (its imports done)? Opens the writing
-        end once it has."""
-        try:
-            self._spec_fd = os.open(self.spec_fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError as e:
-            if e.errno == errno.ENXIO:  # no reader yet
-                return False
-            raise
-        return True
+        self._spec_fd = writer_once_waiting(self.spec_fifo)
+        return self._spec_fd is not None
 
     def close(self) -> None:
         """Kill the terminal (and treadlink with it) and the simulator, whatever their state."""

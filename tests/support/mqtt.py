@@ -86,9 +86,14 @@ class Watcher:
         return message
 
     async def state(
-        self, where: Callable[[dict[str, Any]], bool], after: int = 0
+        self, where: Callable[[dict[str, Any]], bool], after: int = 0, *, timeout: float = 30.0
     ) -> dict[str, Any]:
-        message = await self.expect(f"{BASE}/state", lambda m: where(payload(m)), after=after)
+        """The first state (from index `after`) for which `where` holds. The bound is wider than
+        `expect`'s: a remote start is allowed only once the guard has seen the belt at rest over
+        its 8 s idle window, which a loaded machine may take a few seconds more to reach."""
+        message = await self.expect(
+            f"{BASE}/state", lambda m: where(payload(m)), after=after, timeout=timeout
+        )
         return payload(message)
 
     async def command(

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.early_start import tell, waiting_treadlink, writer_once_waiting
+
 pytestmark = pytest.mark.blackbox
 
 SIM = [sys.executable, "-m", "treadlink_sim.cli"]
-TREADLINK = [sys.executable, "-m", "treadlink.cli"]
 
 
 def test_a_broken_stdout_hides_the_belt_may_be_running_warning_and_exit_3(tmp_path: Path) -> None:
@@ -32,35 +33,43 @@ def test_a_broken_stdout_hides_the_belt_may_be_running_warning_and_exit_3(tmp_pa
     config = tmp_path / "runner.yaml"
     config.write_text("max_speed: 10.0\n", encoding="utf-8")
     report = tmp_path / "report.jsonl"
-    run: subprocess.Popen[bytes] | None = None
-    sim = subprocess.Popen(
-        [
-            *SIM,
-            "--link",
-            "tcp-server:127.0.0.1:0",
-            "--scenario",
-            str(scenario),
-            "--report",
-            str(report),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    env = dict(os.environ, TREADLINK_CONFIG=str(config))
+    # treadlink first: its imports are done before the scenario's clock starts with the
+    # simulator, so a loaded machine does not make it miss the belt's start before the fault.
+    fifo = tmp_path / "simulator-spec"
+    with open("/dev/full", "w") as full:
+        run = subprocess.Popen(
+            waiting_treadlink(fifo, "run", str(stage)),
+            stdin=subprocess.DEVNULL,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+    sim: subprocess.Popen[str] | None = None
     try:
+        deadline = time.monotonic() + 60
+        while (writer := writer_once_waiting(fifo)) is None:
+            assert run.poll() is None and time.monotonic() < deadline, "treadlink did not start"
+            time.sleep(0.05)  # polling for another process to open a FIFO; bounded
+        sim = subprocess.Popen(
+            [
+                *SIM,
+                "--link",
+                "tcp-server:127.0.0.1:0",
+                "--scenario",
+                str(scenario),
+                "--report",
+                str(report),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         assert sim.stdout is not None
         spec = re.search(r"link=(\S+)", sim.stdout.readline())
         assert spec
-        env = dict(os.environ, TREADLINK_CONFIG=str(config))
-        with open("/dev/full", "w") as full:
-            run = subprocess.Popen(
-                [*TREADLINK, "run", str(stage), "--sim", spec.group(1)],
-                stdin=subprocess.DEVNULL,
-                stdout=full,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=env,
-            )
+        tell(writer, spec.group(1))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # the run setpoint at ~12 s fails: a fault, unconfirmed
             lines = report.read_text().splitlines() if report.exists() else []
@@ -78,8 +87,9 @@ def test_a_broken_stdout_hides_the_belt_may_be_running_warning_and_exit_3(tmp_pa
         assert "THE BELT MAY STILL BE RUNNING" in err, err[-2000:]
         assert run.returncode == 3, (run.returncode, err[-2000:])
     finally:
-        if run is not None and run.poll() is None:
+        if run.poll() is None:
             run.kill()  # a failed check must not leave a bridge waiting for its belt
             run.wait(10)
-        sim.send_signal(signal.SIGTERM)
-        sim.wait(10)
+        if sim is not None:
+            sim.send_signal(signal.SIGTERM)
+            sim.wait(10)
