@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.sim_process import (
     SIM,
+    STARTS_WITHIN_S,
     central_over,
     simulator_process,
 )
@@ -65,7 +66,7 @@ async def test_a_killed_bridge_does_not_block_the_next() -> None:
         )
         assert client.stdout is not None
         try:
-            async with asyncio.timeout(10):
+            async with asyncio.timeout(STARTS_WITHIN_S):  # a Python process with bumble
                 assert (await client.stdout.readline()).strip() == b"CONNECTED"
         finally:
             client.kill()  # no disconnection: the socket just goes away

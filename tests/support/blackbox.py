@@ -39,7 +39,7 @@ SIM = [sys.executable, "-m", "treadlink_sim.cli"]
 RUNNER_CAP_KMH = 10.0
 WIDTH, HEIGHT = 120, 40
 POLL_S = 0.05  # how often the files are read and the screen looked at
-START_TIMEOUT_S = 15.0
+START_TIMEOUT_S = 60.0  # simulator ready: a bound (imports take seconds on a loaded machine)
 
 Line = dict[str, Any]
 

@@ -14,6 +14,9 @@ from bumble.transport import open_transport
 from tests.support.sim_central import RawCentral
 
 SIM = [sys.executable, "-m", "treadlink_sim.cli"]
+# A bound on a Python process getting ready, not a timing check: its imports alone take seconds
+# when the suite's workers (and whatever else runs) share two cores.
+STARTS_WITHIN_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +46,7 @@ async def simulator(*args: str, port: int = 0) -> AsyncIterator[SimulatorProcess
     )
     assert process.stdout is not None
     try:
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(STARTS_WITHIN_S):
             ready = (await process.stdout.readline()).decode()
         assert ready.startswith("READY address=F0:F0:F0:F0:F0:01"), ready
         spec = next(w for w in ready.split() if w.startswith("link=")).removeprefix("link=")
