@@ -25,8 +25,13 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/treadlink run workouts/return-to-run/stage-01.yaml --sim --speedup 30
 
+# The whole suite on several workers (pytest-xdist), handed one test at a time, the long ones
+# first (tests/conftest.py). Most tests wait on processes, terminals and brokers, so more workers
+# than the machine's two cores pay: TEST_WORKERS was chosen by timing the suite (tests/README.md).
+TEST_WORKERS ?= 6
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 1
 
 lint: $(STAMP)
 	$(BIN)/ruff check src simulators tests benchmarks

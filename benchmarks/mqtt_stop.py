@@ -34,7 +34,7 @@ from typing import Any
 import aiomqtt
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from tests.mqtt.broker import Mosquitto
+from tests.support.mosquitto import Mosquitto
 
 from benchmarks.estop import StopArrival
 from benchmarks.stats import summary

@@ -1,9 +1,5 @@
-"""Shared fixtures: the in-process simulator reached through the production bleak path.
-
-Tests in fake time (`@pytest.mark.looptime`) must build the rig inside the test with `link()`:
-looptime starts the clock at 0 when the test body starts, so a simulator started by a fixture
-would find its clock running backwards.
-"""
+"""Shared fixtures: the in-process simulator reached through the production bleak path
+(tests/support/simulated.py), a history of each test's own, and the hypothesis profiles."""
 
 from __future__ import annotations
 
@@ -14,8 +10,8 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from treadlink.ble.bumble.radio import SimulatedLink, simulated_link
-from treadlink.treadmill.base import Commands, Treadmill
+from tests.support.simulated import Link, commanded, link
+from treadlink.treadmill.base import Treadmill
 from treadlink_sim.treadmill import TreadmillSimulator
 
 # Hypothesis: CI runs a fixed, derandomized profile (the same examples every run, failures
@@ -24,13 +20,22 @@ settings.register_profile("ci", derandomize=True, max_examples=40, print_blob=Tr
 settings.register_profile("soak", max_examples=2000, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-# looptime spins 42 idle loop cycles before each jump of the clock, to let coroutines settle; every
-# step here is scheduled with call_soon, which keeps the loop busy anyway, so one is enough and a
-# 30-minute session runs in a third of the time.
-fake_time = pytest.mark.looptime(noop_cycles=1)
 
-Link = SimulatedLink
-link = simulated_link
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """On several workers (`make test`: pytest-xdist, one test handed out at a time) the long
+    tests go first, black-box ones and those marked `slow(first=True)` before other slow ones:
+    started at once they overlap the rest instead of being the last few running. Alone, the suite
+    keeps its written order."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+
+    def later(item: pytest.Item) -> int:
+        slow = item.get_closest_marker("slow")
+        if item.get_closest_marker("blackbox") or (slow and slow.kwargs.get("first")):
+            return 0
+        return 1 if slow else 2
+
+    items.sort(key=later)  # stable: the written order within each group, the same on each worker
 
 
 @pytest.fixture(autouse=True)
@@ -40,24 +45,6 @@ def _history_in_tmp(
     """Every `treadlink run` records a session: in a test (and its subprocesses) it goes to a
     folder of the test's own, never to the developer's history."""
     monkeypatch.setenv("TREADLINK_DATA_DIR", str(tmp_path_factory.mktemp("history")))
-
-
-class Controlled:
-    """A treadmill whose control point the test itself holds, with no guard: for tests of the
-    FTMS layer only. Commands and the treadmill's own attributes both answer."""
-
-    def __init__(self, treadmill: Treadmill) -> None:
-        self.treadmill = treadmill
-        self.commands: Commands = treadmill.take_control(lambda _event: None)
-
-    def __getattr__(self, name: str) -> Any:
-        if hasattr(self.commands, name):
-            return getattr(self.commands, name)
-        return getattr(self.treadmill, name)
-
-
-def commanded(treadmill: Treadmill) -> Any:
-    return Controlled(treadmill)
 
 
 @pytest.fixture

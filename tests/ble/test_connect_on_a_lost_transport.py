@@ -11,7 +11,7 @@ import pytest
 from bleak import BleakClient
 from bleak.exc import BleakError
 
-from tests.sim.test_standalone import simulator
+from tests.support.sim_process import simulator
 from treadlink.ble.bumble.client import BleakClientBumble, bumble_ble_device
 from treadlink.ble.bumble.radio import BumbleRadio
 

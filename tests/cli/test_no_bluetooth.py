@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import socket
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +26,7 @@ from bleak.exc import (
 )
 from dbus_fast.errors import AuthError
 
+from tests.support.cli_process import treadlink_without_bluetooth
 from treadlink.ble.native import DEFAULT_SYSTEM_BUS, BluetoothUnavailable, explain
 from treadlink.ble.radio import TreadmillNotFound
 
@@ -37,22 +36,6 @@ COMMANDS = {
     "probe": ["probe", "--timeout", "1"],
     "run": ["run", str(STAGE), "--timeout", "1"],
 }
-
-
-def treadlink(args: list[str], bus: str | None, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TREADLINK_", "DBUS_"))}
-    env["HOME"] = str(home)  # no developer's runner profile
-    if bus is not None:
-        env["DBUS_SYSTEM_BUS_ADDRESS"] = f"unix:path={bus}"
-    return subprocess.run(
-        [sys.executable, "-m", "treadlink.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=env,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def assert_told(done: subprocess.CompletedProcess[str], command: str, *says: str) -> None:
@@ -67,7 +50,7 @@ def assert_told(done: subprocess.CompletedProcess[str], command: str, *says: str
 @pytest.mark.parametrize("command", COMMANDS)
 def test_no_system_bus(command: str, tmp_path: Path) -> None:
     bus = tmp_path / "system_bus_socket"
-    done = treadlink(COMMANDS[command], str(bus), tmp_path)
+    done = treadlink_without_bluetooth(COMMANDS[command], str(bus), tmp_path)
     assert_told(
         done,
         command,
@@ -82,14 +65,14 @@ def test_no_system_bus(command: str, tmp_path: Path) -> None:
     reason="this machine has a D-Bus system bus",
 )
 def test_this_machine_without_dbus(tmp_path: Path) -> None:
-    done = treadlink(COMMANDS["scan"], None, tmp_path)
+    done = treadlink_without_bluetooth(COMMANDS["scan"], None, tmp_path)
     assert_told(done, "scan", "(/var/run/dbus/system_bus_socket not found)")
 
 
 def test_nothing_listening_on_the_bus(tmp_path: Path) -> None:
     bus = tmp_path / "system_bus_socket"
     bus.write_text("")  # a leftover file: connecting is refused
-    done = treadlink(COMMANDS["probe"], str(bus), tmp_path)
+    done = treadlink_without_bluetooth(COMMANDS["probe"], str(bus), tmp_path)
     assert_told(done, "probe", f"no Bluetooth: the D-Bus system bus is not answering ({bus}: ")
 
 
@@ -133,7 +116,7 @@ def bus_refusing_us(path: Path) -> Iterator[None]:
 def test_a_bus_that_refuses_us(tmp_path: Path) -> None:
     bus = tmp_path / "system_bus_socket"
     with bus_refusing_us(bus):
-        done = treadlink(COMMANDS["run"], str(bus), tmp_path)
+        done = treadlink_without_bluetooth(COMMANDS["run"], str(bus), tmp_path)
     assert_told(done, "run", "no permission to use Bluetooth (authentication failed")
 
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.ble.test_trace_recording import recorded_link, telemetry
-from tests.cli.test_no_bluetooth import treadlink
-from tests.conftest import commanded, fake_time
+from tests.support.cli_process import treadlink_without_bluetooth as treadlink
+from tests.support.simulated import commanded, fake_time
+from tests.support.trace import recorded_link, telemetry
 from treadlink.ble.trace.format import FORMAT
 from treadlink.cli import main
 

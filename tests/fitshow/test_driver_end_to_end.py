@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import fake_time, link
-from tests.safety.test_fault_matrix import Recorder
-from tests.session.test_engine import write_stage
+from tests.support.events import Recorder
+from tests.support.session import write_stage
+from tests.support.simulated import fake_time, link
 from treadlink.fitshow.driver import FitShowTreadmill
 from treadlink.fitshow.protocol import BeltState
 from treadlink.safety.events import BeltStopped, Fault, StopAccepted

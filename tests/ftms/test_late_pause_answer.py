@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from tests.conftest import fake_time, link
+from tests.support.simulated import fake_time, link
 from treadlink.ftms.control import ProcedureTimeout
 from treadlink.treadmill.state import StopTaken, TreadmillEvent
 from treadlink_sim.faults import Fault as SimFault

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.conftest import fake_time
-from tests.safety.test_guard_units import rig
+from tests.support.guard import rig
+from tests.support.simulated import fake_time
 from treadlink.ftms.protocol import ATT_PROCEDURE_ALREADY_IN_PROGRESS, OpCode
 from treadlink.safety.faults import FaultKind
 from treadlink_sim.faults import Fault as SimFault

@@ -12,8 +12,8 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from tests.mqtt.broker import Mosquitto
-from tests.mqtt.conftest import (
+from tests.support.mosquitto import Mosquitto
+from tests.support.mqtt import (
     BASE,
     LONG_STAGE,
     Rig,
@@ -33,6 +33,8 @@ from treadlink.session.events import (
     StopRequested,
     TelemetryUpdate,
 )
+
+pytestmark = pytest.mark.slow
 
 SERVE_DEFAULTS = serve_rules(allow_remote_start=False, allow_remote_increase=False)
 SERVE_OPEN = serve_rules(allow_remote_start=True, allow_remote_increase=True)

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.mqtt.broker import Mosquitto
-from tests.mqtt.conftest import (
-    BASE,
-    LONG_STAGE,
-    payload,
-    published_session,
-    watching,
-    write_stage,
-)
+import pytest
+
+from tests.support.mosquitto import Mosquitto
+from tests.support.mqtt import BASE, LONG_STAGE, payload, published_session, watching, write_stage
 from treadlink.session.events import BeltStarted, SegmentStarted, SetpointSent
+
+pytestmark = pytest.mark.slow
 
 STATE_KEYS = {
     "speed_kmh",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.mqtt.broker import Mosquitto
-from tests.mqtt.conftest import (
+from tests.support.mosquitto import Mosquitto
+from tests.support.mqtt import (
     DEVICE_ID,
     LONG_STAGE,
     TOPICS,

@@ -17,8 +17,9 @@ from typing import Any
 import jinja2
 import jinja2.sandbox
 
-from tests.mqtt.broker import Mosquitto
-from tests.mqtt.conftest import (
+from tests.support.history import CLEAN, ran
+from tests.support.mosquitto import Mosquitto
+from tests.support.mqtt import (
     BASE,
     DEVICE_ID,
     LONG_STAGE,
@@ -28,8 +29,7 @@ from tests.mqtt.conftest import (
     watching,
     write_stage,
 )
-from tests.mqtt.test_programme import CLEAN, ran
-from tests.mqtt.test_serve import mini_plan, serving
+from tests.support.serving import mini_plan, serving
 from treadlink.mqtt.bridge import RULES_FOR_RUN, serve_rules
 from treadlink.mqtt.client import BrokerLink
 from treadlink.mqtt.discovery import (

@@ -14,11 +14,13 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
-from tests.mqtt.broker import PASSWORD, USER, Mosquitto
-from tests.mqtt.conftest import BASE, LONG_STAGE, published_session, watching, write_stage
+from tests.support.mosquitto import PASSWORD, USER, Mosquitto
+from tests.support.mqtt import BASE, LONG_STAGE, published_session, watching, write_stage
 from treadlink.mqtt.client import BrokerLink, Kind, Outgoing, PublishQueue, TlsFiles, inbox_type
 from treadlink.mqtt.settings import Broker, parse_broker
 from treadlink.session.events import SegmentStarted, SetpointSent, StopRequested
+
+pytestmark = pytest.mark.slow
 
 
 def test_the_queue_drops_old_telemetry_first_and_never_state_or_faults() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.mqtt.broker import Mosquitto
-from tests.mqtt.conftest import LONG_STAGE, published_session, write_stage
+from tests.support.mosquitto import Mosquitto
+from tests.support.mqtt import LONG_STAGE, published_session, write_stage
 from treadlink.mqtt.bridge import RULES_FOR_RUN
 from treadlink.mqtt.commands import Malformed, Setpoint, Start, parse
 from treadlink.mqtt.topics import COMMANDS

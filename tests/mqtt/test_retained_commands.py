@@ -15,8 +15,8 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from tests.mqtt.broker import Mosquitto
-from tests.mqtt.conftest import (
+from tests.support.mosquitto import Mosquitto
+from tests.support.mqtt import (
     BASE,
     LONG_STAGE,
     Rig,
@@ -26,7 +26,7 @@ from tests.mqtt.conftest import (
     watching,
     write_stage,
 )
-from tests.mqtt.test_serve import serving
+from tests.support.serving import serving
 from treadlink.session.events import (
     Paused,
     Resumed,

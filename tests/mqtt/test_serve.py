@@ -3,64 +3,26 @@ when allowed, reconnection when it goes away, and SIGTERM leaving the belt stopp
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.mqtt.broker import Mosquitto
-from tests.mqtt.conftest import (
-    BASE,
-    PROFILE,
-    TOPICS,
-    Watcher,
-    faster_machine,
-    payload,
-    watching,
-)
-from tests.mqtt.test_programme import CLEAN, ran
-from tests.mqtt.test_programme import PLAN as RETURN_TO_RUN_PLAN
-from treadlink.app.connection import Target
-from treadlink.ble.bumble.radio import BumbleRadio
+from tests.support.history import CLEAN, ran
+from tests.support.mosquitto import Mosquitto
+from tests.support.mqtt import BASE, TOPICS, payload, watching
+from tests.support.serving import mini_plan, ready_to_start, serving
 from treadlink.cli import build_parser, main
 from treadlink.cli import pain as pain_cli
-from treadlink.mqtt.service import ServeOptions, Service
-from treadlink.mqtt.settings import MqttSettings
 from treadlink.records.pain_gate import next_morning_opens
 from treadlink.records.store import DATA_DIR_ENV, Store, database_path
 from treadlink.safety.faults import FaultKind
 from treadlink_sim.faults import Fault
-from treadlink_sim.treadmill import TreadmillSimulator
 
-SHORT = 'name: "Short"\nitems:\n  - walk: 1:00\n  - run: 1:00\n'
-
-
-@asynccontextmanager
-async def serving(
-    broker: Mosquitto, tmp_path: Path, **settings: Any
-) -> AsyncIterator[tuple[Service, TreadmillSimulator]]:
-    workouts = tmp_path / "workouts"
-    workouts.mkdir(exist_ok=True)
-    (workouts / "short.yaml").write_text(SHORT)
-    mqtt = MqttSettings(broker=broker.url, workouts=workouts, **settings)
-    options = ServeOptions(Target(speedup=10, scan_timeout_s=1.0), reconnect_s=(0.05, 0.2))
-    async with BumbleRadio(profile=faster_machine(10)) as radio:
-        assert radio.simulator is not None
-        service = Service(radio, mqtt, PROFILE, TOPICS, options)
-        task = asyncio.create_task(service.run())
-        try:
-            await service.bridged.link.wait_connected()
-            yield service, radio.simulator
-        finally:
-            service.terminate("test over")
-            assert await task  # every stop it asked for was confirmed
+pytestmark = pytest.mark.slow
 
 
 async def test_the_idle_treadmill_is_published_and_found_again(
@@ -200,19 +162,6 @@ async def test_a_latched_fault_blocks_remote_start_and_is_never_acknowledged_rem
         assert service.sessions == 0
 
 
-@asynccontextmanager
-async def ready_to_start(
-    broker: Mosquitto, tmp_path: Path
-) -> AsyncIterator[tuple[Watcher, Service, TreadmillSimulator]]:
-    """`serve` with remote start allowed, watched, once it says a start would be accepted."""
-    async with (
-        watching(broker.url) as watcher,
-        serving(broker, tmp_path, allow_remote_start=True) as (service, simulator),
-    ):
-        await watcher.state(lambda s: s["remote_start"])
-        yield watcher, service, simulator
-
-
 # --- idle: the treadmill's own business is no fault ------------------------------------------
 async def test_a_console_stop_while_idle_is_no_fault_and_remote_start_still_works(
     broker: Mosquitto, tmp_path: Path
@@ -258,18 +207,6 @@ async def test_an_idle_link_drop_with_the_belt_at_rest_is_no_fault(
 
 
 # --- the programme: serve records its sessions, and `next` follows the rules -----------------
-MINI_STAGE = 'name: "{name}"\nitems:\n  - walk: 0:20\n  - run: 0:10\n'
-
-
-def mini_plan(workouts: Path) -> Path:
-    """Three tiny stages and the return-to-run rules, in the workouts directory."""
-    workouts.mkdir(exist_ok=True)
-    for name in ("one", "two", "three"):
-        (workouts / f"{name}.yaml").write_text(MINI_STAGE.format(name=name.title()))
-    rules = RETURN_TO_RUN_PLAN.read_text().split("progression:", 1)[1]
-    plan = workouts / "plan.yaml"
-    plan.write_text(f"name: Mini\nstages: [one.yaml, two.yaml, three.yaml]\nprogression:{rules}")
-    return plan
 
 
 async def test_start_next_runs_the_advised_stage_and_serve_records_it_with_pain_unknown(

@@ -10,8 +10,8 @@ import sys
 from asyncio.subprocess import PIPE
 from pathlib import Path
 
-from tests.mqtt.broker import Mosquitto
-from tests.mqtt.conftest import BASE, watching
+from tests.support.mosquitto import Mosquitto
+from tests.support.mqtt import BASE, watching
 
 
 async def test_ctrl_c_on_an_idle_serve_prints_nothing(broker: Mosquitto, tmp_path: Path) -> None:

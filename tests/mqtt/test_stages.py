@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mqtt.conftest import PROFILE
+from tests.support.mqtt import PROFILE
 from treadlink.mqtt.stages import StageRefused, find_stage, load_remote_stage
 from treadlink.plans.limits import TreadmillLimits
 

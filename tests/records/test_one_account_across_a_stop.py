@@ -19,8 +19,8 @@ import fitdecode
 import pytest
 from tcxreader.tcxreader import TCXReader
 
-from tests.conftest import fake_time, link
-from tests.ui.conftest import Events
+from tests.support.screen import Events
+from tests.support.simulated import fake_time, link
 from treadlink.config import RunnerProfile
 from treadlink.events import Event
 from treadlink.plans.limits import TreadmillLimits

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.records.test_run_cli import treadlink
+from tests.support.cli_process import treadlink
 from treadlink.cli import main
 from treadlink.records.model import PainMoment, SessionStart
 from treadlink.records.programme import load_programme

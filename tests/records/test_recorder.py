@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import fake_time, link
+from tests.support.simulated import fake_time, link
 from treadlink.config import RunnerProfile
 from treadlink.plans.limits import TreadmillLimits
 from treadlink.plans.loader import load_stage

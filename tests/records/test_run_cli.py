@@ -5,9 +5,6 @@ appears in `history --json`, and its exports read back with independent parsers.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +12,10 @@ import fitdecode
 import pytest
 from tcxreader.tcxreader import TCXReader
 
-from treadlink.records.store import DATA_DIR_ENV, Store
+from tests.support.cli_process import treadlink
+from treadlink.records.store import Store
+
+pytestmark = pytest.mark.slow
 
 STAGE = "name: {name}\nitems:\n  - walk: 0:30\n  - run: 0:30\n  - walk: 0:30\n"
 PLAN = """\
@@ -31,20 +31,6 @@ progression:
     rest_days: 1
     advice: see a clinician
 """
-
-
-def treadlink(data: Path, *argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, DATA_DIR_ENV: str(data)}
-    return subprocess.run(
-        [sys.executable, "-m", "treadlink.cli", *argv],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.mark.timeout(300)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.records.test_run_cli import treadlink as run_treadlink
+from tests.support.cli_process import treadlink as run_treadlink
 
 STAGE_1 = Path(__file__).resolve().parents[2] / "workouts" / "return-to-run" / "stage-01.yaml"
 

@@ -21,11 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SimulatedLink, fake_time, link
-from treadlink.config import RunnerProfile
+from tests.support.events import Recorder
+from tests.support.session import matrix_stage
+from tests.support.simulated import SimulatedLink, fake_time, link
 from treadlink.ftms.protocol import OpCode
-from treadlink.plans import TreadmillLimits, load_stage
-from treadlink.plans.timeline import Timeline
 from treadlink.safety.faults import FaultKind, InterlockError
 from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session
@@ -43,8 +42,6 @@ from treadlink.session.events import (
 from treadlink.session.recorder import EventLog
 from treadlink_sim.faults import Fault as SimFault
 from treadlink_sim.treadmill import TreadmillSimulator
-
-STAGE = "name: matrix\nitems:\n  - walk: 1:00\n  - run: 2:00\n  - walk: 1:00\n  - run: 2:00\n"
 
 
 @dataclass
@@ -194,35 +191,6 @@ CASES = {
     "above_cap": Case(_console_above_cap, FaultKind.ABOVE_CAP),
     "sustained_zero": Case(_sustained_zero, FaultKind.BELT_STOPPED, _zero_over),
 }
-
-
-def matrix_stage(tmp_path: Path) -> Timeline:
-    path = tmp_path / "matrix.yaml"
-    path.write_text(STAGE)
-    return load_stage(path, RunnerProfile(), TreadmillLimits())
-
-
-class Recorder(list[Event]):
-    def __init__(self) -> None:
-        super().__init__()
-        self._waiters: list[tuple[Callable[[Event], bool], asyncio.Future[Event]]] = []
-
-    def __call__(self, event: Event) -> None:
-        self.append(event)
-        for predicate, future in self._waiters:
-            if not future.done() and predicate(event):
-                future.set_result(event)
-
-    async def first(self, predicate: Callable[[Event], bool], timeout: float = 300) -> Event:
-        """The first event that matches, waiting at most `timeout` (fake) seconds: long enough
-        for any stage used here, short enough that a broken guard fails the test fast."""
-        for event in self:
-            if predicate(event):
-                return event
-        future: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
-        self._waiters.append((predicate, future))
-        async with asyncio.timeout(timeout):
-            return await future
 
 
 @fake_time

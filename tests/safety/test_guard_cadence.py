@@ -13,8 +13,8 @@ import itertools
 
 import pytest
 
-from tests.conftest import fake_time
-from tests.safety.test_guard_units import rig
+from tests.support.guard import rig
+from tests.support.simulated import fake_time
 from treadlink.ftms.protocol import OpCode
 from treadlink.safety.events import Reconnected
 from treadlink.safety.guard import GuardSettings

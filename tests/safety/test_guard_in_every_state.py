@@ -8,8 +8,8 @@ import asyncio
 
 import pytest
 
-from tests.conftest import fake_time, link
-from tests.safety.test_guard_units import Wire, rig
+from tests.support.guard import Wire, rig
+from tests.support.simulated import fake_time, link
 from treadlink.safety.events import BeltMoving, BeltStopped, Fault
 from treadlink.safety.faults import FaultKind, InterlockError
 from treadlink.safety.guard import SafetyGuard

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import fake_time, link
-from tests.safety.test_fault_matrix import Recorder, matrix_stage
+from tests.support.events import Recorder
+from tests.support.session import matrix_stage
+from tests.support.simulated import fake_time, link
 from treadlink.config import RunnerProfile
 from treadlink.plans import TreadmillLimits, load_stage
 from treadlink.safety.guard import SafetyGuard
@@ -28,6 +29,8 @@ from treadlink.session.events import (
     SetpointSent,
 )
 from treadlink_sim.faults import Fault as SimFault
+
+pytestmark = pytest.mark.slow
 
 
 @fake_time

@@ -1,8 +1,8 @@
 """The guard's promises one at a time, against the simulator in fake time, each checked where it
 matters: at the treadmill (what reached its control point, what its belt did).
 
-Written to kill mutants `make mutate` found surviving the fault matrix and the properties (see
-docs/safety.md): each test fails deterministically when the promise it names is broken.
+Each test fails deterministically when the promise it names is broken (`make mutate` checks that
+for the safety core: see docs/safety.md).
 """
 
 from __future__ import annotations
@@ -10,15 +10,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 
-from tests.conftest import SimulatedLink, fake_time, link
-from tests.safety.test_fault_matrix import Recorder
+from tests.support.guard import faults, rig, walk_from_the_console
+from tests.support.simulated import fake_time
 from treadlink.ftms.protocol import OpCode
 from treadlink.safety.events import (
     Acknowledged,
@@ -34,78 +30,8 @@ from treadlink.safety.events import (
     StopUnconfirmed,
 )
 from treadlink.safety.faults import FaultKind, InterlockError
-from treadlink.safety.guard import GuardSettings, SafetyGuard
+from treadlink.safety.guard import GuardSettings
 from treadlink_sim.faults import Fault as SimFault
-from treadlink_sim.treadmill import TreadmillSimulator
-
-STOP = bytes([OpCode.STOP_OR_PAUSE, 0x01])
-
-
-@dataclass
-class Wire:
-    """Every control-point write, the moment it arrives at the treadmill (loop time, bytes)."""
-
-    sim: TreadmillSimulator
-    writes: list[tuple[float, bytes]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        loop = asyncio.get_running_loop()
-        self.sim.add_control_point_listener(lambda data: self.writes.append((loop.time(), data)))
-
-    def ops(self, op: OpCode, since: float = 0.0) -> list[tuple[float, bytes]]:
-        return [(at, data) for at, data in self.writes if at >= since and data[:1] == bytes([op])]
-
-    def stops(self, since: float = 0.0) -> list[float]:
-        return [at for at, data in self.writes if at >= since and data == STOP]
-
-
-@dataclass
-class Rig:
-    connection: SimulatedLink
-    guard: SafetyGuard
-    events: Recorder
-    wire: Wire
-
-    @property
-    def sim(self) -> TreadmillSimulator:
-        return self.connection.simulator
-
-    async def run_at(self, kmh: float) -> None:
-        await self.guard.start()
-        await self.guard.set_speed(kmh)
-        await self.sim.wait_for(lambda s: s.belt_speed_kmh == kmh, timeout=60)
-
-    def stop_in_the_stack(self) -> bool:
-        """The Stop write is in the Bluetooth stack (bumble's GATT client), or already arrived."""
-        for connection in self.connection.radio.central.connections.values():
-            request = connection.gatt_client.pending_request
-            if request is not None and getattr(request, "attribute_value", None) == STOP:
-                return True
-        return bool(self.wire.stops())
-
-    def restart_alarms(self) -> list[Fault]:
-        """The runner told that the stop loop or reconnecting ended early and was restarted."""
-        return [e for e in self.events if isinstance(e, Fault) and "restarted" in e.message]
-
-    async def stopped(self) -> None:
-        """The guard says the belt is stopped, and the treadmill agrees."""
-        # 60 s of fake time: a stop that never comes fails the test fast.
-        await self.events.first(lambda e: isinstance(e, BeltStopped), timeout=60)
-        assert self.sim.belt_speed_kmh == 0.0
-        assert self.guard.belt_stopped
-
-
-@asynccontextmanager
-async def rig(**settings: Any) -> AsyncIterator[Rig]:
-    async with (
-        link(telemetry_hz=4.0) as connection,
-        SafetyGuard(connection.link, settings=GuardSettings(**settings)) as guard,
-    ):
-        events = Recorder()
-        guard.subscribe(events)
-        wire = Wire(connection.simulator)
-        await guard.request_control()
-        yield Rig(connection, guard, events, wire)
 
 
 # --- stop wins -------------------------------------------------------------------------------
@@ -641,16 +567,6 @@ async def test_a_belt_crawling_under_frames_that_read_0_kmh_is_never_taken_for_s
 
 
 # --- a belt treadlink does not drive (serve, idle) -------------------------------------------
-def faults(r: Rig) -> list[Fault]:
-    return [e for e in r.events if isinstance(e, Fault)]
-
-
-async def walk_from_the_console(r: Rig) -> None:
-    await r.sim.console_start()
-    await r.sim.wait_for(lambda s: s.belt_speed_kmh > 0.0, timeout=30)
-    await asyncio.sleep(1)  # frames of the moving belt reach the guard
-
-
 @fake_time
 async def test_a_console_stop_of_a_belt_treadlink_does_not_drive_is_an_event_not_a_fault() -> None:
     async with rig() as r:

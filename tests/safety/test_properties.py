@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -41,6 +42,8 @@ from treadlink.treadmill.errors import CommandError
 from treadlink.treadmill.units import SetpointError
 from treadlink_sim.clock import VirtualClockLoop
 from treadlink_sim.faults import Fault as SimFault
+
+pytestmark = pytest.mark.slow
 
 STAGES = Path(__file__).resolve().parents[2] / "workouts" / "return-to-run"
 SHORT = "name: short\nitems:\n  - walk: 1:00\n  - run: 2:00\n  - walk: 1:00\n  - run: 2:00\n"
@@ -262,6 +265,10 @@ def _rebind(monitor: Monitor, link: SimulatedLink, session: Session) -> Monitor:
     return fresh
 
 
+# CPU-bound (about 30 s alone): on a machine whose cores the suite's other workers share, it
+# takes longer, so its bound is wider than the suite's, and it starts first.
+@pytest.mark.timeout(300)
+@pytest.mark.slow(first=True)
 def test_soak_hours_of_sessions_with_random_faults() -> None:
     # Log records would pile up in pytest's capture and be counted as ours: not created at all.
     logging.disable(logging.WARNING)

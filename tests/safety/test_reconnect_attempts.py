@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from tests.conftest import fake_time
-from tests.safety.test_guard_units import rig
+from tests.support.guard import rig
+from tests.support.simulated import fake_time
 from treadlink.safety.events import Reconnected
 
 

@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from tests.conftest import fake_time, link
+from tests.support.simulated import fake_time, link
 from treadlink.safety.events import BeltStopped
 from treadlink.safety.faults import FaultKind
 from treadlink.safety.guard import GuardSettings, SafetyGuard

@@ -8,9 +8,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.conftest import fake_time, link
-from tests.safety.test_guard_units import Wire
-from tests.session.test_engine import write_stage
+from tests.support.guard import Wire
+from tests.support.session import write_stage
+from tests.support.simulated import fake_time, link
 from treadlink.ftms.protocol import OpCode
 from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session

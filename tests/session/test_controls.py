@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from tests.conftest import fake_time, link
-from tests.session.test_engine import Events, stage
+from tests.support.session import Events, stage
+from tests.support.simulated import fake_time, link
 from treadlink.safety.guard import SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import Paused, Resumed, SegmentStarted, Skipped, StopRequested

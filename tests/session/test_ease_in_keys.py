@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.conftest import fake_time, link
-from tests.session.test_engine import write_stage
+from tests.support.session import write_stage
+from tests.support.simulated import fake_time, link
 from treadlink.ftms.protocol import OpCode
 from treadlink.safety.faults import FaultKind
 from treadlink.safety.guard import GuardSettings, SafetyGuard

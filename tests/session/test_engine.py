@@ -8,11 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import fake_time, link
-from treadlink.config import RunnerProfile
-from treadlink.plans.limits import TreadmillLimits
-from treadlink.plans.loader import load_stage
-from treadlink.plans.timeline import Timeline
+from tests.support.session import Events, stage, write_stage
+from tests.support.simulated import fake_time, link
 from treadlink.safety.guard import SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import (
@@ -23,29 +20,12 @@ from treadlink.session.events import (
     Paused,
     Resumed,
     SegmentStarted,
-    SessionEvent,
     SetpointSent,
     StopRequested,
 )
 from treadlink_sim.faults import Fault as SimFault
 
-WORKOUTS = Path(__file__).resolve().parents[2] / "workouts"
-PROFILE = RunnerProfile(walk_speed=5.5, run_speed=8.5, incline=1.0)
-
-
-def stage(number: int, profile: RunnerProfile = PROFILE) -> Timeline:
-    return load_stage(WORKOUTS / "return-to-run" / f"stage-{number:02d}.yaml", profile)
-
-
-def write_stage(tmp_path: Path, text: str) -> Timeline:
-    path = tmp_path / "stage.yaml"
-    path.write_text(text)
-    return load_stage(path, PROFILE, TreadmillLimits())
-
-
-class Events(list[SessionEvent]):
-    def of[E: SessionEvent](self, kind: type[E]) -> list[E]:
-        return [e for e in self if isinstance(e, kind)]
+pytestmark = pytest.mark.slow
 
 
 @fake_time

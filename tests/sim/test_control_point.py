@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.support.sim_central import RawCentral, connected_rig
 from treadlink.ftms.layouts import Features, decode_speed_range, decode_treadmill_data
 from treadlink.ftms.protocol import (
     ATT_CCCD_IMPROPERLY_CONFIGURED,
@@ -17,8 +18,6 @@ from treadlink.ftms.protocol import Characteristic as Char
 from treadlink_sim.physics import BeltMode
 from treadlink_sim.profile import load_profile
 from treadlink_sim.rig import sim_rig
-
-from .sim_central import RawCentral, connected_rig
 
 pytestmark = [pytest.mark.looptime]
 

@@ -6,11 +6,10 @@ import asyncio
 
 import pytest
 
+from tests.support.sim_central import RawCentral, connected_rig
 from treadlink.ftms.layouts import MalformedFrame, decode_treadmill_data
 from treadlink.ftms.protocol import Characteristic as Char
 from treadlink_sim.faults import GARBAGE_INDICATION, TRAILING, Fault
-
-from .sim_central import RawCentral, connected_rig
 
 pytestmark = [pytest.mark.looptime]
 

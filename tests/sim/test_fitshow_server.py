@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.support.fitshow_central import FitShowCentral, fitshow_rig
 from treadlink.fitshow.frames import Frame, MalformedFrame
 from treadlink.fitshow.protocol import QZ_PAUSE, BeltState, Command, Control, Info
 from treadlink.fitshow.replies import (
@@ -34,8 +35,6 @@ from treadlink_sim.faults import Fault
 from treadlink_sim.physics import BeltMode
 from treadlink_sim.profile import load_profile
 from treadlink_sim.scenario import parse_scenario
-
-from .fitshow_central import FitShowCentral, fitshow_rig
 
 pytestmark = [pytest.mark.looptime]
 

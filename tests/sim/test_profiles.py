@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from bumble.core import UUID, AdvertisingData
 
+from tests.support.fitshow_central import fitshow_rig
+from tests.support.sim_central import RawCentral, connected_rig
 from treadlink.ble.bumble.radio import BumbleRadio
 from treadlink.fitshow.protocol import BeltState
 from treadlink.fitshow.requests import ready_request
@@ -23,9 +25,6 @@ from treadlink_sim.quirks import STRAY_ZERO_EVERY
 from treadlink_sim.report import BeltReport
 from treadlink_sim.rig import sim_rig
 from treadlink_sim.scenario import ScenarioError, parse_scenario
-
-from .fitshow_central import fitshow_rig
-from .sim_central import RawCentral, connected_rig
 
 pytestmark = [pytest.mark.looptime]
 

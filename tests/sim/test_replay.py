@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from tests.ble.test_trace_recording import lines, recorded_link, service, telemetry
-from tests.conftest import fake_time
-from tests.session.test_engine import write_stage
-from tests.sim.test_standalone import simulator
+from tests.support.session import write_stage
+from tests.support.sim_process import simulator
+from tests.support.simulated import fake_time
+from tests.support.trace import lines, recorded_link, service, telemetry
 from treadlink.ble.trace.format import FORMAT
 from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.sim_central import connected_rig
 from treadlink.ftms.protocol import Characteristic as Char
 from treadlink_sim.faults import Fault
 from treadlink_sim.profile import load_profile
 from treadlink_sim.scenario import ScenarioError, load_scenario, parse_scenario
-
-from .sim_central import connected_rig
 
 NOBLEPRO = load_profile("noblepro-elite")
 

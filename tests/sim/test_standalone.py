@@ -4,83 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from bumble.transport import open_transport
 
+from tests.support.sim_process import (
+    SIM,
+    STARTS_WITHIN_S,
+    central_over,
+    simulator_process,
+)
 from treadlink.ftms.layouts import decode_treadmill_data
 from treadlink.ftms.protocol import Characteristic as Char
 from treadlink_sim.cli import main
 
-from .sim_central import RawCentral
-
-HERE = Path(__file__).parent
-SIM = [sys.executable, "-m", "treadlink_sim.cli"]
-
-
-@dataclass(frozen=True, slots=True)
-class SimulatorProcess:
-    """A running `treadlink-sim`: the bridge's transport spec and the READY line."""
-
-    process: asyncio.subprocess.Process
-    spec: str
-    ready: str
-
-    @property
-    def port(self) -> int:
-        return int(self.spec.rpartition(":")[2])
-
-    async def kill(self) -> None:
-        """SIGKILL, as a crash or a pulled plug: no orderly shutdown, no final report line."""
-        self.process.kill()
-        await self.process.wait()
-
-
-@asynccontextmanager
-async def simulator(*args: str, port: int = 0) -> AsyncIterator[SimulatorProcess]:
-    """A running simulator on 127.0.0.1:`port` (0: a free one). At the end it is stopped with
-    SIGTERM and must shut down in order, unless the test killed it."""
-    process = await asyncio.create_subprocess_exec(
-        *SIM, "--link", f"tcp-server:127.0.0.1:{port}", *args, stdout=asyncio.subprocess.PIPE
-    )
-    assert process.stdout is not None
-    try:
-        async with asyncio.timeout(10):
-            ready = (await process.stdout.readline()).decode()
-        assert ready.startswith("READY address=F0:F0:F0:F0:F0:01"), ready
-        spec = next(w for w in ready.split() if w.startswith("link=")).removeprefix("link=")
-        yield SimulatorProcess(process, spec, ready)
-        if process.returncode is None:  # else the test killed it
-            process.send_signal(signal.SIGTERM)
-            async with asyncio.timeout(10):
-                rest = (await process.stdout.read()).decode()
-                assert await process.wait() == 0
-            assert rest.strip() == "STOPPED"
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-
-
-@asynccontextmanager
-async def simulator_process(*args: str) -> AsyncIterator[tuple[str, str]]:
-    """A running simulator on a free port: (the bridge's transport spec, the READY line)."""
-    async with simulator(*args) as running:
-        yield running.spec, running.ready
-
-
-@asynccontextmanager
-async def central_over(spec: str) -> AsyncIterator[RawCentral]:
-    async with await open_transport(spec) as transport:
-        central = await RawCentral.over_hci(transport.source, transport.sink)
-        yield central
+SUPPORT = Path(__file__).resolve().parents[1] / "support"  # sim_central, for the client process
 
 
 async def test_bridge_over_tcp() -> None:
@@ -120,13 +60,13 @@ asyncio.run(main())
 
 async def test_a_killed_bridge_does_not_block_the_next() -> None:
     async with simulator_process() as (spec, _):
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), *sys.path])}
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SUPPORT), *sys.path])}
         client = await asyncio.create_subprocess_exec(
             sys.executable, "-c", CLIENT, spec, stdout=asyncio.subprocess.PIPE, env=env
         )
         assert client.stdout is not None
         try:
-            async with asyncio.timeout(10):
+            async with asyncio.timeout(STARTS_WITHIN_S):  # a Python process with bumble
                 assert (await client.stdout.readline()).strip() == b"CONNECTED"
         finally:
             client.kill()  # no disconnection: the socket just goes away

@@ -8,12 +8,11 @@ import asyncio
 
 import pytest
 
+from tests.support.sim_central import RawCentral
 from treadlink.ftms.layouts import decode_treadmill_data
 from treadlink.ftms.protocol import Characteristic as Char
 from treadlink_sim.physics import KMH_TO_MS
 from treadlink_sim.rig import Rig, sim_rig
-
-from .sim_central import RawCentral
 
 pytestmark = [pytest.mark.looptime]
 

@@ -8,16 +8,16 @@ import asyncio
 import html
 from pathlib import Path
 
-from tests.conftest import fake_time
-from tests.ui.conftest import short_stage
-from tests.ui.test_screen_session import screen_on
+from tests.support.screen import short_stage
+from tests.support.screen_rig import screen_over
+from tests.support.simulated import fake_time
 from treadlink.session.events import SegmentStarted
 from treadlink.ui.pain import PainFelt
 
 
 @fake_time
 async def test_a_pain_key_while_running_is_kept_and_says_stop_and_walk(tmp_path: Path) -> None:
-    async with screen_on(short_stage(tmp_path)) as rig:
+    async with screen_over(short_stage(tmp_path), size=(100, 30)) as rig:
         felt = PainFelt()
         rig.app.pain = felt
         running = await rig.events.next(SegmentStarted, lambda e: e.index == 1)

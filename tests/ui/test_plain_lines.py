@@ -11,6 +11,8 @@ import pytest
 from treadlink.ui.commands import HELP, KEYS, action_for_char
 from treadlink.ui.screen import wants_screen
 
+pytestmark = pytest.mark.slow
+
 STAGE = 'name: "Plain check"\nitems:\n  - walk: 0:30\n    cue: "Easy walk"\n'
 
 

@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 
 TMUX = shutil.which("tmux")
-pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
+pytestmark = [
+    pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)"),
+    pytest.mark.slow,
+]
 
 STAGE = """\
 name: "Tmux check"

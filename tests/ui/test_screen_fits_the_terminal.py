@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from textual.widget import Widget
 
-from tests.conftest import fake_time
-from tests.ui.conftest import short_stage
-from tests.ui.screen_rig import screen_over, text
+from tests.support.screen import short_stage
+from tests.support.screen_rig import screen_over, text
+from tests.support.simulated import fake_time
 from treadlink.ui.screen.app import RunnerScreen
 
 ESSENTIAL = ("word", "countdown", "then-big", "keys")

@@ -9,39 +9,30 @@ docs/decisions/0007-runner-screen.md.)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+import contextlib
 from pathlib import Path
 
-from textual.pilot import Pilot
-from textual.widgets import Static
+import pytest
 
-from tests.conftest import fake_time, link
-from tests.ui.conftest import PROFILE, WAIT_S, Events, short_stage
+from tests.support.screen import short_stage
+from tests.support.screen_rig import ScreenRig, screen_over, speeds_sent, text
+from tests.support.simulated import fake_time
 from treadlink.plans.timeline import Timeline
-from treadlink.safety.guard import GuardSettings, SafetyGuard
-from treadlink.session.engine import Session
 from treadlink.session.events import (
     Acknowledged,
     BeltStopped,
-    Finished,
     Paused,
     Refused,
     Resumed,
     SegmentStarted,
     StopRequested,
 )
-from treadlink.session.view import ViewTracker
-from treadlink.ui.commands import RunnerCommands
 from treadlink.ui.screen.app import RunnerScreen
 
-STOP, SET_SPEED = 0x08, 0x02
+pytestmark = pytest.mark.slow
+
+STOP = 0x08
 SIZE = (100, 30)
-
-
-def text(app: RunnerScreen, widget: str) -> str:
-    return str(app.query_one(f"#{widget}", Static).content)
 
 
 def countdown(app: RunnerScreen) -> str:
@@ -50,59 +41,8 @@ def countdown(app: RunnerScreen) -> str:
     return app.face.countdown
 
 
-def speeds_sent(writes: list[bytes]) -> list[float]:
-    return [int.from_bytes(w[1:3], "little") / 100 for w in writes if w[0] == SET_SPEED]
-
-
-@dataclass
-class Rig:
-    session: Session
-    events: Events
-    app: RunnerScreen
-    pilot: Pilot[None]
-    writes: list[bytes]  # every control-point write the simulated treadmill received
-    first: SegmentStarted
-    run: asyncio.Task[Finished]
-
-    async def at(self, segment_s: float, segment: SegmentStarted | None = None) -> None:
-        """Until `segment_s` session seconds into `segment` (default: the first)."""
-        await asyncio.sleep((segment or self.first).at + segment_s - self.session.clock())
-
-    async def quit(self) -> Finished:
-        await self.pilot.press("q")
-        return await self.run
-
-
-@asynccontextmanager
-async def screen_on(stage: Timeline) -> AsyncIterator[Rig]:
-    """The screen over a session of `stage` on the simulator, once its first segment began."""
-    settings = GuardSettings(cap_kmh=PROFILE.max_speed)
-    async with (
-        link(telemetry_hz=2.0) as connection,
-        SafetyGuard(connection.link, settings=settings) as guard,
-    ):
-        writes: list[bytes] = []
-        connection.simulator.add_control_point_listener(lambda data: writes.append(bytes(data)))
-        session = Session(guard, stage, on_fault="pause")
-        events = Events()
-        session.subscribe(events)
-        tracker = ViewTracker(stage)
-        session.subscribe(tracker)
-        app = RunnerScreen(tracker, session.clock, RunnerCommands(session))
-        async with app.run_test(size=SIZE) as pilot:
-            run = asyncio.create_task(session.run())
-            first = await events.next(SegmentStarted)
-            rig = Rig(session, events, app, pilot, writes, first, run)
-            try:
-                yield rig
-                if not run.done():
-                    await rig.quit()
-            finally:
-                if not run.done():  # a failed test: still end the session and stop the belt
-                    session.quit("the test failed")
-                    async with asyncio.timeout(WAIT_S):
-                        await run
-        assert connection.simulator.stopped
+def screen_on(stage: Timeline) -> contextlib.AbstractAsyncContextManager[ScreenRig]:
+    return screen_over(stage, size=SIZE)
 
 
 @fake_time

@@ -7,22 +7,9 @@ and a latched fault of stage 1, from a replayed event stream at a fixed session 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
-from tests.ui.replay import stage_one, stopped_by_the_runner, until
-from treadlink.events import Event
-from treadlink.session.view import ViewTracker
-from treadlink.ui.screen.app import RunnerScreen
+from tests.support.screen_replay import Compare, replayed, stage_one, stopped_by_the_runner, until
 
 SIZE = (100, 30)
-Compare = Callable[..., bool]
-
-
-def replayed(events: Iterable[Event], now: float) -> RunnerScreen:
-    tracker = ViewTracker(stage_one())
-    for event in events:
-        tracker.update(event)
-    return RunnerScreen(tracker, lambda: now, None, cue=False)
 
 
 def test_run_segment(snap_compare: Compare) -> None:

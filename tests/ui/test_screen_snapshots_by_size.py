@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.replay import stage_one, stopped_by_the_runner, until
-from tests.ui.test_screen_snapshots import Compare, replayed
+from tests.support.screen_replay import Compare, replayed, stage_one, stopped_by_the_runner, until
 from treadlink.session.events import Fault, StopAccepted, StopRequested
 
 

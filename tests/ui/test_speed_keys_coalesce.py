@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.conftest import fake_time
-from tests.ui.conftest import short_stage
-from tests.ui.screen_rig import screen_over, speeds_sent, text
+from tests.support.screen import short_stage
+from tests.support.screen_rig import screen_over, speeds_sent, text
+from tests.support.simulated import fake_time
 from treadlink.session.events import Refused, SegmentStarted, SetpointSent
 from treadlink_sim.faults import Fault as SimFault
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from tests.conftest import fake_time, link
-from tests.ui.conftest import Events, short_stage
-from tests.ui.replay import stage_one, until
+from tests.support.screen import Events, short_stage
+from tests.support.screen_replay import stage_one, until
+from tests.support.simulated import fake_time, link
 from treadlink.safety.guard import SafetyGuard
 from treadlink.session.engine import Session
 from treadlink.session.events import Finished, SegmentStarted, StopRequested
