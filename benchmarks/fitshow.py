@@ -96,7 +96,7 @@ async def _polls(window_s: float) -> dict[str, Any]:
     }
 
 
-def estop(trials: int = 1000) -> dict[str, Any]:
+def estop(trials: int = 300) -> dict[str, Any]:
     return {"treadlink": asyncio.run(_estop(trials)), "telemetry_hz": TELEMETRY_HZ}
 
 

@@ -104,7 +104,8 @@ def _clinic(quick: bool) -> Result:
 def _fitshow_estop(quick: bool) -> Result:
     from benchmarks import fitshow
 
-    return fitshow.estop(100 if quick else 1000)
+    # Fewer trials than FTMS's: each waits for the stop to be seen at rest in the next polls.
+    return fitshow.estop(60 if quick else 300)
 
 
 def _fitshow_polls(quick: bool) -> Result:
@@ -117,7 +118,7 @@ def _fitshow_polls(quick: bool) -> Result:
 STEPS: tuple[Step, ...] = (
     Step("set_speed_round_trip", _round_trip, 180, 90),
     Step("estop", _estop, 1200, 300),
-    Step("estop_fitshow", _fitshow_estop, 400, 120),
+    Step("estop_fitshow", _fitshow_estop, 900, 300),
     Step("stop_cadence", _cadence, 90, 60),
     Step("fitshow_poll_cadence", _fitshow_polls, 120, 90),
     Step("boundaries", _boundaries, 600, 120),
