@@ -1,2 +1,1 @@
-"""`make bench`: the figures treadlink sets a goal for, each printed beside its goal as a table and
-written as JSON."""
+"""`make bench`: the figures docs/benchmarks.md sets goals for, as a table and as JSON."""

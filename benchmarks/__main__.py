@@ -2,40 +2,40 @@
 
 make bench                      # or: python -m benchmarks [--quick] [--only NAME,...]
 
-Machines here are shared and noisy: each step records the 1-minute load average before and after
-it, and the run records its nice level, so a figure can be read against the load it ran under.
+Each step runs in a process of its own, bounded (benchmarks/steps.py): a step that fails or
+outlives its bound is reported with the reason, its log kept in bench-results/logs/, and the run
+goes on to the next. The exit status is 0 only if every step ran to the end (a skipped step, such
+as FitShow with no FitShow driver, counts as run); whether each figure met its goal is in the
+table and the JSON, not in the exit status: these machines are shared and noisy.
+
+Each step records the 1-minute load average before and after it, and the run its nice level, so
+a figure can be read against the load it ran under (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
 import json
-import logging
 import os
 import platform
+import signal
+import subprocess
 import sys
-from collections.abc import Callable
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import (
-    boundaries,
-    cadence,
-    clinic,
-    estop,
-    mqtt_stop,
-    programme,
-    recorder,
-    round_trip,
-    screen_keys,
-    serve_footprint,
-    startup,
-    trace,
-)
+import psutil
 
-RESULTS = Path(__file__).resolve().parents[1] / "bench-results" / "latest.json"
+from benchmarks.steps import BY_NAME, STEPS, Step
+from benchmarks.table import Rows, render, rows_of
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench-results" / "latest.json"
+DUMP_GRACE_S = 3.0  # after SIGUSR1, for the step to write its stacks to its log
+TERM_GRACE_S = 15.0  # after SIGTERM, for a `treadlink` child to stop its belt and exit
 
 
 def main() -> int:
@@ -47,263 +47,151 @@ def main() -> int:
         metavar="NAME,...",
         help="run only these steps (names as in the JSON, e.g. mqtt_stop,clinic)",
     )
+    parser.add_argument("--list", action="store_true", help="list the steps and their bounds")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.ERROR)
-    logging.getLogger("bumble").setLevel(logging.CRITICAL)  # its own teardown races
-    quick = args.quick
+    steps = list(STEPS)
+    if args.list:
+        for step in steps:
+            print(f"{step.name:<26} bound {step.bound_s:5.0f} s ({step.quick_bound_s:.0f} quick)")
+        return 0
+    if args.only:
+        wanted = args.only.split(",")
+        unknown = sorted(set(wanted) - set(BY_NAME))
+        if unknown:
+            parser.error(f"--only: no step named {', '.join(unknown)} (see --list)")
+        steps = [step for step in steps if step.name in wanted]
     results: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
         "nice": os.nice(0),
+        "quick": args.quick,
         "load_average": {},
+        "steps": {},
     }
-    steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
-        ("set_speed_round_trip", lambda: asyncio.run(round_trip.measure(50 if quick else 300))),
-        ("estop", lambda: estop.measure(100, 20, 2) if quick else estop.measure()),
-        ("stop_cadence", lambda: asyncio.run(cadence.measure(3.0 if quick else 6.0))),
-        ("boundaries", lambda: asyncio.run(boundaries.measure(20 if quick else 180))),
-        ("programme_fake_time_4hz", lambda: programme.measure(4.0)),
-        ("programme_fake_time_1hz", lambda: programme.measure(1.0)),
-        ("run_sim_startup", lambda: startup.measure(2 if quick else 7)),
-        ("recorder", recorder.measure),
-        ("trace", lambda: trace.measure(2_000 if quick else 28_800)),
-        ("screen_key_stop", lambda: screen_keys.measure(15 if quick else 60)),
-        ("mqtt_stop", lambda: mqtt_stop.measure(20 if quick else 100)),
-        ("serve_footprint", lambda: serve_footprint.measure(10 if quick else 60)),
-        ("clinic", lambda: clinic.measure(10, 3 if quick else 20)),
-    ]
-    if args.only:
-        wanted = set(args.only.split(","))
-        unknown = wanted - {name for name, _ in steps}
-        if unknown:
-            parser.error(f"--only: no step named {', '.join(sorted(unknown))}")
-        steps = [(name, bench) for name, bench in steps if name in wanted]
-    for name, bench in steps:
-        print(f"… {name} (load {os.getloadavg()[0]:.2f})", file=sys.stderr, flush=True)
+    logs = args.out.parent / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    for step in steps:
         before = os.getloadavg()[0]
-        results[name] = bench()
-        results["load_average"][name] = [before, os.getloadavg()[0]]
-    print_table(results)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+        bound = step.bound(args.quick)
+        print(
+            f"… {step.name} (bound {bound:.0f} s, load {before:.2f})", file=sys.stderr, flush=True
+        )
+        outcome = run_step(step, args.quick, logs)
+        results["load_average"][step.name] = [before, os.getloadavg()[0]]
+        results["steps"][step.name] = {k: v for k, v in outcome.items() if k != "result"}
+        if outcome["status"] == "ok":
+            results[step.name] = outcome["result"]
+        print(f"  {_said(outcome)}", file=sys.stderr, flush=True)
+        _write(args.out, results)  # after every step: a run cut short keeps what it measured
+    print_table(results, [step.name for step in steps])
     print(f"\nwritten to {args.out}")
-    return 0
+    return 0 if all(o["status"] in ("ok", "skipped") for o in results["steps"].values()) else 1
 
 
-def print_table(r: dict[str, Any]) -> None:
-    """One row per figure, for the steps that ran (`--only` runs a few)."""
-    rows: list[tuple[str, str, str]] = []
-    for name, row_maker in _ROWS:
+def run_step(step: Step, quick: bool, logs: Path) -> dict[str, Any]:
+    """The step in a child process of its own session, bounded; its output to its log."""
+    out, log = logs / f"{step.name}.json", logs / f"{step.name}.log"
+    out.unlink(missing_ok=True)
+    bound = step.bound(quick)
+    command = [sys.executable, "-m", "benchmarks.step", step.name, "--out", str(out)]
+    t0 = time.perf_counter()
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            command + (["--quick"] if quick else []),
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: all of it can be stopped at once
+        )
+        try:
+            code = process.wait(timeout=bound)
+        except subprocess.TimeoutExpired:
+            _end(process)
+            waiting = json.loads(out.read_text()).get("waiting_at", []) if out.exists() else []
+            at = f" waiting at {'; '.join(waiting)};" if waiting else ""
+            return {
+                "status": "timed out",
+                "why": f"outlived its bound of {bound:.0f} s,{at} every stack then is in {log}",
+                "wall_s": time.perf_counter() - t0,
+                "bound_s": bound,
+                "log": str(log),
+            }
+        except BaseException:  # Ctrl-C: leave nothing running behind
+            _end(process)
+            raise
+    outcome: dict[str, Any] = {"bound_s": bound, "log": str(log)}
+    if out.exists():
+        outcome |= json.loads(out.read_text())
+        outcome.pop("traceback", None)  # it is in the log
+    else:
+        outcome |= {"status": "failed", "why": f"exited with status {code} and no result"}
+    outcome.setdefault("wall_s", time.perf_counter() - t0)
+    return outcome
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    """Stacks to the log (SIGUSR1); then SIGTERM to what the step started (a `treadlink` child
+    stops its belt, on the step's simulator, which is still there), then to the step; SIGKILL
+    to whatever is left."""
+    try:
+        children = [p.pid for p in psutil.Process(process.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        children = []
+    _signal([process.pid], signal.SIGUSR1)
+    _wait([process.pid], DUMP_GRACE_S)
+    _signal(children, signal.SIGTERM)
+    _wait(children, TERM_GRACE_S)
+    _signal([process.pid, *children], signal.SIGTERM)
+    _wait([process.pid, *children], DUMP_GRACE_S)
+    _signal([process.pid, *children], signal.SIGKILL)
+    process.wait()
+
+
+def _signal(pids: list[int], signum: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+
+def _wait(pids: list[int], seconds: float) -> None:
+    processes = []
+    for pid in pids:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            processes.append(psutil.Process(pid))
+    psutil.wait_procs(processes, timeout=seconds)
+
+
+def _said(outcome: dict[str, Any]) -> str:
+    status, wall = outcome["status"], outcome.get("wall_s", 0.0)
+    if status == "ok":
+        return f"done in {wall:.0f} s"
+    return f"{status.upper()} after {wall:.0f} s: {outcome.get('why', '')}"
+
+
+def _write(path: Path, results: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def print_table(r: dict[str, Any], names: list[str]) -> None:
+    """One row per figure of each step that ran, then the steps that did not, and why."""
+    rows: Rows = []
+    for name in names:
         if name in r:
-            rows += row_maker(r[name])
-    width = max((len(row[0]) for row in rows), default=0)
-    for label, value, goal in rows:
-        print(f"{label:<{width}}  {value:<46} {goal}")
+            rows += rows_of(name, r[name])
+    for line in render(rows):
+        print(line)
+    others = [(n, o) for n, o in r["steps"].items() if o["status"] != "ok"]
+    if others:
+        print()
+        for name, outcome in others:
+            print(f"{name}: {_said(outcome)}")
     loads = ", ".join(f"{k} {a:.1f}→{b:.1f}" for k, (a, b) in r["load_average"].items())
     print(f"\nload average (1 min) before→after each step ({r['cpus']} CPUs, nice {r['nice']}):")
     print(f"  {loads}")
-
-
-Rows = list[tuple[str, str, str]]
-
-
-def _estop_rows(e: dict[str, Any]) -> Rows:
-    return [
-        ("e-stop → Stop bytes, treadlink, idle", _ms(e["treadlink"]["idle_ms"]), "p99 ≤ 5 ms"),
-        (
-            "e-stop → Stop bytes, treadlink, command pending",
-            _ms(e["treadlink"]["pending_ms"]),
-            "p99 ≤ 5 ms",
-        ),
-        (
-            "e-stop → Stop bytes, display + events file listening",
-            _ms(e["treadlink"]["with_display_and_record_ms"]),
-            "p99 ≤ 5 ms",
-        ),
-        ("stop() → Stop bytes, pyftms client, idle", _ms(e["pyftms"]["idle_ms"]), ""),
-        ("stop() → Stop bytes, pyftms, command pending", _ms(e["pyftms"]["pending_ms"]), ""),
-    ]
-
-
-def _cadence_rows(c: dict[str, Any]) -> Rows:
-    return [
-        (
-            "Stop cadence, treadmill silent",
-            f"median {c['interval_s']['median'] * 1000:.1f} ms between writes, "
-            f"min {c['interval_s']['min'] * 1000:.1f}, max {c['interval_s']['max'] * 1000:.1f} "
-            f"(n={c['interval_s']['n']})",
-            "250 ms ± 10 %",
-        )
-    ]
-
-
-def _round_trip_rows(rt: dict[str, Any]) -> Rows:
-    return [
-        ("set speed round trip, treadlink", _ms(rt["treadlink_ms"]), ""),
-        ("set speed round trip, pyftms client", _ms(rt["pyftms_ms"]), ""),
-        (
-            "ratio pyftms / treadlink (median)",
-            f"{rt['pyftms_ms']['median'] / rt['treadlink_ms']['median']:.2f}×",
-            "",
-        ),
-    ]
-
-
-def _boundary_rows(b: dict[str, Any]) -> Rows:
-    return [
-        (f"boundary lag ({b['boundaries']} boundaries)", _ms(b["lag_ms"]), "p99 ≤ 10 ms"),
-        (
-            f"drift over {b['session_s']:.0f} s",
-            f"{b['drift_ms_per_hour']:+.3f} ms/h "
-            f"(last boundary {b['last_boundary_lag_ms']:.3f} ms late)",
-            "zero drift",
-        ),
-    ]
-
-
-def _programme_rows(p: dict[str, Any]) -> Rows:
-    return [
-        (
-            f"15 stages in fake time, {p['telemetry_hz']:g} Hz telemetry",
-            f"{p['wall_s']:.1f} s wall for {p['simulated_s'] / 3600:.2f} h: {p['speedup']:.0f}×",
-            "≥ 2000×",
-        )
-    ]
-
-
-def _startup_rows(r: dict[str, Any]) -> Rows:
-    s = r["to_belt_moving_s"]
-    return [
-        (
-            "treadlink run --sim: start to belt moving",
-            f"median {s['median']:.2f} s, max {s['max']:.2f} s (n={s['n']})",
-            "< 2 s",
-        )
-    ]
-
-
-def _recorder_rows(rec: dict[str, Any]) -> Rows:
-    us = rec["listener_us"]
-    return [
-        (
-            f"recorder listener on the loop ({rec['events']} events)",
-            f"median {us['median']:.1f} µs, p99 {us['p99']:.1f} µs; close {rec['close_ms']:.0f} ms",
-            "no disk I/O on the loop",
-        )
-    ]
-
-
-def _trace_rows(t: dict[str, Any]) -> Rows:
-    rows: Rows = []
-    for kind in ("paced", "burst"):
-        r = t[kind]
-        us = r["record_us"]
-        rows.append(
-            (
-                f"trace tap on the loop, {kind} ({t['frames']} frames)",
-                f"median {us['median']:.1f} µs, p99 {us['p99']:.1f} µs; {r['dropped']} dropped; "
-                f"peak {r['peak_kib']:.0f} KiB",
-                "no disk I/O on the loop; memory bounded",
-            )
-        )
-    replay = f"{t['replay_frames_per_s']:.0f} frames/s ({t['file_kib']:.0f} KiB)"
-    return [*rows, ("probe --replay decoding an hour's trace", replay, "")]
-
-
-def _screen_rows(k: dict[str, Any]) -> Rows:
-    return [
-        ("key press → Stop bytes, full screen, 10 Hz", _ms(k["screen_ms"]), "p99 ≤ 20 ms"),
-        ("key press → Stop bytes, --plain, 10 Hz", _ms(k["plain_ms"]), ""),
-        ("Esc → Stop bytes, full screen (parser waits ESCDELAY)", _ms(k["screen_esc_ms"]), ""),
-        (
-            "ratio screen / --plain (p99)",
-            f"{k['screen_ms']['p99'] / k['plain_ms']['p99']:.2f}×",
-            "≤ 2×",
-        ),
-    ]
-
-
-def _mqtt_stop_rows(m: dict[str, Any]) -> Rows:
-    flood = f"flood {m['flood_msg_per_s']:.0f} msg/s"
-    rows: Rows = []
-    for label, key, goal in (
-        ("publish → Stop bytes", "total_ms", "p99 ≤ 10 ms"),
-        ("  publish → bridge on_message", "publish_to_bridge_ms", ""),
-        ("  on_message → Stop bytes", "bridge_to_stop_bytes_ms", ""),
-        ("  floor: publish → bare subscriber", "broker_floor_ms", ""),
-    ):
-        rows += [
-            (f"MQTT command/stop {label}, idle", _ms(m["idle"][key]), goal),
-            (f"MQTT command/stop {label}, {flood}", _ms(m["flood"][key]), goal),
-            (
-                f"MQTT command/stop {label}, {flood}, {m['stall_ms']:.0f} ms stall",
-                _ms(m["flood_stalled"][key]),
-                "",
-            ),
-        ]
-    ratio = m["flood"]["total_ms"]["median"] / m["idle"]["total_ms"]["median"]
-    loads = ", ".join(
-        f"{key} {m[key]['load_1min'][0]:.1f}→{m[key]['load_1min'][1]:.1f}"
-        for key in ("idle", "flood", "flood_stalled")
-    )
-    rows.append(("MQTT command/stop flood / idle (median)", f"{ratio:.2f}× (load {loads})", ""))
-    return rows
-
-
-def _footprint_rows(f: dict[str, Any]) -> Rows:
-    return [
-        (
-            f"serve --sim, session, {f['telemetry_hz']:g} Hz telemetry: CPU",
-            f"{f['cpu_pct_of_one_core']:.2f} % of one core over {f['window_s']:g} s",
-            "< 2 %",
-        ),
-        ("serve --sim, session: RSS", f"{f['rss_mb']:.1f} MB", "< 100 MB"),
-    ]
-
-
-def _clinic_rows(r: dict[str, Any]) -> Rows:
-    rows: Rows = []
-    for key, label in (("one", "1 bridge"), ("clinic", f"clinic of {r['clinic']['bridges']}")):
-        c = r[key]
-        cpu = c["cpu_pct_per_bridge"]
-        rows += [
-            (
-                f"{label}: command/stop → stop_requested back (round trip)",
-                _ms(c["round_trip_ms"]),
-                "p99 unchanged",
-            ),
-            (
-                f"{label}: CPU per bridge at {c['speedup']:g}× speed-up",
-                f"median {cpu['median']:.1f} %, max {cpu['max']:.1f} %",
-                "",
-            ),
-        ]
-    ratio = r["clinic"]["round_trip_ms"]["median"] / r["one"]["round_trip_ms"]["median"]
-    rows.append(("clinic / 1 bridge, round trip (median)", f"{ratio:.2f}×", ""))
-    return rows
-
-
-_ROWS: list[tuple[str, Callable[[dict[str, Any]], Rows]]] = [
-    ("estop", _estop_rows),
-    ("stop_cadence", _cadence_rows),
-    ("set_speed_round_trip", _round_trip_rows),
-    ("boundaries", _boundary_rows),
-    ("programme_fake_time_4hz", _programme_rows),
-    ("programme_fake_time_1hz", _programme_rows),
-    ("run_sim_startup", _startup_rows),
-    ("recorder", _recorder_rows),
-    ("trace", _trace_rows),
-    ("screen_key_stop", _screen_rows),
-    ("mqtt_stop", _mqtt_stop_rows),
-    ("serve_footprint", _footprint_rows),
-    ("clinic", _clinic_rows),
-]
-
-
-def _ms(s: dict[str, float]) -> str:
-    return f"median {s['median']:.3f} ms, p99 {s['p99']:.3f} ms (n={s['n']})"
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ async def _clinic(count: int, trials: int) -> dict[str, Any]:
             t0 = time.perf_counter()
             results = await asyncio.gather(*(_stops(driver, b, trials) for b in bridges))
             wall = time.perf_counter() - t0
+            for bridge in bridges:
+                bridge.assert_one_connection(mosquitto)
             cpu = [
                 100 * ((c1.user - c0.user) + (c1.system - c0.system)) / wall
                 for c0, c1 in zip(cpu0, (p.cpu_times() for p in processes), strict=True)

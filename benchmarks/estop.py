@@ -40,13 +40,25 @@ STOP = 0x08
 # trailing status and indication traffic (measured: without it the idle p99 rises from ~2 ms to
 # ~8–13 ms, the cost of queueing behind that traffic in bumble's virtual controllers).
 SETTLE_S = 0.03
+# Short procedure timeouts keep the trials with a never-answered command quick, and a short
+# standstill window the settling between trials (the latency measured is trip -> bytes).
+PROCEDURE_TIMEOUT_S = 0.2
+SETTINGS = GuardSettings(still_window_s=0.05, still_frames=1)
+
+
+def is_ftms_stop(data: bytes) -> bool:
+    return data[:1] == bytes([STOP])
 
 
 class StopArrival:
-    """Resolves the moment Stop bytes reach the simulated treadmill (before it processes them)."""
+    """Resolves the moment Stop bytes reach the simulated treadmill (before it processes them).
+    `is_stop` tells them among the writes the treadmill hears (FTMS by default)."""
 
-    def __init__(self, sim: TreadmillSimulator) -> None:
+    def __init__(
+        self, sim: TreadmillSimulator, is_stop: Callable[[bytes], bool] = is_ftms_stop
+    ) -> None:
         self._future: asyncio.Future[float] | None = None
+        self._is_stop = is_stop
         sim.add_control_point_listener(self._on_write)
 
     def arm(self) -> asyncio.Future[float]:
@@ -54,14 +66,14 @@ class StopArrival:
         return self._future
 
     def _on_write(self, data: bytes) -> None:
-        if data[:1] == bytes([STOP]) and self._future is not None and not self._future.done():
+        if self._is_stop(data) and self._future is not None and not self._future.done():
             self._future.set_result(time.perf_counter())
 
 
 async def _pending_command(
     link: SimulatedLink, send: Callable[[], Coroutine[Any, Any, Any]]
 ) -> asyncio.Task[Any]:
-    """A speed command the treadmill takes but never answers, left in flight."""
+    """A command the treadmill takes but never answers, left in flight."""
     await link.simulator.set_fault(Fault.INDICATIONS_LOST)
     before = len(link.simulator.control_point_log)
     task = asyncio.get_running_loop().create_task(send())
@@ -96,26 +108,35 @@ def _subscribe_front_ends(
     link.treadmill.subscribe(on_frame)
 
 
-async def _ours(trials: int) -> dict[str, Any]:
+Pending = Callable[[SafetyGuard], Coroutine[Any, Any, Any]]
+
+
+def _incline(guard: SafetyGuard) -> Coroutine[Any, Any, Any]:
+    return guard.set_incline(1.0)
+
+
+async def ours(
+    trials: int,
+    link: SimulatedLink,
+    is_stop: Callable[[bytes], bool] = is_ftms_stop,
+    pending_command: Pending = _incline,
+) -> dict[str, Any]:
+    """The trials on a link made with a short procedure timeout (`simulated_link(...,
+    procedure_timeout=PROCEDURE_TIMEOUT_S)`): the protocol's own stop bytes (`is_stop`), and a
+    command the guard lets through after an acknowledgement, left pending."""
     idle: list[float] = []
     pending: list[float] = []
     subscribed: list[float] = []
-    # Short procedure timeouts keep the trials with a never-answered command quick, and a short
-    # standstill window the settling between trials (the latency measured is trip -> bytes).
-    settings = GuardSettings(still_window_s=0.05, still_frames=1)
-    async with (
-        simulated_link(telemetry_hz=10.0, procedure_timeout=0.2) as link,
-        SafetyGuard(link.link, settings=settings) as guard,
-    ):
+    async with SafetyGuard(link.link, settings=SETTINGS) as guard:
         await guard.request_control()
-        arrival = StopArrival(link.simulator)
+        arrival = StopArrival(link.simulator, is_stop)
         front_ends = contextlib.ExitStack()
         for i in range(trials + trials // 2):
             if i == trials:  # the last third: with the display and the events file listening
                 _subscribe_front_ends(link, guard, front_ends)
             command = None
             if i % 2 and i < trials:
-                command = await _pending_command(link, lambda: guard.set_incline(1.0))
+                command = await _pending_command(link, lambda: pending_command(guard))
             arrived = arrival.arm()
             t0 = time.perf_counter()
             guard.trip(FaultKind.STOP_INPUT, "bench")
@@ -165,6 +186,11 @@ async def _pyftms(trials: int, pending_trials: int) -> dict[str, Any]:
                         await link.simulator.clear_fault(Fault.INDICATIONS_LOST)
                     await asyncio.sleep(SETTLE_S)
     return {"idle_ms": summary(idle), "pending_ms": summary(pending)}
+
+
+async def _ours(trials: int) -> dict[str, Any]:
+    async with simulated_link(telemetry_hz=10.0, procedure_timeout=PROCEDURE_TIMEOUT_S) as link:
+        return await ours(trials, link)
 
 
 def measure(

@@ -32,6 +32,7 @@ async def _measure(window_s: float) -> dict[str, Any]:
             cpu1, t1 = ps.cpu_times(), time.perf_counter()
             rss = ps.memory_info().rss
             used = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
+            bridge.assert_one_connection(mosquitto)
             await driver.client.publish(f"{bridge.base}/command/stop", b"")
     return {
         "cpu_pct_of_one_core": 100 * used / (t1 - t0),

@@ -21,6 +21,7 @@ from typing import Any
 
 import aiomqtt
 import psutil
+from tests.mqtt.broker import Mosquitto
 
 PROFILES = Path(__file__).resolve().parents[1] / "simulators" / "treadlink_sim" / "profiles"
 WALK = 'name: "Bench walk"\nitems:\n  - walk: 30:00\n'
@@ -42,20 +43,46 @@ def write_setup(directory: Path, count: int, telemetry_hz: float) -> list[Path]:
     return profiles
 
 
+EXIT_TIMEOUT_S = 60.0  # SIGTERM: the bridge stops its belt, waits for it, and leaves
+
+
 @dataclass
 class Bridge:
     process: asyncio.subprocess.Process
     base: str  # B: treadlink/<device id>
+    said: list[str] = field(default_factory=list)  # its stderr, kept to explain a failure
 
     @property
     def ps(self) -> psutil.Process:
         return psutil.Process(self.process.pid)
+
+    @property
+    def client_id(self) -> str:
+        return f"treadlink-{self.base.rpartition('/')[2]}"  # as treadlink.mqtt.connect names it
+
+    def connections(self, broker: Mosquitto) -> list[str]:
+        """The broker's log lines about this bridge's client: each connection, and each end."""
+        return [line for line in broker.log if f" {self.client_id} " in f"{line} "]
+
+    def assert_one_connection(self, broker: Mosquitto) -> None:
+        """A bridge that lost its broker (and reconnected) during a measurement measured its
+        reconnecting, not its work: say so, with the broker's word on why."""
+        lines = self.connections(broker)
+        made = [line for line in lines if "New client connected" in line]
+        if len(made) != 1:
+            story = "; ".join(line.split(": ", 1)[-1] for line in lines[-6:])
+            raise RuntimeError(
+                f"{self.client_id} connected to the broker {len(made)} times during the step "
+                f"(the broker: {story}; the bridge: {' / '.join(self.said[-3:]) or 'nothing'})"
+            )
 
 
 @asynccontextmanager
 async def serving(
     broker_url: str, directory: Path, profiles: list[Path], speedup: float
 ) -> AsyncIterator[list[Bridge]]:
+    """The bridges, started one by one; on the way out every one of them ends (SIGTERM, then
+    SIGKILL after EXIT_TIMEOUT_S), before the caller stops the broker they use."""
     env = {
         **os.environ,
         "TREADLINK_CONFIG": str(directory / "config.yaml"),
@@ -63,30 +90,56 @@ async def serving(
         "TREADLINK_MQTT_WORKOUTS": str(directory / "workouts"),
     }
     bridges: list[Bridge] = []
+    drains: list[asyncio.Task[None]] = []
     try:
         for profile in profiles:
             options = ["--profile", str(profile), "--broker", broker_url, "--speedup", str(speedup)]
             process = await asyncio.create_subprocess_exec(
                 *(sys.executable, "-m", "treadlink.cli", "serve", "--sim", *options),
                 stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
                 env=env,
             )
-            bridges.append(Bridge(process, await _announced_base(process)))
+            bridge = Bridge(process, "")
+            bridges.append(bridge)
+            drains.append(asyncio.create_task(_keep(process.stderr, bridge.said)))
+            bridge.base = await _announced_base(process, bridge.said)
         yield bridges
     finally:
-        for bridge in bridges:
+        await _end_all(bridges)
+        for drain in drains:
+            drain.cancel()
+
+
+async def _keep(stream: asyncio.StreamReader | None, lines: list[str]) -> None:
+    assert stream is not None
+    while line := await stream.readline():
+        lines.append(line.decode(errors="replace").rstrip())
+
+
+async def _end_all(bridges: list[Bridge]) -> None:
+    for bridge in bridges:
+        if bridge.process.returncode is None:
             bridge.process.send_signal(signal.SIGTERM)
-        for bridge in bridges:
-            async with asyncio.timeout(30):
-                await bridge.process.wait()
+    ends = [asyncio.create_task(b.process.wait()) for b in bridges]
+    if not ends:
+        return
+    await asyncio.wait(ends, timeout=EXIT_TIMEOUT_S)
+    stuck = [b for b in bridges if b.process.returncode is None]
+    for bridge in stuck:
+        bridge.process.kill()
+    await asyncio.gather(*ends)
+    if stuck:
+        names = ", ".join(f"{b.client_id} ({' / '.join(b.said[-2:])})" for b in stuck)
+        raise RuntimeError(f"killed: not gone {EXIT_TIMEOUT_S:g} s after SIGTERM: {names}")
 
 
-async def _announced_base(process: asyncio.subprocess.Process) -> str:
+async def _announced_base(process: asyncio.subprocess.Process, said: list[str]) -> str:
     assert process.stdout is not None
     async with asyncio.timeout(30):
         line = (await process.stdout.readline()).decode()  # "treadlink serve: B on mqtt://…"
     if not line.startswith("treadlink serve: "):
-        raise RuntimeError(f"treadlink serve did not start: {line!r}")
+        raise RuntimeError(f"treadlink serve did not start: {line!r} {' / '.join(said[-3:])}")
     return line.split()[2]
 
 

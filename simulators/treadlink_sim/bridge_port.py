@@ -16,10 +16,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bumble.controller import Controller
 from bumble.link import LocalLink
 from bumble.transport import open_transport
 from bumble.transport.common import StreamPacketSource, Transport
+
+from treadlink_sim.quiet import SimController
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class _BridgeConnection(asyncio.Protocol):
         self._port = port
         self._transport: asyncio.Transport | None = None
         self._source: StreamPacketSource | None = None
-        self._controller: Controller | None = None
+        self._controller: SimController | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -124,7 +125,7 @@ class _BridgeConnection(asyncio.Protocol):
             return
         self._transport = transport
         self._source = StreamPacketSource()
-        self._controller = Controller(
+        self._controller = SimController(
             "bridge",
             host_source=self._source,
             host_sink=self,
@@ -172,7 +173,7 @@ class _TransportPort(BridgePort):
         cls, spec: str, link: LocalLink, address: str, on_bridge_gone: BridgeGone
     ) -> _TransportPort:
         transport = await open_transport(spec)
-        Controller(
+        SimController(
             "bridge",
             host_source=transport.source,
             host_sink=transport.sink,

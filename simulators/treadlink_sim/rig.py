@@ -16,11 +16,11 @@ from pathlib import Path
 from bumble.controller import Controller
 from bumble.device import Device
 from bumble.hci import Address
-from bumble.host import Host
 from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink
 
 from treadlink_sim.profile import MachineProfile, load_profile
+from treadlink_sim.quiet import SimController, SimHost
 from treadlink_sim.treadmill import TreadmillSimulator
 
 BRIDGE_ADDRESS = "F0:F0:F0:F0:F0:02"
@@ -41,8 +41,8 @@ class Rig:
 
 def simulator_device(profile: MachineProfile, link: LocalLink) -> Device:
     """A bumble Device for the treadmill, on its own virtual controller on `link`."""
-    controller = Controller(profile.name, link=link, public_address=profile.address)
-    host = Host(controller, AsyncPipeSink(controller))
+    controller = SimController(profile.name, link=link, public_address=profile.address)
+    host = SimHost(controller, AsyncPipeSink(controller))
     return Device(name=profile.local_name, address=Address(profile.address), host=host)
 
 
@@ -66,7 +66,7 @@ async def sim_rig(
     simulator = TreadmillSimulator(
         simulator_device(profile, link), profile, telemetry_hz=telemetry_hz, time_scale=time_scale
     )
-    bridge = Controller("bridge", link=link, public_address=bridge_address)
+    bridge = SimController("bridge", link=link, public_address=bridge_address)
     await simulator.start()
     try:
         yield Rig(simulator, link, bridge, bridge_address)

@@ -31,16 +31,19 @@ class Field:
     name: str
     fmt: str  # a struct code, or "U24" for the 3-byte unsigned integers FTMS uses
     scale: float = 1.0
+    # Worked out once: every Treadmill Data frame goes through them, on both ends of the link.
+    size: int = field(init=False, repr=False, compare=False)
+    not_available: int = field(init=False, repr=False, compare=False)
+    layout: struct.Struct | None = field(init=False, repr=False, compare=False)  # None: U24
 
-    @property
-    def size(self) -> int:
-        return 3 if self.fmt == "U24" else struct.calcsize("<" + self.fmt)
-
-    @property
-    def not_available(self) -> int:
-        """The raw value FTMS uses for "data not available": all ones (0x7FFF when signed)."""
+    def __post_init__(self) -> None:
+        layout = None if self.fmt == "U24" else struct.Struct("<" + self.fmt)
+        size = 3 if layout is None else layout.size
+        # "Data not available" is all ones (0x7FFF when signed).
         signed = self.fmt.islower()
-        return (1 << (8 * self.size - signed)) - 1
+        object.__setattr__(self, "layout", layout)
+        object.__setattr__(self, "size", size)
+        object.__setattr__(self, "not_available", (1 << (8 * size - signed)) - 1)
 
 
 # Treadmill Data (FTMS 4.9): the flag bit that announces each group, then the group's fields, in
@@ -70,14 +73,15 @@ TREADMILL_DATA_GROUPS: Final[tuple[tuple[int, tuple[Field, ...]], ...]] = (
     (13, (Field("step_count", "U24"),)),
 )
 TREADMILL_DATA_FIELDS: Final = tuple(f.name for _, group in TREADMILL_DATA_GROUPS for f in group)
+_TREADMILL_DATA_FIELD_SET: Final = frozenset(TREADMILL_DATA_FIELDS)
 _MORE_DATA = 1 << 0
 
 
 def _unpack(f: Field, data: bytes, offset: int) -> float | int | None:
-    if f.fmt == "U24":
+    if f.layout is None:
         raw: int = int.from_bytes(data[offset : offset + 3], "little")
     else:
-        (raw,) = struct.unpack_from("<" + f.fmt, data, offset)
+        (raw,) = f.layout.unpack_from(data, offset)
     if raw == f.not_available:
         return None
     return raw if f.scale == 1.0 else round(raw * f.scale, 2)
@@ -88,9 +92,9 @@ def _pack(f: Field, value: float) -> bytes:
 
 
 def _raw(f: Field, raw: int) -> bytes:
-    if f.fmt == "U24":
+    if f.layout is None:
         return raw.to_bytes(3, "little")
-    return struct.pack("<" + f.fmt, raw)
+    return f.layout.pack(raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +114,12 @@ def decode_treadmill_data(data: bytes) -> TreadmillDataFrame:
     if len(data) < 2:
         raise MalformedFrame(f"treadmill data of {len(data)} byte(s) has no flags field")
     flags = int.from_bytes(data[:2], "little") ^ _MORE_DATA
-    offset, values = 2, {}
+    offset, values, length = 2, {}, len(data)
     for bit, group in TREADMILL_DATA_GROUPS:
         if not flags & (1 << bit):
             continue
         for f in group:
-            if offset + f.size > len(data):
+            if offset + f.size > length:
                 raise MalformedFrame(
                     f"treadmill data flags 0x{flags ^ _MORE_DATA:04x} announce {f.name} at byte "
                     f"{offset}, but the frame has only {len(data)} bytes"
@@ -132,18 +136,17 @@ def encode_treadmill_data(values: dict[str, float]) -> bytes:
 
     A group is sent when its first field is given; its other fields are sent as "not available".
     """
-    unknown = set(values) - set(TREADMILL_DATA_FIELDS)
+    unknown = values.keys() - _TREADMILL_DATA_FIELD_SET
     if unknown:
         raise KeyError(f"not Treadmill Data fields: {sorted(unknown)}")
-    flags, body = 0, b""
+    flags, body = 0, []
     for bit, group in TREADMILL_DATA_GROUPS:
         if group[0].name in values:
             flags |= 1 << bit
-            body += b"".join(
-                _pack(f, values[f.name]) if f.name in values else _raw(f, f.not_available)
-                for f in group
-            )
-    return struct.pack("<H", flags ^ _MORE_DATA) + body
+            for f in group:
+                given = f.name in values
+                body.append(_pack(f, values[f.name]) if given else _raw(f, f.not_available))
+    return struct.pack("<H", flags ^ _MORE_DATA) + b"".join(body)
 
 
 # --- Fitness Machine Feature (4.3) ----------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Buffer
+from collections.abc import Awaitable, Buffer, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -65,9 +65,24 @@ def _property_names(properties: int) -> list[CharacteristicPropertyName]:
 
 
 async def _gatt[T](operation: Awaitable[T]) -> T:
-    """Run a bumble GATT operation, turning ATT errors into bleak's protocol error."""
+    """Run a bumble GATT operation, turning ATT errors into bleak's protocol error.
+
+    A request on the wire cannot be taken back: ATT allows one at a time, and its answer comes
+    whether or not anyone still waits for it. So a caller who gives up (cancelled, or its own
+    timeout) is let go at once, while the request runs on to its answer, bumble's ATT timeout or
+    the link's end. Cancelling bumble's request instead frees its slot early: the next request
+    goes out with the old answer still coming, and takes that answer for its own (a refused
+    write reported as accepted), or the answer lands on the cancelled request and bumble raises
+    InvalidStateError from its packet handler (tests/ble/test_gatt_requests_given_up.py)."""
+    # Eager: the request is handed to bumble now, in the caller's step, as an awaited coroutine
+    # would be (a Stop must not wait a loop turn behind the listeners of the trip).
+    request: asyncio.Future[T]
+    if isinstance(operation, Coroutine):
+        request = asyncio.eager_task_factory(asyncio.get_running_loop(), operation)
+    else:
+        request = asyncio.ensure_future(operation)
     try:
-        return await operation
+        return await asyncio.shield(request)
     except att.ATT_Error as e:
         raise BleakGATTProtocolError(e.error_code) from e
     except core.BaseBumbleError as e:  # a GATT timeout, a connection gone: bleak's own error
@@ -75,6 +90,7 @@ async def _gatt[T](operation: Awaitable[T]) -> T:
     except asyncio.CancelledError:
         task = asyncio.current_task()
         if task is not None and task.cancelling():
+            request.add_done_callback(_retrieve)  # its outcome is no one's news now
             raise  # our caller was cancelled: let it be
         # bumble cancels the operations in flight when the link drops; to bleak's users that
         # is a failed operation, not a cancelled task.
