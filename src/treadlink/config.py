@@ -14,7 +14,15 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, get_args
 
-from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -64,6 +72,16 @@ Percent = Annotated[
 ]
 
 
+class TreadmillSetting(BaseModel):
+    """What the runner knows of one treadmill better than it says itself."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # The unit its speeds are really in: "mph" for a unit that counts miles under a km/h label
+    # (treadlink.treadmill.known has the ones known to; this overrides that table too).
+    speed_unit: Literal["km/h", "mph"]
+
+
 class ConfigError(InputError):
     """A runner profile (file or environment) that cannot be used; `problems` says where."""
 
@@ -82,6 +100,8 @@ class RunnerProfile(BaseSettings):
     max_incline: Percent = 5.0
     paces: dict[PaceName, Kmh] = Field(default_factory=lambda: dict(DEFAULT_PACES))
     voice: bool = False  # `treadlink run` speaks the changes (espeak-ng); --voice/--no-voice
+    # Per treadmill, by advertised name, Device Information model or address.
+    treadmills: dict[str, TreadmillSetting] = Field(default_factory=dict)
 
     @field_validator("paces", mode="before")
     @classmethod

@@ -46,6 +46,7 @@ from treadlink.session.events import (
     Fault,
     Finished,
     Paused,
+    PlanAdapted,
     Refused,
     Resumed,
     SegmentStarted,
@@ -53,7 +54,7 @@ from treadlink.session.events import (
     Skipped,
     TelemetryUpdate,
 )
-from treadlink.session.targets import SegmentTargets
+from treadlink.session.targets import SegmentTargets, unsupported
 from treadlink.treadmill.errors import CommandError, CommandRefused, Refusal
 from treadlink.treadmill.state import Telemetry, TreadmillEvent
 from treadlink.treadmill.units import SetpointError
@@ -106,7 +107,9 @@ class Session:
         self._distance_target: float | None = None
         self._belt = BeltWatch(self.treadmill, belt_start_timeout)
         self._easing: EaseIn | None = None  # bringing the belt back after a fault
-        self._targets = SegmentTargets(guard, self._emit, self.clock, self._still_wanted)
+        self._targets = SegmentTargets(
+            guard, self._emit, self.clock, self._still_wanted, speedup=speedup
+        )
         self.current: Step | None = None
         self.running = False  # inside run(): the guard's events reach listeners through it
 
@@ -181,7 +184,7 @@ class Session:
         target = easing.target_kmh if easing is not None else self.treadmill_target()
         if target is None:
             return self._refuse("speed", "no segment is running")
-        return self.set_target(speed_kmh=round(target + delta_kmh, 2))
+        return self.set_target(speed_kmh=self.treadmill.nearest_speed(target + delta_kmh))
 
     def set_target(
         self, *, speed_kmh: float | None = None, incline_pct: float | None = None
@@ -239,16 +242,10 @@ class Session:
         unsubscribe_treadmill = self.treadmill.subscribe(self._on_treadmill)
         done = 0
         try:
-            self._emit(
-                SessionStarted(
-                    at=0.0,
-                    plan=self.plan,
-                    stage=self.timeline.name,
-                    steps=len(self.timeline.steps),
-                    planned_s=self.timeline.estimated_total_s,
-                    treadmill=self.treadmill.label,
-                )
-            )
+            treadmill = self.treadmill.label
+            self._emit(SessionStarted.of(self.timeline, plan=self.plan, treadmill=treadmill))
+            for note in self.timeline.notes:  # how the plan meets this treadmill: said first
+                self._emit(PlanAdapted(at=0.0, message=note))
             try:
                 await self._start_belt()
                 origin = self._now()
@@ -265,7 +262,7 @@ class Session:
                 belt = await self._leave(done)
             finished = Finished(
                 at=self.clock(),
-                completed=done == len(self.timeline.steps) and self._fault is None,
+                completed=self._completed(done) and not self._targets.not_followed,
                 segments_done=done,
                 distance_m=round(self.account.distance_m) if self.account.started else None,
                 belt=belt,
@@ -279,7 +276,12 @@ class Session:
             self.running = False
             release_plan()
 
+    def _completed(self, done: int) -> bool:
+        return done == len(self.timeline.steps) and self._fault is None
+
     async def _start_belt(self) -> None:
+        if (why := unsupported(self.timeline, self.treadmill)) is not None:
+            raise SessionAborted(f"not started: {why}")  # before anything is sent
         if not await self.guard.wait_belt_reported():
             raise SessionAborted("not started: the treadmill sends no data about its belt")
         if self.guard.latched is not None:  # the first frame over a cap, say
@@ -325,12 +327,14 @@ class Session:
         self._resume_asked = False
         self._pause_reason = None
 
-    async def _start_and_wait(self) -> None:
+    async def _start_and_wait(self, *, paused: bool = False) -> None:
         """Start (or resume) the belt and return once the treadmill reports it moving. A belt
-        that runs already is taken over instead: some treadmills take a Start as a pause."""
+        that runs already is taken over instead: some treadmills take a Start as a pause. One
+        still slowing down after our pause (`paused`) is let come to rest first."""
         self._belt_started = True  # from the Start on, every way out stops the belt
-        if self._belt.moving and self.guard.speed_doubt is None:
-            await self.guard.take_over()
+        moving = self._belt.moving and self.guard.speed_doubt is None
+        if moving and not (paused and await self._targets.belt_comes_to_rest()):
+            await self.guard.take_over()  # running, or not slowing: our pause did not happen
             return
         if self._stop_reason is not None:  # a stop asked for while we got here
             raise SessionAborted(f"not started: {self._stop_reason}")
@@ -388,7 +392,7 @@ class Session:
         if self._stop_reason is None:
             try:
                 if pause_belt or self._faulted:
-                    await self._start_and_wait()
+                    await self._start_and_wait(paused=pause_belt)
                 if self._faulted or self.guard.easing_in:
                     self._faulted = False
                     await self._ease_in(self._targets.speed_kmh)
