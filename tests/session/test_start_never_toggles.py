@@ -54,7 +54,9 @@ async def running_at(events: Recorder, sim: TreadmillSimulator, index: int, kmh:
 
 @fake_time
 @pytest.mark.parametrize("resume_after_s", [20.0, 1.0], ids=["at_rest", "still_slowing"])
-async def test_pause_and_resume_never_toggle_the_belt(tmp_path: Path, resume_after_s: float) -> None:
+async def test_pause_and_resume_never_toggle_the_belt(
+    tmp_path: Path, resume_after_s: float
+) -> None:
     async with link(profile="start-toggles", telemetry_hz=4.0) as connection:
         sim = connection.simulator
         starts = Starts(sim)

@@ -64,6 +64,7 @@ AtEnd = Literal["stop", "pause"]
 OnFault = Literal["pause", "end"]
 
 __all__ = ["AtEnd", "OnFault", "Session", "SessionAborted"]
+_TICK = 1e-6  # s: the loop's clock resolution; a deadline this close has come (its timer fired)
 
 
 class Session:
@@ -328,9 +329,8 @@ class Session:
         self._pause_reason = None
 
     async def _start_and_wait(self, *, paused: bool = False) -> None:
-        """Start (or resume) the belt and return once the treadmill reports it moving. A belt
-        that runs already is taken over instead: some treadmills take a Start as a pause. One
-        still slowing down after our pause (`paused`) is let come to rest first."""
+        """Start (or resume) the belt; return once it is reported moving. A running belt is taken
+        over (some take a Start as a pause); one slowing after our pause comes to rest first."""
         self._belt_started = True  # from the Start on, every way out stops the belt
         moving = self._belt.moving and self.guard.speed_doubt is None
         if moving and not (paused and await self._targets.belt_comes_to_rest()):
@@ -370,7 +370,7 @@ class Session:
                 if self._stop_reason is None and self._pause_reason is None:
                     await self._targets.send(step, scheduled=self._now())
                 continue
-            if deadline is not None and self._now() >= deadline:
+            if deadline is not None and self._now() >= deadline - _TICK:
                 return deadline
             if self._distance_reached():
                 return self._now()
