@@ -65,6 +65,9 @@ async def test_a_speed_answered_with_success_and_ignored_is_not_followed(tmp_pat
     # The plan went on (both segments ran) and ended with the belt at rest; not done, though.
     assert [e.index for e in events if isinstance(e, SegmentStarted)] == [0, 1]
     assert not finished.completed and finished.belt == "stopped"
+    assert finished.not_followed == 2  # the walk's speed and the run's
+    end = describe(finished)
+    assert end is not None and "not completed (the belt did not follow 2 speeds)" in end
     assert sim.belt_speed_kmh == 0.0
 
 

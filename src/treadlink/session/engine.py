@@ -119,8 +119,7 @@ class Session:
         return self._events.subscribe(listener)
 
     def emergency_stop(self, reason: str = "runner") -> Verdict:
-        """Stop the belt now and latch: the plan waits for the runner to acknowledge and resume
-        (or ends, with on_fault="end")."""
+        """Stop the belt now and latch: the plan waits for acknowledge and resume (or ends)."""
         self.guard.trip(FaultKind.STOP_INPUT, reason)
         return ACCEPTED
 
@@ -243,8 +242,7 @@ class Session:
         unsubscribe_treadmill = self.treadmill.subscribe(self._on_treadmill)
         done = 0
         try:
-            treadmill = self.treadmill.label
-            self._emit(SessionStarted.of(self.timeline, plan=self.plan, treadmill=treadmill))
+            self._emit(SessionStarted.of(self.timeline, self.plan, self.treadmill.label))
             for note in self.timeline.notes:  # how the plan meets this treadmill: said first
                 self._emit(PlanAdapted(at=0.0, message=note))
             try:
@@ -267,6 +265,7 @@ class Session:
                 segments_done=done,
                 distance_m=round(self.account.distance_m) if self.account.started else None,
                 belt=belt,
+                not_followed=self._targets.not_followed,
             )
             self._emit(finished)
             return finished
@@ -404,8 +403,7 @@ class Session:
         return held
 
     def _held_again(self) -> bool:
-        """Whether a fault during a resume paused the plan again (someone is at the laptop to
-        acknowledge it) rather than ending the session."""
+        """Whether a fault during a resume held the plan again (someone at the laptop acks it)."""
         return (
             self.on_fault == "pause"
             and self.guard.latched is not None

@@ -75,7 +75,7 @@ class SessionStarted(SessionEvent):
     treadmill: str
 
     @classmethod
-    def of(cls, timeline: Timeline, *, plan: str | None, treadmill: str) -> SessionStarted:
+    def of(cls, timeline: Timeline, plan: str | None, treadmill: str) -> SessionStarted:
         return cls(
             at=0.0,
             plan=plan,
@@ -229,3 +229,4 @@ class Finished(SessionEvent):
     # "stopped" (seen at rest), "paused" (--at-end pause), "not started", or "may be running":
     # the runner quit while the stop was still unconfirmed.
     belt: str = "stopped"
+    not_followed: int = 0  # speeds the belt did not follow (setpoint_not_followed)

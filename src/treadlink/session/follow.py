@@ -3,7 +3,7 @@
 A control point's "success" is only the treadmill's answer: some units answer success and ignore
 the speed (Xterra T85 and FS-BT-T4 modules), put their own speed back a few seconds after a start
 (FS 465D50) or take no target during their countdown (WalkFit). So a setpoint is done only once
-the belt has been seen at it, by the treadmill's own telemetry (docs/decisions/0017).
+the belt has been seen at it, by the treadmill's own telemetry (docs/decisions/0018).
 
 `watch(kmh)` reads the belt frame by frame. The belt follows when it comes within
 `tolerance_kmh` of the setpoint and is still there `hold_s` later (a console that takes its own
@@ -94,14 +94,13 @@ class FollowWatch:
         reached_at: float | None = None
         recent: deque[float] = deque([from_kmh], maxlen=3)
 
-        def judged(outcome: Outcome) -> Judged:
+        def judged(followed: bool) -> Judged:
             waited = (loop.time() - start) * self._speedup
-            if outcome == "followed":
-                return Judged(outcome, recent[-1], waited)
             # A lone stray 0 km/h frame must not hide a belt running faster than asked.
             fastest = max(recent)
-            faster = fastest > kmh + rules.tolerance_kmh
-            if faster:
+            if followed:
+                return Judged("followed", recent[-1], waited)
+            if fastest > kmh + rules.tolerance_kmh:
                 return Judged("faster", fastest, waited)
             return Judged("slower", recent[-1], waited)
 
@@ -116,7 +115,7 @@ class FollowWatch:
                     async with asyncio.timeout_at(deadline):
                         speed = await frames.get()
                 except TimeoutError:
-                    return judged("slower")
+                    return judged(followed=False)
                 recent.append(speed)
                 now, gap = loop.time(), abs(kmh - speed)
                 if gap <= rules.tolerance_kmh:
@@ -124,7 +123,7 @@ class FollowWatch:
                     if reached_at is None:
                         reached_at = now
                     if not hold or now - reached_at >= self._loop_s(rules.hold_s):
-                        return judged("followed")
+                        return judged(followed=True)
                 elif gap <= best - rules.tolerance_kmh:
                     best, progress_at = gap, now
         finally:

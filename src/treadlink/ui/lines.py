@@ -120,6 +120,8 @@ def describe(event: Event, *, keys: bool = False) -> str | None:
             return f"easing in to {event.speed_kmh:.1f} km/h, one step at a time"
         case Finished():
             outcome = "completed" if event.completed else "ended early"
+            if event.not_followed and not event.completed:
+                outcome = f"not completed (the belt did not follow {event.not_followed} speeds)"
             distance = f", {event.distance_m} m" if event.distance_m is not None else ""
             return f"session {outcome}: {event.segments_done} segments{distance}; belt {event.belt}"
     return None
