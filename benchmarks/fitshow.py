@@ -9,8 +9,9 @@ so, rather than failed.
 
 * E-stop: the same trials as the FTMS `estop` step (`benchmarks.estop.ours`): idle, with a
   command pending that the treadmill takes and never answers (a start: READY), and with the line
-  display and the events file listening; the time from `guard.trip()` to the STOP frame (`02 53 03 50 03`)
-  reaching the simulator, seen by its control-write listeners before it acts on it.
+  display and the events file listening; the time from `guard.trip()` to the STOP frame
+  (`02 53 03 50 03`) reaching the simulator, seen by its control-write listeners before it acts
+  on it.
 * Poll cadence: the belt walking at 3 km/h, every status poll (`02 51 51 03`) the simulator
   hears (`sim.fitshow.polls`) over a window in real time; the intervals between them. Real
   consoles never push a status: the driver must poll every 200–500 ms (docs/fitshow.md).

@@ -21,7 +21,7 @@ from typing import Any
 
 import aiomqtt
 import psutil
-from tests.mqtt.broker import Mosquitto
+from tests.support.mosquitto import Mosquitto
 
 PROFILES = Path(__file__).resolve().parents[1] / "simulators" / "treadlink_sim" / "profiles"
 WALK = 'name: "Bench walk"\nitems:\n  - walk: 30:00\n'

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, get_args
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from treadlink.settings_file import ConfigError as ConfigError
@@ -57,6 +57,16 @@ Percent = Annotated[
 ]
 
 
+class TreadmillSetting(BaseModel):
+    """What the runner knows of one treadmill better than it says itself."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # The unit its speeds are really in: "mph" for a unit that counts miles under a km/h label
+    # (treadlink.treadmill.known has the ones known to; this overrides that table too).
+    speed_unit: Literal["km/h", "mph"]
+
+
 class RunnerProfile(Settings):
     """Speeds in km/h, inclines in %. Caps apply to every setpoint of every plan."""
 
@@ -73,6 +83,8 @@ class RunnerProfile(Settings):
         default_factory=lambda: dict(DEFAULT_PACES), examples=[{"5k": 9.2}]
     )
     voice: bool = False  # `treadlink run` speaks the changes (espeak-ng); --voice/--no-voice
+    # Per treadmill, by advertised name, Device Information model or address.
+    treadmills: dict[str, TreadmillSetting] = Field(default_factory=dict)
 
     @field_validator("paces", mode="before")
     @classmethod

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import fake_time, link
+from tests.support.simulated import fake_time, link
 from treadlink.ftms.protocol import Characteristic
 from treadlink.treadmill.errors import WriteRefused
 from treadlink_sim.profile import load_profile

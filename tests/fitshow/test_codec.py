@@ -153,8 +153,9 @@ def test_incline_info_signed_minimum_and_config_bits() -> None:
 def test_a_mile_range_is_reported_in_miles_and_never_made_km() -> None:
     miles = Units(speed=SpeedUnit.MPH).speed_range(6, 38)  # FS-BT-T4: "0.6–3.8", in mph
     assert str(miles) == "0.6–3.8 mph in steps of 0.1"
-    with pytest.raises(ValueError, match="mph"):
-        miles.to_ftms()
+    grid = miles.to_ftms()  # the interface's grid, still in miles: 0.01 mph
+    assert (grid.minimum, grid.maximum, grid.step, grid.speed_unit) == (60, 380, 10, "mph")
+    assert grid.value(340) == pytest.approx(5.4717696)  # 3.4 mph, given in km/h
 
 
 def test_speed_setpoints_are_exact_or_refused() -> None:

@@ -21,7 +21,7 @@ from treadlink.session.engine import Session
 from treadlink.session.events import SegmentStarted
 from treadlink_sim.faults import Fault as SimFault
 
-STAGE = 'name: "Walk, run"\nitems:\n  - walk: 1:00\n  - run: 1:00\n'
+STAGE = 'name: "Walk, run"\nincline: 0\nitems:\n  - walk: 1:00\n  - run: 1:00\n'  # the F15: flat
 FITSHOW_UNITS = ["noblepro-e8i", "fitshow-f15"]
 
 

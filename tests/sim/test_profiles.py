@@ -17,6 +17,7 @@ from treadlink.fitshow.protocol import BeltState
 from treadlink.fitshow.requests import ready_request
 from treadlink.ftms.layouts import decode_speed_range, decode_treadmill_data
 from treadlink.ftms.protocol import Characteristic as Char
+from treadlink.treadmill.units import KM_PER_MILE
 from treadlink_sim import gatt
 from treadlink_sim.cli import parse_options
 from treadlink_sim.physics import BeltMode
@@ -142,14 +143,15 @@ async def test_citysports_counters_reset_once_the_belt_rests_after_a_stop() -> N
 async def test_start_toggles_pauses_a_running_belt_and_every_answer_is_success() -> None:
     async with connected_rig("start-toggles") as (rig, central):
         sim = rig.simulator
+        lowest = 0.5 * KM_PER_MILE  # it counts mph: 0.50 "km/h" is 0.8 km/h of belt
         assert await central.request(b"\x07") == hx("80 07 01")
-        await sim.wait_for(lambda s: s.belt_speed_kmh == 0.8, timeout=5)
+        await sim.wait_for(lambda s: s.belt_speed_kmh == pytest.approx(lowest), timeout=5)
         assert await central.request(b"\x07") == hx("80 07 01")
         assert sim.mode is BeltMode.PAUSED
         await sim.wait_for(lambda s: s.belt_speed_kmh == 0, timeout=5)
-        # 99.00 km/h is off its range: answered success, not done.
+        # 99.00 is off its range: answered success, not done.
         assert await central.request(hx("02 ac 26")) == hx("80 02 01")
-        assert sim.target_speed_kmh == 0.8
+        assert sim.target_speed_kmh == pytest.approx(lowest)
 
 
 async def test_ignores_speed_answers_success_and_keeps_its_speed() -> None:

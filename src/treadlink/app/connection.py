@@ -25,6 +25,8 @@ from treadlink.config import RunnerProfile
 from treadlink.plans.limits import TreadmillLimits
 from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.treadmill.base import Treadmill
+from treadlink.treadmill.known import speed_units_set
+from treadlink.treadmill.units import SpeedUnit
 
 IN_PROCESS: Final = "in-process"  # `--sim` alone: the simulated treadmill in this process
 DEFAULT_PROFILE: Final = "noblepro-elite"
@@ -96,7 +98,7 @@ class Connection:
         """What this treadmill accepts, to check a plan against before anything is sent."""
         t = self.treadmill
         assert t.speed_range is not None  # read as the link came up
-        return TreadmillLimits(t.speed_range, t.incline_range or TreadmillLimits().incline)
+        return TreadmillLimits(t.speed_range, t.incline_range if t.supports_incline else None)
 
 
 @asynccontextmanager
@@ -104,8 +106,10 @@ async def connect(radio: Radio, target: Target, runner: RunnerProfile) -> AsyncI
     """Find the treadmill, connect, and put the guard over the link for its whole life, holding
     the belt to the runner's caps."""
     device = await radio.find_treadmill(target.device, timeout=target.scan_timeout_s)
-    async with (
-        Link(device, backend=radio.client_backend, protocol=target.protocol) as link,
-        SafetyGuard(link, settings=target.guard_settings(runner)) as guard,
-    ):
-        yield Connection(link, guard)
+    units = {key: SpeedUnit(s.speed_unit) for key, s in runner.treadmills.items()}
+    with speed_units_set(units):  # the driver reads them as it connects (and reconnects)
+        async with (
+            Link(device, backend=radio.client_backend, protocol=target.protocol) as link,
+            SafetyGuard(link, settings=target.guard_settings(runner)) as guard,
+        ):
+            yield Connection(link, guard)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import signal
 import sys
 from collections.abc import Callable
@@ -83,6 +84,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_speedup_argument(p, "the plan")
     p.add_argument(
         "--events", type=Path, metavar="FILE", help="append every event to FILE as JSON lines"
+    )
+    p.add_argument(
+        "--flat",
+        action="store_true",
+        help="on a treadmill without incline, run a stage that has inclines flat (said before "
+        "the belt moves); without it such a stage is refused",
     )
     p.add_argument(
         "--at-end",
@@ -165,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
         recording = stack.enter_context(recording_for(args, timeline, profile.running_threshold))
 
         def for_treadmill(limits: TreadmillLimits) -> Timeline:
-            return load_session(args, profile, limits)
+            return load_session(args, profile, dataclasses.replace(limits, flat=args.flat))
 
         code, finished = asyncio.run(run_session(options, for_treadmill, events, recording))
     try:

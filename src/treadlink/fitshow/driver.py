@@ -68,6 +68,7 @@ from treadlink.treadmill.errors import (
     NotDrivable,
     Refusal,
 )
+from treadlink.treadmill.known import UnitChoice, speed_unit_of
 from treadlink.treadmill.state import (
     SafetyKeyBack,
     SafetyKeyPulled,
@@ -132,6 +133,7 @@ class FitShowTreadmill(Treadmill):
         super().__init__(name, address)
         self.procedure_timeout = procedure_timeout
         self._speed_unit = speed_unit
+        self.unit_choice: UnitChoice | None = None  # the console's km/mph bit overruled, and why
         self.transport: Transport | None = None
         self.units: Units = STANDARD
         self.belt: BeltState | None = None  # the state the last poll read
@@ -155,16 +157,15 @@ class FitShowTreadmill(Treadmill):
         if not isinstance(speed, SpeedInfo):
             raise LinkLost(f"the console answered its speed range with {speed!r}")
         unit = self._speed_unit
+        if unit is None:  # judged once: a reconnect drives it the same way
+            self.unit_choice = speed_unit_of(self.name, self.address, info.model)
+            if self.unit_choice is not None:
+                unit = self._speed_unit = self.unit_choice.speed_unit
         if unit is None and isinstance(incline, InclineInfo) and incline.speed_unit is not None:
             unit = incline.speed_unit
         base = NOBLEPRO_UNITS if transport == NOBLEPRO else STANDARD
         self.units = Units(speed=unit or SpeedUnit.KMH, incline_step_pct=base.incline_step_pct)
         speeds = speed.range(self.units)
-        if self.units.speed is SpeedUnit.MPH:
-            raise NotDrivable(
-                f"{self.label} counts speed in mph ({speeds}): treadlink drives FitShow consoles "
-                "that count km/h only"
-            )
         inclines = incline.range(self.units).to_ftms() if isinstance(incline, InclineInfo) else None
         return Capabilities(
             info=info,
@@ -190,7 +191,8 @@ class FitShowTreadmill(Treadmill):
             ("service", str(self.transport)),
             (
                 "units",
-                f"speed in 0.1 {self.units.speed}, incline in {self.units.incline_step_pct} %",
+                f"speed in 0.1 {self.units.speed}, incline in {self.units.incline_step_pct} %"
+                + (f" ({self.unit_choice.why})" if self.unit_choice else ""),
             ),
         ]
 

@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Final, Literal
 
 from treadlink.treadmill import units as grid
-from treadlink.treadmill.units import SetpointError
+from treadlink.treadmill.units import KM_PER_MILE, SetpointError, SpeedUnit
 
-KM_PER_MILE: Final = 1.609344
+__all__ = ["KM_PER_MILE", "NOBLEPRO_UNITS", "STANDARD", "Range", "SpeedUnit", "Units"]
+
 SPEED_SCALE: Final = 0.1  # of the console's speed unit per wire unit
 _EXACT: Final = 1e-6  # of a wire unit: how far a float may sit from the grid (8.2 is 81.99999…)
-
-
-class SpeedUnit(StrEnum):
-    KMH = "km/h"
-    MPH = "mph"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +55,14 @@ class Range:
         return units if units is not None and self.contains(units) else None
 
     def to_ftms(self) -> grid.Range:
-        """The same range on the interface's grid (0.01 km/h, 0.1 %), which holds every FitShow
-        value exactly. A mile console's speed range has no km/h grid: ValueError, never a
-        guess."""
-        if self.unit == SpeedUnit.MPH:
-            raise ValueError(f"the console reports speeds in mph ({self}); FTMS ranges are in km/h")
+        """The same range on the interface's grid (0.01 of the speed unit, 0.1 %), which holds
+        every FitShow value exactly. A mile console's stays in miles (0.01 mph): never made
+        km/h by a guess."""
         ftms_scale = grid.SPEED_SCALE if self.kind == "speed" else grid.INCLINE_SCALE
         factor = round(self.scale / ftms_scale)
+        unit = SpeedUnit.MPH if self.unit == SpeedUnit.MPH else SpeedUnit.KMH
         return grid.Range(
-            self.kind, self.minimum * factor, self.maximum * factor, self.step * factor
+            self.kind, self.minimum * factor, self.maximum * factor, self.step * factor, unit
         )
 
     def __str__(self) -> str:

@@ -16,10 +16,15 @@ they mean in the interface's words (treadlink.treadmill.state):
 
 Commands go through the control point (treadlink.ftms.control): one procedure at a time, a
 stop that never queues.
+
+FTMS counts speed in km/h, but some units count mph under that label (treadlink.treadmill.known):
+for those the speed range is a mile grid, and every speed read or written is converted here,
+once, so everything above sees true km/h.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import deque
 from typing import ClassVar
@@ -47,6 +52,7 @@ from treadlink.ftms.protocol import (
 )
 from treadlink.treadmill.base import Capabilities, Commands, DeviceInfo, GattPort, Treadmill
 from treadlink.treadmill.errors import Command, LinkLost, WriteRefused
+from treadlink.treadmill.known import UnitChoice, speed_unit_of
 from treadlink.treadmill.state import (
     ControlLost,
     SafetyKeyBack,
@@ -58,8 +64,10 @@ from treadlink.treadmill.state import (
     Telemetry,
     TreadmillEvent,
 )
+from treadlink.treadmill.units import KM_PER_MILE, SpeedUnit
 
 log = logging.getLogger(__name__)
+_SPEEDS = ("speed_kmh", "average_speed_kmh")  # the Treadmill Data fields in the speed unit
 
 _SUBSCRIBED = (
     Characteristic.FITNESS_MACHINE_CONTROL_POINT,
@@ -84,6 +92,8 @@ class FtmsTreadmill(Treadmill):
         self._writes = 0
         self.training_status: TrainingStatus | int | None = None
         self._key_out = False  # status 03 seen, and the console not back from it yet
+        self.unit_choice: UnitChoice | None = None  # its speed label overruled, and why
+        self._kmh_per_unit = 1.0  # KM_PER_MILE on a unit that counts mph and says km/h
 
     # --- the link's side -------------------------------------------------------------------
     async def _set_up(self, port: GattPort, info: DeviceInfo) -> Capabilities:
@@ -94,9 +104,15 @@ class FtmsTreadmill(Treadmill):
         if port.has(Characteristic.SUPPORTED_INCLINATION_RANGE):
             raw = await port.read(Characteristic.SUPPORTED_INCLINATION_RANGE)
             incline = decode_incline_range(raw)
+        speeds = decode_speed_range(await port.read(Characteristic.SUPPORTED_SPEED_RANGE))
+        if self.unit_choice is None:  # judged once: a reconnect drives it the same way
+            self.unit_choice = speed_unit_of(self.name, self.address, info.model)
+        if self.unit_choice is not None and self.unit_choice.speed_unit is SpeedUnit.MPH:
+            speeds = dataclasses.replace(speeds, speed_unit=SpeedUnit.MPH)
+            self._kmh_per_unit = KM_PER_MILE
         capabilities = Capabilities(
             info=info,
-            speed_range=decode_speed_range(await port.read(Characteristic.SUPPORTED_SPEED_RANGE)),
+            speed_range=speeds,
             incline_range=incline,
             incline_settable=TargetSettingFeature.INCLINATION_TARGET_SETTING in features.targets,
         )
@@ -119,7 +135,13 @@ class FtmsTreadmill(Treadmill):
             return []
         machine = ", ".join(str(f.name).lower() for f in features.machine) or "none"
         targets = ", ".join(str(f.name).lower() for f in features.targets) or "none"
-        return [("reports", machine), ("targets", targets)]
+        details = [("reports", machine), ("targets", targets)]
+        if self.unit_choice is not None:
+            unit = self.unit_choice.speed_unit
+            details.append(
+                ("speed unit", f"{unit} under FTMS's km/h label: {self.unit_choice.why}")
+            )
+        return details
 
     def _attached(self) -> None:
         pass  # FTMS pushes what it reports: nothing to poll
@@ -138,8 +160,18 @@ class FtmsTreadmill(Treadmill):
             return
         if frame.extra:
             log.debug("treadmill data carries %d byte(s) past its fields", len(frame.extra))
-        self.state = self.state.updated(frame.values)
+        values = dict(frame.values)
+        for name in _SPEEDS:
+            if name in values:
+                values[name] = self._kmh(values[name])
+        self.state = self.state.updated(values)
         self._emit(Telemetry(self._now(), self.state))
+
+    def _kmh(self, labelled: float) -> float:
+        """A speed as the treadmill reported it, in true km/h."""
+        if self._kmh_per_unit == 1.0:
+            return labelled
+        return round(labelled * self._kmh_per_unit, 3)
 
     def on_machine_status(self, data: bytes) -> None:
         status = self._decoded(MachineStatus.decode, data)
@@ -159,7 +191,7 @@ class FtmsTreadmill(Treadmill):
         if op == MachineStatusOp.STARTED_OR_RESUMED_BY_USER:
             return StartedOnConsole(now)
         if op == MachineStatusOp.TARGET_SPEED_CHANGED and isinstance(value, float | int):
-            return TargetSpeedChanged(now, float(value))
+            return TargetSpeedChanged(now, self._kmh(float(value)))
         if op == MachineStatusOp.CONTROL_PERMISSION_LOST:
             return ControlLost(now)
         if op == MachineStatusOp.RESET:

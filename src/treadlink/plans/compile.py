@@ -14,6 +14,7 @@ from treadlink.config import RunnerProfile
 from treadlink.plans.bounds import MAX_SESSION_S, MAX_STEPS
 from treadlink.plans.durations import format_duration
 from treadlink.plans.errors import PlanError, Problem
+from treadlink.plans.fitting import Fitting, Refusal
 from treadlink.plans.limits import NOBLEPRO_ELITE, TreadmillLimits
 from treadlink.plans.model import Item, Repeat, Segment, Stage
 from treadlink.plans.timeline import Cue, RepeatInfo, Step, Timeline, Totals
@@ -55,6 +56,7 @@ class _Compiler:
         self.problems: list[Problem] = []
         self.steps: list[Step] = []
         self.clock: float | None = 0.0
+        self.fitting = Fitting(limits, profile.max_speed)
 
     def run(self) -> Timeline:
         if self.too_many_steps(self.stage.items, ("items",)):
@@ -79,6 +81,7 @@ class _Compiler:
             source=self.source.file,
             steps=steps,
             totals=Totals.of(steps),
+            notes=self.fitting.notes(),
         )
 
     def too_many_steps(self, items: Sequence[Item], path: PathT) -> bool:
@@ -110,8 +113,10 @@ class _Compiler:
     def segment(self, seg: Segment, path: PathT, repeats: tuple[RepeatInfo, ...]) -> None:
         speed, speed_origin = self.speed_of(seg, path)
         incline, incline_origin = self.incline_of(seg, path)
-        speed_units = self.check(speed, "speed", speed_origin, self.profile.max_speed, "max_speed")
-        incline_units = self.check(
+        speed, speed_units = self.check(
+            speed, "speed", speed_origin, self.profile.max_speed, "max_speed"
+        )
+        incline, incline_units = self.check(
             incline, "incline", incline_origin, self.profile.max_incline, "max_incline"
         )
         duration, distance = seg.duration_s, seg.distance_m
@@ -165,19 +170,28 @@ class _Compiler:
 
     def check(
         self, value: float, what: str, origin: _Origin, cap: float, cap_name: str
-    ) -> int | None:
+    ) -> tuple[float, int | None]:
+        """The value the step runs at (fitted to the treadmill: plans.fitting) and its wire
+        units, or None units when refused."""
         unit = "km/h" if what == "speed" else "%"
-        rng: Range = self.limits.speed if what == "speed" else self.limits.incline
         if value > cap:
             self.refuse(
                 origin, f"{value:g} {unit} is above the runner's {cap_name} of {cap:g} {unit}"
             )
-            return None
+            return value, None
         try:
-            return setpoint_units(what, value, rng)
+            fitted = self.fitting.speed(value) if what == "speed" else self.fitting.incline(value)
+        except Refusal as e:
+            self.refuse(origin, f"{value:g} {unit}: {e}")
+            return value, None
+        rng: Range | None = self.limits.speed if what == "speed" else self.limits.incline
+        if rng is None:
+            return fitted, 0  # flat on a treadmill without incline: nothing to write
+        try:
+            return fitted, setpoint_units(what, fitted, rng)
         except SetpointError:
             self.refuse(origin, f"{value:g} {unit} is not one the treadmill takes ({rng})")
-            return None
+            return value, None
 
     def refuse(self, origin: _Origin, message: str) -> None:
         if origin.path is None:

@@ -121,6 +121,9 @@ class Timeline:
     source: str  # the file it came from
     steps: tuple[Step, ...]
     totals: Totals
+    # How the plan was fitted to the treadmill, for the runner before the belt moves: speeds
+    # put on a mile grid, a stage run flat.
+    notes: tuple[str, ...] = ()
 
     @property
     def estimated_total_s(self) -> float:

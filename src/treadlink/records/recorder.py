@@ -159,6 +159,8 @@ class Recorder:
             assert hold.end_s is not None  # the account closes every hold at the end
             self._sink(PauseRecord(hold.start_s, hold.end_s, hold.kind, hold.reason))
         outcome, reason = self._outcome(bool(event.get("completed")))
+        if outcome == "stopped" and event.get("not_followed"):
+            reason = f"the belt did not follow {event['not_followed']} speeds"
         walk = [lap for lap in self._laps if lap.kind == "walk"]
         run = [lap for lap in self._laps if lap.kind == "run"]
         self.end = SessionEnd(

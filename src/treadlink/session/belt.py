@@ -19,6 +19,7 @@ from collections.abc import Callable
 from treadlink.safety.guard import SafetyGuard
 from treadlink.treadmill.base import Treadmill
 from treadlink.treadmill.state import Telemetry, TreadmillEvent
+from treadlink.treadmill.units import Range
 
 _STILL = 0.005  # km/h: below the 0.01 km/h wire resolution
 
@@ -95,6 +96,11 @@ class EaseIn:
         if r is None:
             return
         step = self._guard.settings.ease_step_kmh
+        grid = r.scale * r.step
+        # How far below a speed the belt may be and the next step still go up by one grid
+        # value at least: a grid step on a fine grid, none on one as coarse as the ease step
+        # (CITYSPORTS: 0.5 km/h), so no step is ever written twice.
+        slack = max(0.0, min(grid, step - grid))
         # Belts start from standstill: wait until it runs at the lowest speed the treadmill takes.
         await self._belt.reaches(r.value(r.minimum))
         speed = r.floor(self._belt.speed_kmh)
@@ -105,6 +111,15 @@ class EaseIn:
             if speed >= self.target_kmh - _STILL:
                 self._guard.eased_in()
                 return
-            await self._belt.reaches(speed - r.scale * r.step)
+            await self._belt.reaches(speed - slack - _STILL)
             # From where the belt is now: a key that raised the target never skips a step.
-            speed = r.floor(min(self.target_kmh, self._belt.speed_kmh + step))
+            higher = self._next(r)
+            if higher <= speed:  # a grid coarser than the ease step: no step fits under it
+                await self._belt.reaches(speed + grid - step)  # fails in time, never spins
+                higher = self._next(r)
+            speed = higher
+
+    def _next(self, r: Range) -> float:
+        """The next step: an ease step above where the belt is now, down to the grid."""
+        step = self._guard.settings.ease_step_kmh
+        return r.floor(min(self.target_kmh, self._belt.speed_kmh + step + _STILL))

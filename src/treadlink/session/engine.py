@@ -46,6 +46,7 @@ from treadlink.session.events import (
     Fault,
     Finished,
     Paused,
+    PlanAdapted,
     Refused,
     Resumed,
     SegmentStarted,
@@ -53,7 +54,7 @@ from treadlink.session.events import (
     Skipped,
     TelemetryUpdate,
 )
-from treadlink.session.targets import SegmentTargets
+from treadlink.session.targets import SegmentTargets, unsupported
 from treadlink.treadmill.errors import CommandError, CommandRefused, Refusal
 from treadlink.treadmill.state import Telemetry, TreadmillEvent
 from treadlink.treadmill.units import SetpointError
@@ -63,6 +64,7 @@ AtEnd = Literal["stop", "pause"]
 OnFault = Literal["pause", "end"]
 
 __all__ = ["AtEnd", "OnFault", "Session", "SessionAborted"]
+_TICK = 1e-6  # s: the loop's clock resolution; a deadline this close has come (its timer fired)
 
 
 class Session:
@@ -106,7 +108,9 @@ class Session:
         self._distance_target: float | None = None
         self._belt = BeltWatch(self.treadmill, belt_start_timeout)
         self._easing: EaseIn | None = None  # bringing the belt back after a fault
-        self._targets = SegmentTargets(guard, self._emit, self.clock, self._still_wanted)
+        self._targets = SegmentTargets(
+            guard, self._emit, self.clock, self._still_wanted, speedup=speedup
+        )
         self.current: Step | None = None
         self.running = False  # inside run(): the guard's events reach listeners through it
 
@@ -115,8 +119,7 @@ class Session:
         return self._events.subscribe(listener)
 
     def emergency_stop(self, reason: str = "runner") -> Verdict:
-        """Stop the belt now and latch: the plan waits for the runner to acknowledge and resume
-        (or ends, with on_fault="end")."""
+        """Stop the belt now and latch: the plan waits for acknowledge and resume (or ends)."""
         self.guard.trip(FaultKind.STOP_INPUT, reason)
         return ACCEPTED
 
@@ -182,7 +185,7 @@ class Session:
         target = easing.target_kmh if easing is not None else self.treadmill_target()
         if target is None:
             return self._refuse("speed", "no segment is running")
-        return self.set_target(speed_kmh=round(target + delta_kmh, 2))
+        return self.set_target(speed_kmh=self.treadmill.nearest_speed(target + delta_kmh))
 
     def set_target(
         self, *, speed_kmh: float | None = None, incline_pct: float | None = None
@@ -240,16 +243,9 @@ class Session:
         unsubscribe_treadmill = self.treadmill.subscribe(self._on_treadmill)
         done = 0
         try:
-            self._emit(
-                SessionStarted(
-                    at=0.0,
-                    plan=self.plan,
-                    stage=self.timeline.name,
-                    steps=len(self.timeline.steps),
-                    planned_s=self.timeline.estimated_total_s,
-                    treadmill=self.treadmill.label,
-                )
-            )
+            self._emit(SessionStarted.of(self.timeline, self.plan, self.treadmill.label))
+            for note in self.timeline.notes:  # how the plan meets this treadmill: said first
+                self._emit(PlanAdapted(at=0.0, message=note))
             try:
                 await self._start_belt()
                 origin = self._now()
@@ -266,10 +262,11 @@ class Session:
                 belt = await self._leave(done)
             finished = Finished(
                 at=self.clock(),
-                completed=done == len(self.timeline.steps) and self._fault is None,
+                completed=self._completed(done) and not self._targets.not_followed,
                 segments_done=done,
                 distance_m=round(self.account.distance_m) if self.account.started else None,
                 belt=belt,
+                not_followed=self._targets.not_followed,
             )
             self._emit(finished)
             return finished
@@ -280,7 +277,12 @@ class Session:
             self.running = False
             release_plan()
 
+    def _completed(self, done: int) -> bool:
+        return done == len(self.timeline.steps) and self._fault is None
+
     async def _start_belt(self) -> None:
+        if (why := unsupported(self.timeline, self.treadmill)) is not None:
+            raise SessionAborted(f"not started: {why}")  # before anything is sent
         if not await self.guard.wait_belt_reported():
             raise SessionAborted("not started: the treadmill sends no data about its belt")
         if self.guard.latched is not None:  # the first frame over a cap, say
@@ -326,12 +328,13 @@ class Session:
         self._resume_asked = False
         self._pause_reason = None
 
-    async def _start_and_wait(self) -> None:
-        """Start (or resume) the belt and return once the treadmill reports it moving. A belt
-        that runs already is taken over instead: some treadmills take a Start as a pause."""
+    async def _start_and_wait(self, *, paused: bool = False) -> None:
+        """Start (or resume) the belt; return once it is reported moving. A running belt is taken
+        over (some take a Start as a pause); one slowing after our pause comes to rest first."""
         self._belt_started = True  # from the Start on, every way out stops the belt
-        if self._belt.moving and self.guard.speed_doubt is None:
-            await self.guard.take_over()
+        moving = self._belt.moving and self.guard.speed_doubt is None
+        if moving and not (paused and await self._targets.belt_comes_to_rest()):
+            await self.guard.take_over()  # running, or not slowing: our pause did not happen
             return
         if self._stop_reason is not None:  # a stop asked for while we got here
             raise SessionAborted(f"not started: {self._stop_reason}")
@@ -367,7 +370,7 @@ class Session:
                 if self._stop_reason is None and self._pause_reason is None:
                     await self._targets.send(step, scheduled=self._now())
                 continue
-            if deadline is not None and self._now() >= deadline:
+            if deadline is not None and self._now() >= deadline - _TICK:
                 return deadline
             if self._distance_reached():
                 return self._now()
@@ -389,7 +392,7 @@ class Session:
         if self._stop_reason is None:
             try:
                 if pause_belt or self._faulted:
-                    await self._start_and_wait()
+                    await self._start_and_wait(paused=pause_belt)
                 if self._faulted or self.guard.easing_in:
                     self._faulted = False
                     await self._ease_in(self._targets.speed_kmh)
@@ -401,8 +404,7 @@ class Session:
         return held
 
     def _held_again(self) -> bool:
-        """Whether a fault during a resume paused the plan again (someone is at the laptop to
-        acknowledge it) rather than ending the session."""
+        """Whether a fault during a resume held the plan again (someone at the laptop acks it)."""
         return (
             self.on_fault == "pause"
             and self.guard.latched is not None

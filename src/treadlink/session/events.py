@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 from treadlink.events import Event
 
 if TYPE_CHECKING:
-    from treadlink.plans.timeline import Step
+    from treadlink.plans.timeline import Step, Timeline
     from treadlink.treadmill.state import TreadmillState
 from treadlink.safety.events import (
     Acknowledged,
@@ -41,6 +41,7 @@ __all__ = [
     "Finished",
     "LinkDown",
     "Paused",
+    "PlanAdapted",
     "Reconnected",
     "Refused",
     "Resumed",
@@ -48,6 +49,7 @@ __all__ = [
     "SessionEvent",
     "SessionStarted",
     "SetpointConfirmed",
+    "SetpointNotFollowed",
     "SetpointSent",
     "Skipped",
     "StopAccepted",
@@ -71,6 +73,25 @@ class SessionStarted(SessionEvent):
     steps: int
     planned_s: float
     treadmill: str
+
+    @classmethod
+    def of(cls, timeline: Timeline, plan: str | None, treadmill: str) -> SessionStarted:
+        return cls(
+            at=0.0,
+            plan=plan,
+            stage=timeline.name,
+            steps=len(timeline.steps),
+            planned_s=timeline.estimated_total_s,
+            treadmill=treadmill,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanAdapted(SessionEvent):
+    """How the plan was fitted to this treadmill (plans.fitting): said before the belt moves."""
+
+    kind: ClassVar[str] = "plan_adapted"
+    message: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,6 +150,22 @@ class SetpointConfirmed(SessionEvent):
     index: int
     speed_kmh: float
     incline_pct: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetpointNotFollowed(SessionEvent):
+    """The treadmill took a setpoint (it answered success) and the belt did not follow it
+    (session.follow). Slower: it was sent again `resent` times and the plan goes on; faster:
+    the belt is being stopped. Either way the setpoint is not done."""
+
+    kind: ClassVar[str] = "setpoint_not_followed"
+    index: int
+    speed_kmh: float  # what was asked
+    belt_kmh: float  # what the belt ran at
+    outcome: str  # "slower" or "faster"
+    resent: int
+    waited_s: float  # from the last time it was sent to the judgement
+    message: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -192,3 +229,4 @@ class Finished(SessionEvent):
     # "stopped" (seen at rest), "paused" (--at-end pause), "not started", or "may be running":
     # the runner quit while the stop was still unconfirmed.
     belt: str = "stopped"
+    not_followed: int = 0  # speeds the belt did not follow (setpoint_not_followed)

@@ -34,10 +34,13 @@ from treadlink.session.events import (
     Finished,
     LinkDown,
     Paused,
+    PlanAdapted,
     Reconnected,
     Resumed,
     SegmentStarted,
     SessionStarted,
+    SetpointConfirmed,
+    SetpointNotFollowed,
     SetpointSent,
     StopAccepted,
     StopRequested,
@@ -104,6 +107,10 @@ class SessionView:
     stop: StopView = field(default_factory=StopView)
     link_up: bool = True
     completed: bool | None = None  # set when finished
+    # The belt does not follow the segment's speed (the treadmill answered success): what the
+    # runner is told, until the belt follows a speed again or the next segment starts.
+    not_followed: str | None = None
+    notes: list[str] = field(default_factory=list)  # how the plan was fitted to the treadmill
 
     @property
     def belt_running(self) -> bool:
@@ -151,7 +158,17 @@ class ViewTracker:
                     started_at=event.at,
                     start_distance_m=self.account.distance_m,
                 )
+                v.not_followed = None
                 return {"segment"}
+            case PlanAdapted():
+                v.notes.append(event.message)
+                return {"session"}
+            case SetpointNotFollowed():
+                v.not_followed = event.message
+                return {"belt"}
+            case SetpointConfirmed():
+                v.not_followed = None
+                return {"belt"}
             case SetpointSent():
                 v.target_speed_kmh = event.speed_kmh
                 if event.incline_pct is not None:

@@ -151,6 +151,12 @@ class Treadmill(ABC):
             raise SetpointError("not connected: the treadmill's speed range is not known yet")
         return setpoint_units("speed", kmh, self.speed_range)
 
+    def nearest_speed(self, kmh: float) -> float:
+        """The speed on the treadmill's grid nearest to `kmh` (checked like any other setpoint
+        after: outside the range it is still refused)."""
+        r = self.speed_range
+        return round(kmh, 2) if r is None else r.nearest(kmh)
+
     def incline_units(self, pct: float) -> int:
         if self.incline_range is None or not self.supports_incline:
             raise SetpointError("this treadmill does not take an inclination target")

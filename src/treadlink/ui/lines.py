@@ -20,12 +20,14 @@ from treadlink.session.events import (
     Finished,
     LinkDown,
     Paused,
+    PlanAdapted,
     Reconnected,
     Refused,
     Resumed,
     SegmentStarted,
     SessionStarted,
     SetpointConfirmed,
+    SetpointNotFollowed,
     SetpointSent,
     Skipped,
     StopAccepted,
@@ -44,6 +46,8 @@ def describe(event: Event, *, keys: bool = False) -> str | None:
                 f"session {event.stage}: {event.steps} segments, "
                 f"{format_duration(event.planned_s)} planned, on {event.treadmill}"
             )
+        case PlanAdapted():
+            return f"plan fitted to the treadmill: {event.message}"
         case ControlRequested():
             return f"control of the treadmill: {event.result}"
         case BeltStarted():
@@ -61,6 +65,10 @@ def describe(event: Event, *, keys: bool = False) -> str | None:
             )
         case SetpointSent() | SetpointConfirmed() | TelemetryUpdate():
             return None
+        case SetpointNotFollowed(outcome="faster"):
+            return f"SPEED NOT FOLLOWED: {event.message} — the belt is being stopped"
+        case SetpointNotFollowed():
+            return f"speed not followed: {event.message}; the plan goes on"
         case Paused():
             return f"paused ({event.reason})"
         case Resumed():
@@ -112,6 +120,8 @@ def describe(event: Event, *, keys: bool = False) -> str | None:
             return f"easing in to {event.speed_kmh:.1f} km/h, one step at a time"
         case Finished():
             outcome = "completed" if event.completed else "ended early"
+            if event.not_followed and not event.completed:
+                outcome = f"not completed (the belt did not follow {event.not_followed} speeds)"
             distance = f", {event.distance_m} m" if event.distance_m is not None else ""
             return f"session {outcome}: {event.segments_done} segments{distance}; belt {event.belt}"
     return None

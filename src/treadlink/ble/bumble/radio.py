@@ -41,6 +41,7 @@ from bumble.transport.common import (
 from treadlink.ble.bumble.client import BleakClientBumble
 from treadlink.ble.bumble.scanner import BleakScannerBumble
 from treadlink.ble.link import Link
+from treadlink.ble.protocols import Protocol
 from treadlink.ble.radio import Radio, RadioUnavailable
 from treadlink.treadmill.base import Treadmill
 
@@ -223,9 +224,10 @@ class SimulatedLink:
 
 @asynccontextmanager
 async def simulated_link(
-    *, procedure_timeout: float = 2.0, **simulator_options: Any
+    *, procedure_timeout: float = 2.0, protocol: Protocol | None = None, **simulator_options: Any
 ) -> AsyncIterator[SimulatedLink]:
-    """An in-process simulator, found by scanning and connected through bleak, like `--sim`.
+    """An in-process simulator, found by scanning and connected through bleak, like `--sim`
+    (`protocol`: as `--protocol`, for a unit that speaks both).
 
     For tests, benchmarks and the demo. Nothing holds the control point yet: a SafetyGuard
     takes it (or a test of the FTMS layer, with `treadmill.take_control`).
@@ -234,6 +236,9 @@ async def simulated_link(
         assert radio.simulator is not None
         device = await radio.find_treadmill(timeout=2)
         async with Link(
-            device, backend=radio.client_backend, procedure_timeout=procedure_timeout
+            device,
+            backend=radio.client_backend,
+            procedure_timeout=procedure_timeout,
+            protocol=protocol,
         ) as link:
             yield SimulatedLink(radio, radio.simulator, link)

@@ -83,7 +83,10 @@ def _cue(v: SessionView) -> str:
     if v.phase == "finished":
         return "Stage completed. Well done." if v.completed else "The session ended early."
     if v.segment is None:
-        return "Starting the belt…" if v.phase == "starting" else ""
+        notes = "".join(f" {note[0].upper()}{note[1:]}." for note in v.notes)
+        return f"Starting the belt…{notes}" if v.phase == "starting" else ""
+    if v.not_followed is not None:
+        return f"SPEED NOT FOLLOWED: {v.not_followed}"
     return v.segment.cue or v.segment.name
 
 
