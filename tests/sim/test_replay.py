@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.support.session import write_stage
+from tests.support.session import PROFILE
 from tests.support.sim_process import simulator
 from tests.support.simulated import fake_time
 from tests.support.trace import lines, recorded_link, service, telemetry
 from treadlink.ble.trace.format import FORMAT
+from treadlink.plans.limits import TreadmillLimits
+from treadlink.plans.loader import load_stage
 from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session
 from treadlink_sim.cli import main as sim_main
@@ -135,7 +137,10 @@ async def test_the_recorded_table_and_replies_are_served_as_they_were(tmp_path: 
 @fake_time
 async def test_a_stage_runs_on_a_replayed_unit(tmp_path: Path) -> None:
     profile = profile_from_trace(f15_trace(tmp_path / "f15.jsonl"))
-    stage = write_stage(tmp_path, 'name: "Walk, run"\nitems:\n  - walk: 1:00\n  - run: 1:00\n')
+    path = tmp_path / "stage.yaml"
+    path.write_text('name: "Walk, run"\nitems:\n  - walk: 1:00\n  - run: 1:00\n')
+    # The F15 has no incline: the stage runs flat, as `treadlink run --flat` runs it.
+    stage = load_stage(path, PROFILE, TreadmillLimits(incline=None, flat=True))
     async with recorded_link(profile, tmp_path / "run.jsonl") as connection:
         sim = connection.simulator
         speeds: list[float] = []

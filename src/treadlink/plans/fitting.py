@@ -1,6 +1,6 @@
 """How a plan's setpoints meet one treadmill's grid, when they cannot simply be checked on it.
 
-Two cases, each a choice written down in docs/decisions/0018 and said to the runner before the
+Two cases, each a choice written down in docs/decisions/0020 and said to the runner before the
 belt moves (`notes`, which the session shows):
 
 * **A speed range in miles** (a unit that counts mph; treadlink.treadmill.known). Plans are in

@@ -3,7 +3,7 @@
 A control point's "success" is only the treadmill's answer: some units answer success and ignore
 the speed (Xterra T85 and FS-BT-T4 modules), put their own speed back a few seconds after a start
 (FS 465D50) or take no target during their countdown (WalkFit). So a setpoint is done only once
-the belt has been seen at it, by the treadmill's own telemetry (docs/decisions/0018).
+the belt has been seen at it, by the treadmill's own telemetry (docs/decisions/0020).
 
 `watch(kmh)` reads the belt frame by frame. The belt follows when it comes within
 `tolerance_kmh` of the setpoint and is still there `hold_s` later (a console that takes its own

@@ -9,7 +9,7 @@ segment is over, or asked while the plan holds, is dropped, never queued.
 A speed the treadmill took is done only once the belt follows it (session.follow): then
 SetpointConfirmed. A belt that stays slower is sent the speed again, a bounded number of times,
 and then the runner is told (SetpointNotFollowed) and the plan goes on; a belt that runs faster
-than asked is stopped at once (docs/decisions/0018).
+than asked is stopped at once (docs/decisions/0020).
 """
 
 from __future__ import annotations
