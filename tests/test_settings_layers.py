@@ -129,7 +129,8 @@ def test_the_profile_knows_the_sections_beside_it(tmp_path: Path) -> None:
     path = config(tmp_path, "mqt:\n  broker: mqtt://h\n")
     [problem] = problems(lambda: load_profile(path))
     assert problem.endswith(
-        "(known: walk_speed, run_speed, incline, max_speed, max_incline, paces, voice, mqtt)"
+        "(known: walk_speed, run_speed, incline, max_speed, max_incline, paces, voice, "
+        "treadmills, mqtt)"
     )
 
 

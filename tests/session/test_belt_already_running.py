@@ -117,3 +117,36 @@ async def test_quitting_when_asked_stops_the_belt(tmp_path: Path) -> None:
             finished = await run
         assert finished.belt == "stopped"
         assert sim.belt_speed_kmh == 0.0
+
+
+@fake_time
+async def test_a_console_speed_change_before_the_plan_starts_is_asked_about_in_its_own_words(
+    tmp_path: Path,
+) -> None:
+    """The console changes the speed of a belt it started while the session waits for its first
+    frame: the runner is asked about a belt already running, not told of a console change to a
+    plan that never ran."""
+    async with link(telemetry_hz=4.0) as connection:
+        sim = connection.simulator
+        await sim.console_start()
+        await sim.wait_for(lambda s: s.belt_speed_kmh > 0, timeout=30)
+        async with SafetyGuard(connection.link, settings=GuardSettings(cap_kmh=10.0)) as guard:
+            session = Session(guard, write_stage(tmp_path, STAGE), on_fault="pause")
+            paused: list[Paused] = []
+            asked = asyncio.Event()
+
+            def listen(event: Event) -> None:
+                if isinstance(event, Paused):
+                    paused.append(event)
+                    asked.set()
+
+            session.subscribe(listen)
+            run = asyncio.create_task(session.run())
+            await sim.console_set_speed(6.0)
+            async with asyncio.timeout(30):
+                await asked.wait()
+            session.quit("q")
+            finished = await run
+        assert "already running" in paused[0].reason
+        assert finished.belt == "stopped"
+        assert sim.belt_speed_kmh == 0.0

@@ -482,8 +482,9 @@ class Session:
             else:
                 self.pause(event.message, pause_belt=False)
             self._belt.abandon(event.message)
-        elif isinstance(event, ConsoleOverride):
-            # The console wins: the belt stays at the runner's speed and the plan waits.
+        elif isinstance(event, ConsoleOverride) and self._belt_started:
+            # The console wins: the belt stays at the runner's speed and the plan waits. (Before
+            # the plan starts the belt, `_ask_to_take_over` asks the runner in its own words.)
             self.pause("speed changed on the treadmill's console", pause_belt=False)
 
     def _refuse(self, command: str, reason: str) -> Verdict:
