@@ -341,14 +341,20 @@ class FitShowCommands(Commands):
 
     async def set_incline(self, pct: float) -> None:
         self._fs.incline_units(pct)
-        speed = self._speed
-        if speed is None:
+        await self._reported(Command.SET_INCLINE, self._target(self._speed_in_force(), pct))
+
+    def _speed_in_force(self) -> float:
+        """The speed an incline change carries (TARGET sets both): ours, set since the belt
+        last stopped, or else the belt's own, down to the grid. Never one from before a stop:
+        after a fault the belt comes back one ease step at a time (docs/safety.md, item 4)."""
+        if self._speed is not None:
+            return self._speed
+        r = self._fs.speed_range
+        if r is None:
             raise CommandRefused(
-                Command.SET_INCLINE,
-                Refusal.INVALID,
-                "set incline: FitShow sets speed and incline together; set a speed first",
+                Command.SET_INCLINE, Refusal.INVALID, "set incline: the speed range is unknown"
             )
-        await self._reported(Command.SET_INCLINE, self._target(speed, pct))
+        return r.floor(self._fs.state.speed_kmh or 0.0)
 
     async def _target(self, kmh: float, pct: float | None) -> None:
         fs = self._fs
@@ -362,6 +368,7 @@ class FitShowCommands(Commands):
     async def stop(self, *, timeout: float | None = None) -> None:
         fs = self._fs
         fs._stop_written = True
+        self._speed = None  # the console drops its target: no later TARGET brings it back
         await fs._write(stop_request())
         if fs.belt in _STOP_TAKEN - {BeltState.STOPPING} or fs.belt == BeltState.SLEEPING:
             return  # at rest already: the stop is taken as written
