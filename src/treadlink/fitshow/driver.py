@@ -370,9 +370,11 @@ class FitShowCommands(Commands):
         fs._stop_written = True
         self._speed = None  # the console drops its target: no later TARGET brings it back
         await fs._write(stop_request())
-        if fs.belt in _STOP_TAKEN - {BeltState.STOPPING} or fs.belt == BeltState.SLEEPING:
-            return  # at rest already: the stop is taken as written
-        await fs._until(_STOP_TAKEN, timeout or fs.procedure_timeout, Command.STOP)
+        # Judged by a status polled after the STOP, at rest already too: the last poll's state
+        # may be stale (a console fallen silent has accepted nothing). Asleep, the console
+        # ignores commands with the belt at rest: the stop is taken as written.
+        taken = _STOP_TAKEN | {BeltState.SLEEPING}
+        await fs._until(taken, timeout or fs.procedure_timeout, Command.STOP)
 
     async def pause(self, *, timeout: float | None = None) -> None:
         fs = self._fs
