@@ -40,3 +40,25 @@ async def test_a_link_drop_in_a_console_started_countdown_is_a_fault() -> None:
             await sim.clear_fault(SimFault.LINK_LOST)  # reconnected: the Stop gets through
             assert await guard.wait_belt_stopped(timeout=60)
             assert sim.belt_speed_kmh == 0.0
+
+
+@fake_time
+async def test_a_start_of_ours_stopped_before_any_poll_leaves_console_starts_seen() -> None:
+    """Our READY stopped at once (the runner quits as the belt starts): no poll saw it count
+    down, and a console start later is still the console's, not taken for ours."""
+    async with link(profile="fitshow-f15", telemetry_hz=4.0) as connection:
+        sim = connection.simulator
+        async with SafetyGuard(connection.link) as guard:
+            events = Recorder()
+            guard.subscribe(events)
+            assert await guard.wait_belt_reported()
+            await guard.start()
+            guard.stop("quit as the belt starts")
+            assert await guard.wait_belt_stopped(timeout=30)
+            await asyncio.sleep(10)
+            assert sim.console_state == BeltState.IDLE and guard.idle_at_rest
+
+            await sim.console_start()
+            await sim.wait_for(lambda s: s.console_state == BeltState.COUNTDOWN, timeout=5)
+            await asyncio.sleep(1)
+            assert not guard.idle_at_rest  # the console's countdown: about to move
