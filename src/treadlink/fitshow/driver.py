@@ -368,6 +368,9 @@ class FitShowCommands(Commands):
     async def stop(self, *, timeout: float | None = None) -> None:
         fs = self._fs
         fs._stop_written = True
+        # Our start is over: the next start out of rest is the console's unless we start again
+        # (a READY stopped before any poll saw it count down must not swallow it).
+        fs._start_written = False
         self._speed = None  # the console drops its target: no later TARGET brings it back
         await fs._write(stop_request())
         # Judged by a status polled after the STOP, at rest already too: the last poll's state
