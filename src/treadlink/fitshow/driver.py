@@ -93,7 +93,11 @@ _AT_REST: Final = frozenset(
 _STOP_TAKEN: Final = frozenset(
     {BeltState.STOPPING, BeltState.STOPPED, BeltState.IDLE, BeltState.SAFETY_KEY_OUT}
 )
-_PAUSE_TAKEN: Final = frozenset({BeltState.PAUSED, BeltState.STOPPING})
+# After our PAUSE: the belt not running. Paused or slowing; or at rest, when the pause ended a
+# countdown (the belt never moved) or the console took it as a stop.
+_PAUSE_TAKEN: Final = frozenset(
+    {BeltState.PAUSED, BeltState.STOPPING, BeltState.STOPPED, BeltState.IDLE}
+)
 # The console stopped it (its keys, an error, sleep): out of a moving state into these.
 _STOPPED_ON_CONSOLE: Final = frozenset(
     {
