@@ -20,9 +20,9 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -188,6 +188,25 @@ def _where(err: Any) -> tuple[Any, ...]:
     return tuple(p for p in err["loc"] if p != "[key]")  # pydantic marks dict keys
 
 
+def _keys_at(cls: type[BaseModel], path: Sequence[Any]) -> list[str]:
+    """The keys the mapping at `path` takes (a model's fields, through mappings' values), or
+    none when they cannot be told."""
+    shape: Any = cls
+    for part in path:
+        if isinstance(shape, type) and issubclass(shape, BaseModel):
+            field = shape.model_fields.get(str(part))
+            if field is None:
+                return []
+            shape = field.annotation
+        elif get_origin(shape) in (dict, Mapping) and len(get_args(shape)) == 2:
+            shape = get_args(shape)[1]  # `part` named one of the mapping's entries
+        else:
+            return []
+    if isinstance(shape, type) and issubclass(shape, BaseModel):
+        return list(shape.model_fields)
+    return []
+
+
 def _holds(layer: Mapping[Any, Any], path: Sequence[Any]) -> bool:
     for part in path:
         if not isinstance(layer, Mapping) or part not in layer:
@@ -200,7 +219,11 @@ def _message(err: Any, cls: type[Settings], known: Sequence[str]) -> str:
     field = str(err["loc"][0]) if err["loc"] else ""
     message = str(err["msg"]).removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
-        return f"unknown key {excerpt(field)} (known: {', '.join(known)})"
+        loc = _where(err)
+        if len(loc) > 1:  # inside a section: its own key, and the keys that section knows
+            known = _keys_at(cls, loc[:-1])
+        key = excerpt(str(loc[-1])) if loc else excerpt(field)
+        return f"unknown key {key}" + (f" (known: {', '.join(known)})" if known else "")
     shown = field not in cls.model_fields or cls.model_fields[field].repr  # not a password
     # Our own validators (type value_error) quote the value already.
     if shown and err["type"] != "value_error" and not isinstance(err.get("input", {}), dict | list):

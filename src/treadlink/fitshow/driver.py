@@ -93,7 +93,11 @@ _AT_REST: Final = frozenset(
 _STOP_TAKEN: Final = frozenset(
     {BeltState.STOPPING, BeltState.STOPPED, BeltState.IDLE, BeltState.SAFETY_KEY_OUT}
 )
-_PAUSE_TAKEN: Final = frozenset({BeltState.PAUSED, BeltState.STOPPING})
+# After our PAUSE: the belt not running. Paused or slowing; or at rest, when the pause ended a
+# countdown (the belt never moved) or the console took it as a stop.
+_PAUSE_TAKEN: Final = frozenset(
+    {BeltState.PAUSED, BeltState.STOPPING, BeltState.STOPPED, BeltState.IDLE}
+)
 # The console stopped it (its keys, an error, sleep): out of a moving state into these.
 _STOPPED_ON_CONSOLE: Final = frozenset(
     {
@@ -341,14 +345,20 @@ class FitShowCommands(Commands):
 
     async def set_incline(self, pct: float) -> None:
         self._fs.incline_units(pct)
-        speed = self._speed
-        if speed is None:
+        await self._reported(Command.SET_INCLINE, self._target(self._speed_in_force(), pct))
+
+    def _speed_in_force(self) -> float:
+        """The speed an incline change carries (TARGET sets both): ours, set since the belt
+        last stopped, or else the belt's own, down to the grid. Never one from before a stop:
+        after a fault the belt comes back one ease step at a time (docs/safety.md, item 4)."""
+        if self._speed is not None:
+            return self._speed
+        r = self._fs.speed_range
+        if r is None:
             raise CommandRefused(
-                Command.SET_INCLINE,
-                Refusal.INVALID,
-                "set incline: FitShow sets speed and incline together; set a speed first",
+                Command.SET_INCLINE, Refusal.INVALID, "set incline: the speed range is unknown"
             )
-        await self._reported(Command.SET_INCLINE, self._target(speed, pct))
+        return r.floor(self._fs.state.speed_kmh or 0.0)
 
     async def _target(self, kmh: float, pct: float | None) -> None:
         fs = self._fs
@@ -362,10 +372,16 @@ class FitShowCommands(Commands):
     async def stop(self, *, timeout: float | None = None) -> None:
         fs = self._fs
         fs._stop_written = True
+        # Our start is over: the next start out of rest is the console's unless we start again
+        # (a READY stopped before any poll saw it count down must not swallow it).
+        fs._start_written = False
+        self._speed = None  # the console drops its target: no later TARGET brings it back
         await fs._write(stop_request())
-        if fs.belt in _STOP_TAKEN - {BeltState.STOPPING} or fs.belt == BeltState.SLEEPING:
-            return  # at rest already: the stop is taken as written
-        await fs._until(_STOP_TAKEN, timeout or fs.procedure_timeout, Command.STOP)
+        # Judged by a status polled after the STOP, at rest already too: the last poll's state
+        # may be stale (a console fallen silent has accepted nothing). Asleep, the console
+        # ignores commands with the belt at rest: the stop is taken as written.
+        taken = _STOP_TAKEN | {BeltState.SLEEPING}
+        await fs._until(taken, timeout or fs.procedure_timeout, Command.STOP)
 
     async def pause(self, *, timeout: float | None = None) -> None:
         fs = self._fs

@@ -282,6 +282,7 @@ class SafetyGuard:
             raise InterlockError(f"start refused: {NOT_REPORTED}")
         self._running = True
         self._stop.started()
+        self._watch.driving_begins()
         await self._commands.start()
 
     @property
@@ -306,6 +307,7 @@ class SafetyGuard:
             raise InterlockError(f"take over refused: {NOT_REPORTED}")
         self._running = True
         self._stop.started()
+        self._watch.driving_begins()
 
     def refusal(
         self, *, speed_kmh: float | None = None, incline_pct: float | None = None

@@ -205,6 +205,11 @@ class FrameWatch:
         else:
             self._timers.cancel("overspeed")
 
+    def driving_begins(self) -> None:
+        """Our Start (or a take-over): from now on silence is a fault even if the telemetry fell
+        silent before, while the belt stood still, and no frame is left to re-arm the watch."""
+        self._timers.arm_once("stale", self._settings.stale_after_s, self._on_stale)
+
     def console_started(self) -> None:
         """The console started the belt: at rest again only once seen so."""
         self.rest = None
