@@ -16,8 +16,8 @@ from tests.support.fitshow_driven import Driven, driven
 from tests.support.simulated import fake_time
 from treadlink.fitshow.protocol import BeltState, Control
 from treadlink.fitshow.requests import ControlRequest
-from treadlink.treadmill.errors import Command, CommandTimeout
-from treadlink.treadmill.state import CommandFailed, StopTaken, StoppedOnConsole, Telemetry
+from treadlink.treadmill.errors import Command, CommandTimeout, LinkLost
+from treadlink.treadmill.state import CommandFailed, Disconnected, StopTaken, StoppedOnConsole, Telemetry
 from treadlink_sim.faults import Fault
 
 STOP_TAKEN = {BeltState.STOPPING, BeltState.STOPPED, BeltState.IDLE, BeltState.SAFETY_KEY_OUT}
@@ -148,3 +148,14 @@ async def test_a_pause_the_treadmill_never_takes_raises_command_timeout(
         assert loop.time() - began == pytest.approx(waited, abs=0.01)
         assert d.written(ControlRequest)[-1] == ControlRequest(Control.PAUSE)
         assert not d.heard.of(StopTaken)
+
+
+@fake_time
+async def test_a_stop_with_the_link_gone_raises_link_lost_at_once() -> None:
+    async with driven() as d:
+        await running(d)
+        await d.sim.set_fault(Fault.LINK_LOST)
+        await d.heard.first(lambda e: isinstance(e, Disconnected), timeout=30)
+        for command in (d.commands.stop, d.commands.pause):
+            with pytest.raises(LinkLost):  # a CommandError the guard knows, written nowhere
+                await command()

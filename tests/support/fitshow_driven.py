@@ -89,8 +89,12 @@ class Driven:
 async def driven(
     profile: str | MachineProfile = "noblepro-e8i", *, procedure_timeout: float = 2.0
 ) -> AsyncIterator[Driven]:
+    """`profile` connected as FitShow (a dual-mode unit too)."""
     async with link(
-        profile=profile, telemetry_hz=4.0, procedure_timeout=procedure_timeout
+        profile=profile,
+        telemetry_hz=4.0,
+        procedure_timeout=procedure_timeout,
+        protocol="fitshow",
     ) as connection:
         treadmill = connection.treadmill
         assert isinstance(treadmill, FitShowTreadmill)
