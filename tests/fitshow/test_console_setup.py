@@ -39,7 +39,9 @@ HONEST_MILES = {  # a mile console whose km/mph bit tells the truth, and no know
     ],
     ids=["AE00", "FFF0", "FFE0"],
 )
-async def test_the_console_is_driven_on_its_own_service(profile: object, service: Transport) -> None:
+async def test_the_console_is_driven_on_its_own_service(
+    profile: object, service: Transport
+) -> None:
     async with driven(profile) as d:  # type: ignore[arg-type]
         assert d.treadmill.transport == service
         assert d.treadmill.details()[0] == ("service", str(service))

@@ -17,7 +17,13 @@ from tests.support.simulated import fake_time
 from treadlink.fitshow.protocol import BeltState, Control
 from treadlink.fitshow.requests import ControlRequest
 from treadlink.treadmill.errors import Command, CommandTimeout, LinkLost
-from treadlink.treadmill.state import CommandFailed, Disconnected, StopTaken, StoppedOnConsole, Telemetry
+from treadlink.treadmill.state import (
+    CommandFailed,
+    Disconnected,
+    StoppedOnConsole,
+    StopTaken,
+    Telemetry,
+)
 from treadlink_sim.faults import Fault
 
 STOP_TAKEN = {BeltState.STOPPING, BeltState.STOPPED, BeltState.IDLE, BeltState.SAFETY_KEY_OUT}

@@ -79,11 +79,13 @@ async def test_an_unanswered_target_is_tried_three_times_then_times_out(command:
         loop = asyncio.get_running_loop()
         began = loop.time()
         async with asyncio.timeout(60):
+            change = (
+                d.commands.set_speed(7.0)
+                if command == Command.SET_SPEED
+                else d.commands.set_incline(2.0)
+            )
             with pytest.raises(CommandTimeout) as raised:
-                if command == Command.SET_SPEED:
-                    await d.commands.set_speed(7.0)
-                else:
-                    await d.commands.set_incline(2.0)
+                await change
         assert raised.value.timeout == 2.5
         assert loop.time() - began == pytest.approx(3 * 2.5, abs=0.01)
         wanted = TargetRequest(70, 2) if command == Command.SET_SPEED else TargetRequest(60, 4)
