@@ -1,6 +1,6 @@
 """The TARGET frames the FitShow driver writes: speed and incline go together (the last of each
 we set), in the console's own units (NoblePro's 0.5 % incline, 0.1 mph on a mile console);
-an incline before any speed is refused with nothing written; an unanswered target is tried
+an incline before any speed of ours carries the belt's own; an unanswered target is tried
 three times, then fails with CommandTimeout, reported as CommandFailed for the command asked."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from tests.support.fitshow_driven import Driven, driven
 from tests.support.simulated import fake_time
 from treadlink.fitshow.protocol import BeltState
 from treadlink.fitshow.requests import TargetRequest
-from treadlink.treadmill.errors import Command, CommandRefused, CommandTimeout, Refusal
+from treadlink.treadmill.errors import Command, CommandTimeout
 from treadlink.treadmill.state import CommandFailed
 from treadlink.treadmill.units import KM_PER_MILE, SpeedUnit
 from treadlink_sim.faults import Fault
@@ -25,16 +25,26 @@ async def running(d: Driven) -> None:
 
 
 @fake_time
-async def test_an_incline_before_any_speed_is_refused_and_nothing_is_written() -> None:
+async def test_an_incline_before_any_speed_of_ours_carries_the_belts_own_speed() -> None:
+    """TARGET sets both: with no speed of ours in force (none set since the belt last stopped),
+    an incline change carries the belt's own speed, down to the grid, never a faster one."""
     async with driven() as d:
         await running(d)
-        with pytest.raises(CommandRefused) as refused:
-            await d.commands.set_incline(2.5)
-        assert refused.value.command == Command.SET_INCLINE
-        assert refused.value.refusal == Refusal.INVALID
-        assert "set a speed first" in str(refused.value)
-        await d.heard.polls(2)
-        assert d.written(TargetRequest) == []
+        await d.commands.set_speed(3.0)
+        await d.sim.wait_for(lambda s: s.belt_speed_kmh == 3.0, timeout=30)
+        await d.commands.stop()  # the console drops its target: no speed of ours in force
+        await d.commands.start()
+        await d.polled(BeltState.RUNNING)
+        await d.sim.wait_for(lambda s: s.belt_speed_kmh > 0, timeout=30)
+        await d.heard.polls(2)  # the belt's speed as the console reports it
+        belt_kmh = d.treadmill.state.speed_kmh or 0.0
+        await d.commands.set_incline(2.5)
+        target = d.written(TargetRequest)[-1]
+        # The belt's own speed (or the console's lowest, which it is heading to), never 3.0.
+        lowest = (d.treadmill.speed_range.minimum + 9) // 10 if d.treadmill.speed_range else 0
+        assert target == TargetRequest(max(int(belt_kmh * 10 + 1e-9), lowest), 5)
+        await d.heard.polls(8)
+        assert d.sim.belt_speed_kmh < 3.0
 
 
 @fake_time
@@ -86,6 +96,7 @@ async def test_an_unanswered_target_is_tried_three_times_then_times_out(command:
             )
             with pytest.raises(CommandTimeout) as raised:
                 await change
+        assert raised.value.command == command  # named for what was asked, not "set speed"
         assert raised.value.timeout == 2.5
         assert loop.time() - began == pytest.approx(3 * 2.5, abs=0.01)
         wanted = TargetRequest(70, 2) if command == Command.SET_SPEED else TargetRequest(60, 4)

@@ -266,15 +266,24 @@ class FitShowTreadmill(Treadmill):
             raise LinkLost("not connected to the treadmill")
         await port.write(transport.write, frame, response=False)
 
-    async def _ask(self, frame: bytes, key: Key, *, timeout: float = INFO_TIMEOUT_S) -> Reply:
-        """Write `frame` and wait for the reply that answers it; tried INFO_TRIES times."""
+    async def _ask(
+        self,
+        frame: bytes,
+        key: Key,
+        *,
+        timeout: float = INFO_TIMEOUT_S,
+        command: Command | None = None,
+    ) -> Reply:
+        """Write `frame` and wait for the reply that answers it; tried INFO_TRIES times.
+        `command`: what a timeout is named after, when the key alone does not say (TARGET sets
+        speed and incline both)."""
         for _ in range(INFO_TRIES):
             waiter = self._expect(key)
             await self._write(frame)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     return await asyncio.shield(waiter)
-        raise CommandTimeout(_COMMAND_OF.get(key, Command.REQUEST_CONTROL), timeout)
+        raise CommandTimeout(command or _COMMAND_OF.get(key, Command.REQUEST_CONTROL), timeout)
 
     def _expect(self, key: Key) -> asyncio.Future[Reply]:
         waiter = self._waiting.get(key)
@@ -341,11 +350,12 @@ class FitShowCommands(Commands):
 
     async def set_speed(self, kmh: float) -> None:
         self._fs.speed_units(kmh)  # the treadmill's own range and grid first
-        await self._reported(Command.SET_SPEED, self._target(kmh, self._incline))
+        await self._reported(Command.SET_SPEED, self._target(kmh, self._incline, Command.SET_SPEED))
 
     async def set_incline(self, pct: float) -> None:
         self._fs.incline_units(pct)
-        await self._reported(Command.SET_INCLINE, self._target(self._speed_in_force(), pct))
+        speed = self._speed_in_force()
+        await self._reported(Command.SET_INCLINE, self._target(speed, pct, Command.SET_INCLINE))
 
     def _speed_in_force(self) -> float:
         """The speed an incline change carries (TARGET sets both): ours, set since the belt
@@ -360,13 +370,13 @@ class FitShowCommands(Commands):
             )
         return r.floor(self._fs.state.speed_kmh or 0.0)
 
-    async def _target(self, kmh: float, pct: float | None) -> None:
+    async def _target(self, kmh: float, pct: float | None, command: Command) -> None:
         fs = self._fs
         frame = target_request(kmh, pct, fs.units)
         key = (Cmd.SYS_CONTROL, Control.TARGET)
-        reply = await fs._ask(frame, key, timeout=fs.procedure_timeout)
+        reply = await fs._ask(frame, key, timeout=fs.procedure_timeout, command=command)
         if not isinstance(reply, TargetAck):
-            raise CommandRefused(Command.SET_SPEED, Refusal.FAILED, f"target: answered {reply!r}")
+            raise CommandRefused(command, Refusal.FAILED, f"target: answered {reply!r}")
         self._speed, self._incline = kmh, pct
 
     async def stop(self, *, timeout: float | None = None) -> None:
