@@ -58,6 +58,7 @@ async def test_a_noblepro_reads_its_ranges_in_half_percent_incline_units() -> No
         assert t.incline_range == Range("incline", 0, 150, 5)  # 0.5 % steps, not 1 %
         assert t.supports_incline
         assert t.details()[1] == ("units", "speed in 0.1 km/h, incline in 0.5 %")
+        assert not t.unit_assumed
 
 
 @fake_time
@@ -68,6 +69,9 @@ async def test_a_console_without_incline_has_no_incline_range() -> None:
         assert t.speed_range == Range("speed", 80, 1200, 10)
         assert t.incline_range is None and not t.supports_incline
         assert t.units == STANDARD
+        # Its unit is unsaid (only the incline's range says km or miles): probe tells the runner.
+        assert t.unit_assumed
+        assert "km/h assumed" in t.details()[1][1] and "speed_unit: mph" in t.details()[1][1]
 
 
 @fake_time

@@ -138,6 +138,7 @@ class FitShowTreadmill(Treadmill):
         self.procedure_timeout = procedure_timeout
         self._speed_unit = speed_unit
         self.unit_choice: UnitChoice | None = None  # the console's km/mph bit overruled, and why
+        self.unit_assumed = False  # the console never said km or miles
         self.transport: Transport | None = None
         self.units: Units = STANDARD
         self.belt: BeltState | None = None  # the state the last poll read
@@ -167,6 +168,8 @@ class FitShowTreadmill(Treadmill):
                 unit = self._speed_unit = self.unit_choice.speed_unit
         if unit is None and isinstance(incline, InclineInfo) and incline.speed_unit is not None:
             unit = incline.speed_unit
+        # Only INFO_INCLINE names the console's unit: a flat console leaves it unsaid.
+        self.unit_assumed = unit is None
         base = NOBLEPRO_UNITS if transport == NOBLEPRO else STANDARD
         self.units = Units(speed=unit or SpeedUnit.KMH, incline_step_pct=base.incline_step_pct)
         speeds = speed.range(self.units)
@@ -196,7 +199,8 @@ class FitShowTreadmill(Treadmill):
             (
                 "units",
                 f"speed in 0.1 {self.units.speed}, incline in {self.units.incline_step_pct} %"
-                + (f" ({self.unit_choice.why})" if self.unit_choice else ""),
+                + (f" ({self.unit_choice.why})" if self.unit_choice else "")
+                + (_UNIT_ASSUMED if self.unit_assumed else ""),
             ),
         ]
 
@@ -423,6 +427,10 @@ def _key_of(reply: Reply) -> Key | None:
     return None
 
 
+_UNIT_ASSUMED = (
+    " (km/h assumed: the console has no incline, whose range is the only reply that says km or"
+    " miles; if its display shows mph, set speed_unit: mph for it under treadmills: in the config)"
+)
 _COMMAND_OF: Final[dict[Key, Command]] = {
     (Cmd.SYS_CONTROL, Control.READY): Command.START,
     (Cmd.SYS_CONTROL, Control.START): Command.START,
