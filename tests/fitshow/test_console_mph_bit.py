@@ -48,9 +48,9 @@ async def test_a_console_that_says_miles_runs_the_plan_in_true_kmh(tmp_path: Pat
 @fake_time
 @pytest.mark.xfail(
     strict=True,
-    reason="design choice: a flat FitShow console answers no INFO_INCLINE, so its miles bit is "
-    "never read and it is believed km/h; needs calibration, or the config's speed_unit asked for "
-    "when the unit cannot be read",
+    reason="a known limit (docs/hardware.md): a flat FitShow console answers no INFO_INCLINE, so "
+    "its miles bit is never read; km/h is assumed, probe says so, and the config's speed_unit "
+    "or the known-units table must say mph",
 )
 async def test_a_flat_console_in_miles_never_runs_faster_than_the_plan(tmp_path: Path) -> None:
     unit = load_machine("fitshow-mph").model_dump(mode="json")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.events import Recorder
+from tests.support.fitshow_driven import guard_runs_the_belt
 from tests.support.session import write_stage
 from tests.support.simulated import fake_time, link
 from treadlink.fitshow.driver import FitShowTreadmill
@@ -49,15 +50,6 @@ async def test_a_stage_runs_and_ends_with_the_belt_stopped(profile: str, tmp_pat
         assert sim.belt_speed_kmh == 0.0  # the session returned with the belt at rest
 
 
-async def running(connection: object, guard: SafetyGuard, kmh: float = 6.0) -> None:
-    sim = connection.simulator  # type: ignore[attr-defined]
-    await guard.request_control()
-    await guard.start()
-    await sim.wait_for(lambda s: s.console_state == BeltState.RUNNING, timeout=30)
-    await guard.set_speed(kmh)
-    await sim.wait_for(lambda s: s.belt_speed_kmh == kmh, timeout=30)
-
-
 @fake_time
 @pytest.mark.parametrize(
     ("fault", "kind"),
@@ -74,7 +66,7 @@ async def test_faults_stop_the_belt_on_fitshow_as_on_ftms(fault: SimFault, kind:
             events = Recorder()
             guard.subscribe(events)
             release = guard.hold_plan()
-            await running(connection, guard)
+            await guard_runs_the_belt(connection.simulator, guard)
             await sim.set_fault(fault)
             tripped = await events.first(lambda e: isinstance(e, Fault) and e.latched, timeout=30)
             assert isinstance(tripped, Fault) and tripped.fault == kind.value
@@ -95,7 +87,7 @@ async def test_a_console_stop_while_treadlink_drives_is_a_fault() -> None:
             events = Recorder()
             guard.subscribe(events)
             release = guard.hold_plan()
-            await running(connection, guard)
+            await guard_runs_the_belt(connection.simulator, guard)
             await sim.console_stop()
             tripped = await events.first(lambda e: isinstance(e, Fault) and e.latched, timeout=30)
             assert isinstance(tripped, Fault) and tripped.fault == FaultKind.CONSOLE_STOP.value

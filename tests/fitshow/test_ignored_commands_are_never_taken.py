@@ -11,22 +11,13 @@ import asyncio
 import pytest
 
 from tests.support.events import Recorder
+from tests.support.fitshow_driven import guard_runs_the_belt
 from tests.support.simulated import fake_time, link
-from treadlink.fitshow.protocol import BeltState
 from treadlink.safety.events import Fault, StopAccepted, StopUnconfirmed
 from treadlink.safety.faults import FaultKind
 from treadlink.safety.guard import SafetyGuard
 from treadlink.treadmill.errors import CommandError
 from treadlink_sim.faults import Fault as SimFault
-
-
-async def _running(connection: object, guard: SafetyGuard, kmh: float = 6.0) -> None:
-    sim = connection.simulator  # type: ignore[attr-defined]
-    await guard.request_control()
-    await guard.start()
-    await sim.wait_for(lambda s: s.console_state == BeltState.RUNNING, timeout=30)
-    await guard.set_speed(kmh)
-    await sim.wait_for(lambda s: s.belt_speed_kmh == kmh, timeout=30)
 
 
 @fake_time
@@ -37,7 +28,7 @@ async def test_a_stop_the_console_ignores_is_never_accepted() -> None:
             events = Recorder()
             guard.subscribe(events)
             release = guard.hold_plan()
-            await _running(connection, guard)
+            await guard_runs_the_belt(connection.simulator, guard)
             await sim.set_fault(SimFault.CONTROL_REFUSED)  # every command ignored from here
             guard.trip(FaultKind.STOP_INPUT, "space bar")
             await asyncio.sleep(8)
@@ -62,7 +53,7 @@ async def test_a_pause_the_console_ignores_is_a_fault(profile: str) -> None:
             events = Recorder()
             guard.subscribe(events)
             release = guard.hold_plan()
-            await _running(connection, guard, kmh=5.0)
+            await guard_runs_the_belt(connection.simulator, guard, 5.0)
             await sim.set_fault(SimFault.CONTROL_REFUSED)
             with pytest.raises(CommandError):
                 await guard.pause()

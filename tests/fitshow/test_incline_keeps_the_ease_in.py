@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from tests.support.fitshow_driven import guard_runs_the_belt
 from tests.support.simulated import fake_time, link
-from treadlink.fitshow.protocol import BeltState
 from treadlink.safety.faults import FaultKind
 from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.treadmill.errors import CommandError
@@ -22,11 +22,7 @@ async def test_an_incline_change_after_a_fault_never_brings_back_the_speed_befor
         settings = GuardSettings(cap_kmh=12.0)
         async with SafetyGuard(connection.link, settings=settings) as guard:
             release = guard.hold_plan()
-            await guard.request_control()
-            await guard.start()
-            await sim.wait_for(lambda s: s.console_state == BeltState.RUNNING, timeout=30)
-            await guard.set_speed(8.0)
-            await sim.wait_for(lambda s: s.belt_speed_kmh == 8.0, timeout=30)
+            await guard_runs_the_belt(sim, guard, 8.0)
 
             guard.trip(FaultKind.STOP_INPUT, "space bar")
             assert await guard.wait_belt_stopped(timeout=60)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 
 from tests.support.events import Recorder
+from tests.support.fitshow_driven import guard_runs_the_belt
 from tests.support.simulated import fake_time, link
-from treadlink.fitshow.protocol import BeltState
 from treadlink.safety.events import Fault
 from treadlink.safety.faults import FaultKind
 from treadlink.safety.guard import SafetyGuard
@@ -23,10 +23,7 @@ async def test_acknowledge_waits_for_the_key_and_is_accepted_once_it_is_back() -
             events = Recorder()
             guard.subscribe(events)
             release = guard.hold_plan()
-            await guard.start()
-            await sim.wait_for(lambda s: s.console_state == BeltState.RUNNING, timeout=30)
-            await guard.set_speed(5.0)
-            await sim.wait_for(lambda s: s.belt_speed_kmh == 5.0, timeout=30)
+            await guard_runs_the_belt(sim, guard, 5.0, take_control=False)
 
             await sim.set_fault(SimFault.SAFETY_KEY)
             tripped = await events.first(lambda e: isinstance(e, Fault) and e.latched, timeout=10)

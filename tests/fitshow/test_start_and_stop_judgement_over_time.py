@@ -9,20 +9,13 @@ from __future__ import annotations
 import asyncio
 
 from tests.support.events import Recorder
+from tests.support.fitshow_driven import guard_runs_the_belt
 from tests.support.simulated import fake_time, link
 from treadlink.fitshow.protocol import BeltState
 from treadlink.fitshow.requests import ready_request
 from treadlink.safety.events import Fault
 from treadlink.safety.faults import FaultKind
 from treadlink.safety.guard import SafetyGuard
-
-
-async def _running(connection: object, guard: SafetyGuard, kmh: float = 5.0) -> None:
-    sim = connection.simulator  # type: ignore[attr-defined]
-    await guard.start()
-    await sim.wait_for(lambda s: s.console_state == BeltState.RUNNING, timeout=30)
-    await guard.set_speed(kmh)
-    await sim.wait_for(lambda s: s.belt_speed_kmh == kmh, timeout=30)
 
 
 @fake_time
@@ -53,11 +46,11 @@ async def test_a_console_stop_after_an_earlier_stop_of_ours_is_still_a_fault() -
             guard.subscribe(events)
             release = guard.hold_plan()
             await guard.request_control()
-            await _running(connection, guard)
+            await guard_runs_the_belt(connection.simulator, guard, 5.0, take_control=False)
             guard.stop("a pause in the plan, by a stop")
             assert await guard.wait_belt_stopped(timeout=60)
             await asyncio.sleep(3)  # our own stop's echoes are long past
-            await _running(connection, guard)
+            await guard_runs_the_belt(connection.simulator, guard, 5.0, take_control=False)
 
             await sim.console_stop()
             tripped = await events.first(lambda e: isinstance(e, Fault) and e.latched, timeout=30)

@@ -17,6 +17,7 @@ from tests.support.simulated import Link, link
 from treadlink.fitshow.driver import FitShowCommands, FitShowTreadmill
 from treadlink.fitshow.protocol import BeltState
 from treadlink.fitshow.requests import Request, StatusRequest, decode_request
+from treadlink.safety.guard import SafetyGuard
 from treadlink.treadmill.state import Telemetry, TreadmillEvent
 from treadlink_sim.profile import MachineProfile
 from treadlink_sim.treadmill import TreadmillSimulator
@@ -121,3 +122,16 @@ async def driven(
         connection.simulator.add_control_point_listener(wrote)
         await heard.polls(1)  # the first poll read: the driver knows the belt's state
         yield Driven(connection, treadmill, commands, heard, writes, arrived)
+
+
+async def guard_runs_the_belt(
+    sim: TreadmillSimulator, guard: SafetyGuard, kmh: float = 6.0, *, take_control: bool = True
+) -> None:
+    """Through the guard: control (unless `take_control` is False), start, then `kmh`; returns
+    once the simulated belt runs at it."""
+    if take_control:
+        await guard.request_control()
+    await guard.start()
+    await sim.wait_for(lambda s: s.console_state == BeltState.RUNNING, timeout=30)
+    await guard.set_speed(kmh)
+    await sim.wait_for(lambda s: s.belt_speed_kmh == kmh, timeout=30)
