@@ -50,10 +50,11 @@ from treadlink.plans.loader import load_stage
 from treadlink.plans.timeline import Timeline
 from treadlink.safety.guard import GuardSettings, SafetyGuard
 from treadlink.session.engine import Session
-from treadlink.session.events import Event, SetpointConfirmed
+from treadlink.session.events import Event, Finished, SetpointConfirmed, SetpointNotFollowed
 from treadlink_sim.profile import load_profile as load_machine
 
 FLOOD_RATE = 1000.0
+TRIAL_BOUND_S = 60.0  # a session's first setpoint held, or judged not followed, well within
 BELT_SPEEDUP = 20.0  # the belt starts and stops in a blink, so trials are quick
 TOPICS = Topics("treadlink", "bench")
 FLOOR_TOPIC = "bench/floor"
@@ -158,6 +159,7 @@ class Trials:
     to_bridge_ms: list[float] = field(default_factory=list)  # publish → bridge.on_message
     in_bridge_ms: list[float] = field(default_factory=list)  # on_message → Stop bytes
     floor_ms: list[float] = field(default_factory=list)
+    not_run: list[str] = field(default_factory=list)  # trials whose first setpoint never held
     load: list[float] = field(default_factory=list)  # 1-minute load average, before and after
 
     def summary(self) -> dict[str, Any]:
@@ -166,6 +168,7 @@ class Trials:
             "publish_to_bridge_ms": summary(self.to_bridge_ms),
             "bridge_to_stop_bytes_ms": summary(self.in_bridge_ms),
             "broker_floor_ms": summary(self.floor_ms),
+            "trials_not_run": self.not_run,
             "load_1min": self.load,
         }
 
@@ -201,10 +204,18 @@ async def _trials(
                 with flooding(mosquitto.port, TOPICS.command("speed")) if flood else _nothing():
                     for _ in range(trials):
                         session = Session(guard, timeline, on_fault="end")
-                        segment = _first(session, SetpointConfirmed)  # nothing pending: idle
+                        # The first setpoint held: nothing pending, idle. A trial whose belt
+                        # does not follow (or that ends) is counted as not run, never waited on.
+                        segment = _first(session, SetpointConfirmed, SetpointNotFollowed, Finished)
                         bridge.attach(session)
                         run = asyncio.create_task(session.run())
-                        await segment
+                        async with asyncio.timeout(TRIAL_BOUND_S):
+                            first = await segment
+                        if not isinstance(first, SetpointConfirmed):
+                            result.not_run.append(type(first).__name__)
+                            session.quit("bench: trial not run")
+                            await run
+                            continue
                         arrived = arrival.arm()
                         reached.clear()
                         if stall_s:  # on purpose: the loop off the CPU while the flood piles up
@@ -230,12 +241,12 @@ def _nothing() -> Iterator[None]:
     yield
 
 
-def _first(session: Session, kind: type[Event]) -> asyncio.Future[None]:
-    seen: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+def _first(session: Session, *kinds: type[Event]) -> asyncio.Future[Event]:
+    seen: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
 
     def check(event: Event) -> None:
-        if isinstance(event, kind) and not seen.done():
-            seen.set_result(None)
+        if isinstance(event, kinds) and not seen.done():
+            seen.set_result(event)
 
     session.subscribe(check)
     return seen
