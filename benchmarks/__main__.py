@@ -49,6 +49,9 @@ def main() -> int:
     )
     parser.add_argument("--list", action="store_true", help="list the steps and their bounds")
     args = parser.parse_args()
+    # SIGTERM (`timeout`, a CI runner) ends the step running too, as Ctrl-C does: a step's
+    # process group left behind would load the machine for the next run.
+    signal.signal(signal.SIGTERM, _terminated)
     steps = list(STEPS)
     if args.list:
         for step in steps:
@@ -192,6 +195,10 @@ def print_table(r: dict[str, Any], names: list[str]) -> None:
     loads = ", ".join(f"{k} {a:.1f}→{b:.1f}" for k, (a, b) in r["load_average"].items())
     print(f"\nload average (1 min) before→after each step ({r['cpus']} CPUs, nice {r['nice']}):")
     print(f"  {loads}")
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":
