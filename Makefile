@@ -27,11 +27,13 @@ demo: $(STAMP)
 
 # The whole suite on several workers (pytest-xdist), handed one test at a time, the long ones
 # first (tests/conftest.py). Most tests wait on processes, terminals and brokers, so more workers
-# than the machine's two cores pay: TEST_WORKERS was chosen by timing the suite (tests/README.md).
-TEST_WORKERS ?= 6
+# than the machine's two cores pay: TEST_WORKERS was chosen by timing the suite (decision 0019).
+TEST_WORKERS ?= 10
 
+# Bytecode caches on, whatever the shell says: each worker and each of the ~200 programs the
+# tests start would otherwise compile treadlink (and pytest rewrite every test module) afresh.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 1
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 1
 
 lint: $(STAMP)
 	$(BIN)/ruff check src simulators tests benchmarks
