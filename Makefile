@@ -40,8 +40,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src simulators tests benchmarks
 	$(BIN)/mypy
 
+# Bytecode caches on here too: an installed treadlink has its .pyc files (pip compiles them), so a
+# start-up figure without them would time the compiler.
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m benchmarks
 
 # Mutation testing of the safety core and the control point (config: [tool.mutmut] in
 # pyproject.toml). Two workers: the machine is shared. Prints the score, then every mutant not
