@@ -61,7 +61,8 @@ mutate: $(STAMP)
 
 # Long random runs of the safety properties (hypothesis profile "soak", tests/conftest.py).
 soak: $(STAMP)
-	HYPOTHESIS_PROFILE=soak $(BIN)/python -m pytest tests/safety/test_properties.py
+	HYPOTHESIS_PROFILE=soak env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest tests/safety/test_properties.py
 
 clean:
 	rm -rf mutants $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
+	find src simulators tests benchmarks -name __pycache__ -prune -exec rm -rf {} +

@@ -29,7 +29,8 @@ def mosquitto_binary() -> str | None:
 # Ports for brokers come from below the kernel's ephemeral range (32768 and up on Linux), in a
 # block of each pytest-xdist worker's own: a port released here is never handed to another
 # worker's broker, nor taken as the local port of a connection, while the broker starts or
-# restarts on it (bind(0) would pick from the ephemeral range, where both happen).
+# restarts on it (bind(0) would pick from the ephemeral range, where both happen). Blocks of 500
+# from 20000: up to 25 workers (TEST_WORKERS) stay below 32768.
 _BLOCK = 500
 _FIRST = 20000 + _BLOCK * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 _next = itertools.count(random.randrange(_BLOCK))
