@@ -287,10 +287,9 @@ class FtmsServer(ProtocolServer):
         machine, console = self.machine, self.machine.console
         profile, counters = machine.profile, console.counters()
         incline = round(machine.incline_pct, 1)
-        values: dict[str, float] = {
-            "speed_kmh": console.in_units(console.telemetry_speed_kmh()),
-            "distance_m": min(math.floor(counters.distance_m), _UINT24_MAX),
-        }
+        values: dict[str, float] = {"speed_kmh": console.in_units(console.telemetry_speed_kmh())}
+        if profile.total_distance:
+            values["distance_m"] = min(math.floor(counters.distance_m), _UINT24_MAX)
         if profile.incline:
             values["incline_pct"] = incline
             values["ramp_angle_deg"] = round(math.degrees(math.atan(incline / 100)), 1)
@@ -300,7 +299,8 @@ class FtmsServer(ProtocolServer):
                 per_hour = counters_rate_kcal_h(machine.belt_speed_kmh)
                 values["energy_per_hour_kcal"] = min(round(per_hour), _UINT16_MAX - 1)
                 values["energy_per_minute_kcal"] = min(round(per_hour / 60), 0xFE)
-        values["elapsed_time_s"] = min(math.floor(counters.elapsed_s), _UINT16_MAX)
+        if profile.elapsed_time:
+            values["elapsed_time_s"] = min(math.floor(counters.elapsed_s), _UINT16_MAX)
         if profile.heart_rate:
             values["heart_rate_bpm"] = machine.heart_rate_bpm
         if profile.step_count:

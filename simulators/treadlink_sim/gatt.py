@@ -30,7 +30,11 @@ _ADVERTISEMENT = 31  # bytes of legacy advertising data
 
 
 def features(profile: MachineProfile) -> Features:
-    machine = MachineFeature.TOTAL_DISTANCE | MachineFeature.ELAPSED_TIME
+    machine = MachineFeature(0)
+    if profile.total_distance:
+        machine |= MachineFeature.TOTAL_DISTANCE
+    if profile.elapsed_time:
+        machine |= MachineFeature.ELAPSED_TIME
     targets = TargetSettingFeature.SPEED_TARGET_SETTING
     if profile.incline:
         machine |= MachineFeature.INCLINATION

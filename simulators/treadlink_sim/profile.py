@@ -93,6 +93,8 @@ class MachineProfile(BaseModel):
     rsc: bool = Field(default=False, description="Running Speed and Cadence service 0x1814")
     incline: bool = Field(default=True, description="false: a belt without incline motor")
     energy: bool = Field(default=False, description="energy fields in FTMS Treadmill Data")
+    total_distance: bool = Field(default=True, description="Total Distance in Treadmill Data")
+    elapsed_time: bool = Field(default=True, description="Elapsed Time in Treadmill Data")
     speed_unit: Literal["km/h", "mph"] = Field(
         default="km/h",
         description="the console's unit; speed fields, scenario speeds and telemetry are in it",
