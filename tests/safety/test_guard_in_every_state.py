@@ -8,9 +8,10 @@ import asyncio
 
 import pytest
 
-from tests.support.guard import Wire, rig
+from tests.support.guard import STOP, Wire, rig
 from tests.support.simulated import fake_time, link
-from treadlink.safety.events import BeltMoving, BeltStopped, Fault
+from treadlink.ftms.protocol import OpCode
+from treadlink.safety.events import BeltMoving, BeltStopped, Fault, Reconnected
 from treadlink.safety.faults import FaultKind, InterlockError
 from treadlink.safety.guard import SafetyGuard
 from treadlink_sim.faults import Fault as SimFault
@@ -203,3 +204,21 @@ async def test_frames_that_contradicted_themselves_cannot_confirm_the_belt_stopp
         finally:
             release()
             await r.sim.clear_fault(SimFault.ZERO_SPEED_FRAMES)
+
+
+@fake_time
+async def test_after_a_reconnect_the_belt_is_unknown_until_the_first_frame_on_it() -> None:
+    """A frame on the old link says nothing of the belt now: back after a drop with the
+    telemetry silent, the guard does not call the belt reported, refuses a speed, and writes
+    nothing but Request Control and Stop (the drop latched a fault)."""
+    async with rig() as r:
+        assert await r.guard.wait_belt_reported()
+        await r.sim.set_fault(SimFault.TELEMETRY_SILENT)
+        await r.sim.drop_link()
+        await r.events.first(lambda e: isinstance(e, Reconnected), timeout=60)
+        assert not r.guard.belt_reported
+        assert not await r.guard.wait_belt_reported(timeout=5)
+        assert r.guard.refusal(speed_kmh=5.0) is not None
+        assert {data for _, data in r.wire.writes} <= {bytes([OpCode.REQUEST_CONTROL]), STOP}
+        await r.sim.clear_fault(SimFault.TELEMETRY_SILENT)
+        assert await r.guard.wait_belt_reported()
