@@ -4,6 +4,10 @@
 VENV      := .venv
 BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed
+# Python with bytecode caches on, whatever the shell says (decision 0019): without them every
+# process the tests and benchmarks start compiles treadlink afresh, and pytest rewrites every
+# test module in each worker.
+PYTHON_CACHED := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python
 FIND_PY   := for p in "$$PYTHON" python3.13 python3.12 \
                $$(ls -d "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV) \
                python3; do \
@@ -30,20 +34,18 @@ demo: $(STAMP)
 # than the machine's two cores pay: TEST_WORKERS was chosen by timing the suite (decision 0019).
 TEST_WORKERS ?= 10
 
-# Bytecode caches on, whatever the shell says: each worker and each of the ~200 programs the
-# tests start would otherwise compile treadlink (and pytest rewrite every test module) afresh.
 test: $(STAMP)
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 1
+	$(PYTHON_CACHED) -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 1
 
 lint: $(STAMP)
 	$(BIN)/ruff check src simulators tests benchmarks
 	$(BIN)/ruff format --check src simulators tests benchmarks
 	$(BIN)/mypy
 
-# Bytecode caches on here too: an installed treadlink has its .pyc files (pip compiles them), so a
-# start-up figure without them would time the compiler.
+# An installed treadlink has its .pyc files (pip compiles them): a start-up figure without them
+# would time the compiler.
 bench: $(STAMP)
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m benchmarks
+	$(PYTHON_CACHED) -m benchmarks
 
 # Mutation testing of the safety core and the control point (config: [tool.mutmut] in
 # pyproject.toml). Two workers: the machine is shared. Prints the score, then every mutant not
@@ -61,7 +63,7 @@ mutate: $(STAMP)
 
 # Long random runs of the safety properties (hypothesis profile "soak", tests/conftest.py).
 soak: $(STAMP)
-	HYPOTHESIS_PROFILE=soak env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest tests/safety/test_properties.py
+	HYPOTHESIS_PROFILE=soak $(PYTHON_CACHED) -m pytest tests/safety/test_properties.py
 
 clean:
 	rm -rf mutants $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

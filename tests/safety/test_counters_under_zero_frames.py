@@ -6,33 +6,16 @@ simulator in fake time; the simulator's belt is what ran."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import pytest
 
-from tests.support.events import Recorder
-from tests.support.guard import Rig, Wire
-from tests.support.simulated import fake_time, link
+from tests.support.guard import Rig, rig
+from tests.support.simulated import fake_time
 from treadlink.safety.events import Fault
 from treadlink.safety.faults import FaultKind
-from treadlink.safety.guard import SafetyGuard
 from treadlink_sim.faults import Fault as SimFault
 from treadlink_sim.profile import load_profile
 from treadlink_sim.quirks import Quirk
-
-
-@asynccontextmanager
-async def counting(**profile: object) -> AsyncIterator[Rig]:
-    """A guard over a generic treadmill whose Treadmill Data carries only some counters."""
-    async with (
-        link(telemetry_hz=4.0, profile=load_profile("generic", **profile)) as connection,
-        SafetyGuard(connection.link) as guard,
-    ):
-        events = Recorder()
-        guard.subscribe(events)
-        await guard.request_control()
-        yield Rig(connection, guard, events, Wire(connection.simulator))
 
 
 async def paused_then_run_unseen(r: Rig) -> tuple[Fault, float]:
@@ -67,7 +50,7 @@ async def paused_then_run_unseen(r: Rig) -> tuple[Fault, float]:
 async def test_a_belt_run_under_frames_reading_zero_is_caught_by_the_one_counter_sent(
     fields: dict[str, object], why: str
 ) -> None:
-    async with counting(**fields) as r:
+    async with rig(profile=load_profile("generic", **fields)) as r:
         release = r.guard.hold_plan()
         try:
             fault, started = await paused_then_run_unseen(r)

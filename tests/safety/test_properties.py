@@ -306,9 +306,7 @@ def test_soak_hours_of_sessions_with_random_faults() -> None:
     assert monitor.violations == []
     assert monitor.writes > 100
     # Memory flat: what is still allocated after the last session is what was after the third.
-    held_after = [
-        sum(stat.size for stat in snapshot.statistics("filename")) for snapshot in snapshots
-    ]
+    held_after = [sum(trace.size for trace in snapshot.traces) for snapshot in snapshots]
     grew = snapshots[-1].compare_to(snapshots[2], "lineno")[:8]
     assert held_after[-1] - held_after[2] < 256 * 1024, (
         f"memory after each session: {held_after}; grew most at: {[str(g) for g in grew]}"

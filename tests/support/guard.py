@@ -18,6 +18,7 @@ from treadlink.safety.events import (
     Fault,
 )
 from treadlink.safety.guard import GuardSettings, SafetyGuard
+from treadlink_sim.profile import MachineProfile
 from treadlink_sim.treadmill import TreadmillSimulator
 
 STOP = bytes([OpCode.STOP_OR_PAUSE, 0x01])
@@ -78,9 +79,11 @@ class Rig:
 
 
 @asynccontextmanager
-async def rig(**settings: Any) -> AsyncIterator[Rig]:
+async def rig(profile: MachineProfile | str | None = None, **settings: Any) -> AsyncIterator[Rig]:
+    """A guard with `settings` over the in-process simulator (`profile`: its default if None)."""
+    options: dict[str, Any] = {} if profile is None else {"profile": profile}
     async with (
-        link(telemetry_hz=4.0) as connection,
+        link(telemetry_hz=4.0, **options) as connection,
         SafetyGuard(connection.link, settings=GuardSettings(**settings)) as guard,
     ):
         events = Recorder()
