@@ -13,10 +13,13 @@ import asyncio
 import contextlib
 import gc
 import importlib
+import itertools
 import logging
 import os
 import random
 import tracemalloc
+import weakref
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -251,11 +254,14 @@ async def soak(sessions: int, seed: int) -> tuple[Monitor, list[tracemalloc.Snap
     rng = random.Random(seed)
     profile = RunnerProfile()
     snapshots: list[tracemalloc.Snapshot] = []
+    parts: list[list[weakref.ref[object]]] = []
     monitor: Monitor | None = None
     for n in range(sessions):
         timeline = load_stage(STAGES / f"stage-{1 + n % 15:02d}.yaml", profile)
         async with simulated_link(telemetry_hz=1.0) as link, SafetyGuard(link.link) as guard:
             session = Session(guard, timeline, on_fault="pause")
+            pieces = (link.radio, link.simulator, link.link, guard, session)
+            parts.append([weakref.ref(piece) for piece in pieces])
             monitor = Monitor(link, session) if monitor is None else _rebind(monitor, link, session)
             run = asyncio.get_running_loop().create_task(session.run())
             await asyncio.sleep(rng.uniform(60, 1500))
@@ -276,7 +282,30 @@ async def soak(sessions: int, seed: int) -> tuple[Monitor, list[tracemalloc.Snap
         gc.collect()
         snapshots.append(held())
     assert monitor is not None
+    # Every session's radio, simulator, link, guard and session is freed but the last's, checked
+    # while the loop still runs: closing it would drop a timer or task that keeps one alive.
+    kept = Counter(type(part()).__name__ for session in parts[:-1] for part in session)
+    del kept["NoneType"]
+    assert not kept, f"still alive after their session: {dict(kept)}"
     return monitor, snapshots
+
+
+def growth_per_session(snapshots: list[tracemalloc.Snapshot]) -> tuple[list[int], list[str]]:
+    """Bytes held after each session less those held after the one before, from the third on,
+    and what was left out: a line holding one block, before and after, that grew by a megabyte
+    or more (a table the interpreter keeps for the whole process, reallocated)."""
+    grew: list[int] = []
+    excused: list[str] = []
+    for before, after in itertools.pairwise(snapshots[2:]):
+        delta = 0
+        for stat in after.compare_to(before, "traceback"):
+            one_block = stat.count <= 1 and stat.count - stat.count_diff <= 1
+            if one_block and stat.size_diff >= 1024 * 1024:
+                excused.append(str(stat))
+            else:
+                delta += stat.size_diff
+        grew.append(delta)
+    return grew, excused
 
 
 def _rebind(monitor: Monitor, link: SimulatedLink, session: Session) -> Monitor:
@@ -296,7 +325,9 @@ def test_soak_hours_of_sessions_with_random_faults() -> None:
     tracemalloc.start()
     loop = VirtualClockLoop()
     try:
-        monitor, snapshots = loop.run_until_complete(soak(sessions=10, seed=20261122))
+        # This seed leaves 4 of the 10 faults unacknowledged, drops the link 3 times and draws
+        # 7 kinds of fault (the one before acknowledged all 10).
+        monitor, snapshots = loop.run_until_complete(soak(sessions=10, seed=20261192))
         simulated_h = loop.time() / 3600
     finally:
         loop.close()
@@ -305,9 +336,14 @@ def test_soak_hours_of_sessions_with_random_faults() -> None:
     assert simulated_h > 3
     assert monitor.violations == []
     assert monitor.writes > 100
-    # Memory flat: what is still allocated after the last session is what was after the third.
-    held_after = [sum(trace.size for trace in snapshot.traces) for snapshot in snapshots]
-    grew = snapshots[-1].compare_to(snapshots[2], "lineno")[:8]
-    assert held_after[-1] - held_after[2] < 256 * 1024, (
-        f"memory after each session: {held_after}; grew most at: {[str(g) for g in grew]}"
+    # Memory flat over the last seven sessions. A table the interpreter keeps for the whole
+    # process, allocated before tracing began, is counted in full the first time it is
+    # reallocated (seen in CI: the interned names, 3.7 MB at a `sys.intern` in pathlib): one
+    # such step is forgiven, not two.
+    grew, excused = growth_per_session(snapshots)
+    where = snapshots[-1].compare_to(snapshots[2], "lineno")[:8]
+    assert len(excused) <= 1, f"more than one table reallocated: {excused}"
+    assert sum(grew) < 256 * 1024, (
+        f"growth in each session: {grew}; left out: {excused}; "
+        f"grew most at: {[str(line) for line in where]}"
     )
