@@ -298,7 +298,7 @@ def growth_per_session(snapshots: list[tracemalloc.Snapshot]) -> tuple[list[int]
     excused: list[str] = []
     for before, after in itertools.pairwise(snapshots[2:]):
         delta = 0
-        for stat in after.compare_to(before, "traceback"):
+        for stat in after.compare_to(before, "lineno"):
             one_block = stat.count <= 1 and stat.count - stat.count_diff <= 1
             if one_block and stat.size_diff >= 1024 * 1024:
                 excused.append(str(stat))
